@@ -1,0 +1,134 @@
+import fp from 'fastify-plugin';
+import { Type } from '@sinclair/typebox';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+export const ERROR_CODES = {
+  validation_failed: { status: 400, title: 'Request is not valid' },
+  unauthorized: { status: 401, title: 'Authentication required' },
+  forbidden: { status: 403, title: 'Not allowed' },
+  session_not_found: { status: 404, title: 'Session not found' },
+  not_found: { status: 404, title: 'Not found' },
+  method_not_allowed: { status: 405, title: 'Method not allowed' },
+  cannot_revoke_current: { status: 409, title: 'Cannot end the current session' },
+  session_ended: { status: 410, title: 'Session has ended' },
+  payload_too_large: { status: 413, title: 'Request body too large' },
+  unsupported_media_type: { status: 415, title: 'Unsupported media type' },
+  rate_limited: { status: 429, title: 'Too many requests' },
+  internal: { status: 500, title: 'Internal error' },
+  service_unavailable: { status: 503, title: 'Service unavailable' },
+} as const;
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export const ProblemSchema = Type.Object(
+  {
+    type: Type.String({ description: 'A URI naming the error kind.' }),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.String(),
+    code: Type.String({ description: 'Stable machine-readable error code.' }),
+    requestId: Type.String(),
+    endReason: Type.Optional(Type.String({ description: 'With session_ended: how the session ended.' })),
+    errors: Type.Optional(
+      Type.Array(Type.Object({ path: Type.String(), message: Type.String() }), {
+        description: 'With validation_failed: each invalid field.',
+      }),
+    ),
+  },
+  { $id: 'Problem', title: 'Problem' },
+);
+
+export class ApiError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    detail: string,
+    readonly extra: Record<string, unknown> = {},
+  ) {
+    super(detail);
+    this.status = ERROR_CODES[code].status;
+  }
+}
+
+export const notFound = () => new ApiError('session_not_found', 'No session with this id exists for this caller.');
+
+export function sendProblem(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  code: ErrorCode,
+  detail: string,
+  extra: Record<string, unknown> = {},
+): FastifyReply {
+  const { status, title } = ERROR_CODES[code];
+  return reply
+    .code(status)
+    .type('application/problem+json')
+    .send({ type: `urn:session-registry:error:${code}`, title, status, detail, code, requestId: request.id, ...extra });
+}
+
+/** Maps what Fastify and its plugins throw onto the documented codes. */
+function classify(error: FastifyError & { validation?: Array<{ instancePath?: string; message?: string; params?: Record<string, unknown> }> }): {
+  code: ErrorCode;
+  detail: string;
+  extra?: Record<string, unknown>;
+} {
+  if (error instanceof ApiError) return { code: error.code, detail: error.message, extra: error.extra };
+  if (error.validation) {
+    const errors = error.validation.map((item) => {
+      const missing = item.params?.missingProperty;
+      const extraProp = item.params?.additionalProperty;
+      const where = `${(error as { validationContext?: string }).validationContext ?? 'body'}${item.instancePath ?? ''}`;
+      const pathText = missing ? `${where}/${String(missing)}` : extraProp ? `${where}/${String(extraProp)}` : where;
+      return { path: pathText, message: extraProp ? 'is not an accepted field' : (item.message ?? 'is invalid') };
+    });
+    return { code: 'validation_failed', detail: errors.map((e) => `${e.path} ${e.message}`).join('; '), extra: { errors } };
+  }
+  switch (error.code) {
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { code: 'unsupported_media_type', detail: 'Send the body as application/json.' };
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { code: 'payload_too_large', detail: 'The request body is larger than the service accepts.' };
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+      return { code: 'validation_failed', detail: 'The body is not valid JSON.' };
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return { code: 'validation_failed', detail: 'The Content-Length header does not match the body.' };
+  }
+  if (typeof error.code === 'string' && INPUT_SQLSTATES.has(error.code)) {
+    // A value the database refused as data (encoding, length, format): the input's fault, not ours.
+    return { code: 'validation_failed', detail: 'A value in the request cannot be stored as sent.' };
+  }
+  if (error instanceof SyntaxError && error.statusCode === 400) return { code: 'validation_failed', detail: 'The body is not valid JSON.' };
+  if (error.statusCode === 429) return { code: 'rate_limited', detail: 'Too many requests; retry after the time in Retry-After.' };
+  if (error.statusCode === 503) return { code: 'service_unavailable', detail: 'The service is temporarily unavailable; retry shortly.' };
+  if (isDatabaseUnavailable(error)) return { code: 'service_unavailable', detail: 'The database is unavailable; retry shortly.' };
+  if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
+    return { code: 'validation_failed', detail: 'The request could not be processed as sent.' };
+  }
+  return { code: 'internal', detail: 'An unexpected error occurred. Quote the requestId when reporting it.' };
+}
+
+const INPUT_SQLSTATES = new Set(['22021', '22P05', '22001', '22P02', '22007', '22008', '22003', '54000']);
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '57014', '55P03', '53300', '08000', '08001', '08003', '08006', '25P03']);
+const UNAVAILABLE_MESSAGES = /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|Client has encountered a connection error|ECONNRESET|the database system is (starting up|shutting down)|Client was closed|Cannot use a pool after calling end/;
+
+/** Errors that mean "the database cannot answer now" (restart, killed connection, timeouts). */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (!error || typeof error !== 'object') return false;
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  if (typeof code === 'string' && UNAVAILABLE_SQLSTATES.has(code)) return true;
+  return typeof message === 'string' && UNAVAILABLE_MESSAGES.test(message);
+}
+
+export const errorHandler = fp(async function errorHandler(app: FastifyInstance) {
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    const { code, detail, extra } = classify(error);
+    const status = ERROR_CODES[code].status;
+    if (status >= 500) {
+      // Full detail goes to the log only; the client gets the request id to quote.
+      request.log.error({ err: error, code }, 'request failed');
+      if (code === 'service_unavailable') reply.header('retry-after', '1');
+    }
+    return sendProblem(request, reply, code, detail, extra);
+  });
+  app.setNotFoundHandler((request, reply) => sendProblem(request, reply, 'not_found', `No route ${request.method} ${request.url.split('?')[0]}.`));
+});

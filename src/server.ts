@@ -1,0 +1,100 @@
+import pino from 'pino';
+import { buildApp, loggerOptions } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { createDatabase } from './db/database.js';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded.js';
+import { migrateToLatest } from './db/migrator.js';
+import { withDevelopmentSecret } from './dev-secret.js';
+
+// Process entry: configuration, database, app, listen, and an orderly close on SIGTERM/SIGINT.
+const SHUTDOWN_TIMEOUT_MS = 10000;
+
+async function main(): Promise<void> {
+  let config: Config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(2);
+    }
+    throw error;
+  }
+  const log = pino(loggerOptions(config.logLevel) as pino.LoggerOptions);
+
+  let embedded: EmbeddedPostgres | null = null;
+  if (!config.databaseUrl) {
+    embedded = await startEmbeddedPostgres(config.dataDir, log);
+    config = { ...config, databaseUrl: embedded.url };
+  }
+  const secret = withDevelopmentSecret(config);
+  config = secret.config;
+  if (secret.generated) log.warn({ file: `${config.dataDir}/jwt-secret` }, 'generated a development JWT secret');
+
+  if (config.migrateOnStart) {
+    const handle = createDatabase({ connectionString: config.databaseUrl as string, poolSize: 1, statementTimeoutMs: 600000 });
+    try {
+      const result = await migrateToLatest(handle.db);
+      const applied = (result.results ?? []).map((r) => r.migrationName);
+      if (applied.length > 0) log.info({ applied }, 'migrations applied');
+    } finally {
+      await handle.close();
+    }
+  }
+
+  const app = await buildApp({ config, loggerInstance: log });
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    log.info({ signal }, 'shutting down');
+    const timer = setTimeout(() => {
+      log.error({}, 'shutdown took too long; exiting');
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS);
+    timer.unref();
+    try {
+      await app.close();
+      await embedded?.stop();
+      log.info({}, 'stopped');
+      process.exit(0);
+    } catch (error) {
+      log.error({ err: error }, 'error during shutdown');
+      process.exit(1);
+    }
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+
+  try {
+    await app.listen({ port: config.port, host: config.host });
+  } catch (error) {
+    log.error({ reason: (error as Error).message }, 'could not listen');
+    await app.close().catch(() => {});
+    await embedded?.stop();
+    process.exit(1);
+  }
+
+  if (!config.production) {
+    const address = app.server.address();
+    const port = typeof address === 'object' && address ? address.port : config.port;
+    const token = app.jwt.sign({ scope: 'sessions:read sessions:write', sub: 'developer' }, { expiresIn: '12h' });
+    process.stdout.write(
+      [
+        '',
+        `Session Registry is listening on http://${config.host}:${port} (docs: /docs)`,
+        `Database: ${embedded ? `embedded PostgreSQL, data in ${embedded.dataDir}` : 'DATABASE_URL'}`,
+        'A service token for the next 12 hours (mint more with: npm run --silent token -- --scope "sessions:read sessions:write"):',
+        `  export TOKEN=${token}`,
+        'Try:',
+        `  curl -s -X POST http://${config.host}:${port}/v1/sessions -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"userId":"alice","ip":"81.2.69.142","userAgent":"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36"}'`,
+        '',
+      ].join('\n'),
+    );
+  }
+}
+
+main().catch((error: Error) => {
+  process.stderr.write(`session-registry failed to start: ${error.message}\n`);
+  process.exit(1);
+});

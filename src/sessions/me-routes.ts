@@ -1,0 +1,120 @@
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { Caller, SessionService } from './service.js';
+import { EventPage, EventsQuery, HeartbeatBody, HeartbeatResult, ListQuery, RevokeResult, SessionIdParams, SessionPage, SessionSchema } from './schemas.js';
+import { SESSION_SECURITY, emptyBodyAsObject, ok, problems } from './route-helpers.js';
+
+/** Routes for the signed-in user, authenticated by the session token; a user sees only their own. */
+export async function meRoutes(appBase: FastifyInstance, options: { sessions: SessionService }) {
+  const app = appBase.withTypeProvider<TypeBoxTypeProvider>();
+  const { sessions } = options;
+  app.addHook('preHandler', app.requireSessionToken);
+  const tags = ['me'];
+  const user = (caller: Caller) => {
+    if (caller.kind !== 'user') throw new Error('session-token route reached without a session caller');
+    return caller;
+  };
+
+  app.get('/v1/me/sessions', {
+    schema: {
+      operationId: 'listMySessions',
+      summary: 'List my sessions',
+      description: 'The caller\'s sessions; the one making the request has `current: true`. Same order and paging as the service list.',
+      tags,
+      security: SESSION_SECURITY,
+      querystring: ListQuery,
+      response: { 200: ok(SessionPage, 'A page of sessions'), ...problems('validation_failed', 'unauthorized', 'rate_limited') },
+    },
+  }, async (request) => {
+    const caller = user(request.caller);
+    return sessions.list(caller.userId, {
+      status: request.query.status ?? 'active',
+      limit: request.query.limit ?? 50,
+      cursor: request.query.cursor,
+      flagged: request.query.flagged ?? false,
+      currentId: caller.sessionId,
+    });
+  });
+
+  app.get('/v1/me/sessions/:id', {
+    schema: {
+      operationId: 'getMySession',
+      summary: 'Get one of my sessions',
+      description: "Another user's session is 404, exactly as a missing one.",
+      tags,
+      security: SESSION_SECURITY,
+      params: SessionIdParams,
+      response: { 200: ok(Type.Ref(SessionSchema), 'The session'), ...problems('validation_failed', 'unauthorized', 'session_not_found', 'rate_limited') },
+    },
+  }, async (request) => sessions.view(request.params.id, request.caller));
+
+  app.get('/v1/me/sessions/:id/events', {
+    schema: {
+      operationId: 'listMySessionEvents',
+      summary: 'List what happened in one of my sessions',
+      description: 'Newest first; owner only.',
+      tags,
+      security: SESSION_SECURITY,
+      params: SessionIdParams,
+      querystring: EventsQuery,
+      response: { 200: ok(EventPage, 'A page of events'), ...problems('validation_failed', 'unauthorized', 'session_not_found', 'rate_limited') },
+    },
+  }, async (request) => sessions.events(request.params.id, request.caller, request.query.limit ?? 50, request.query.cursor));
+
+  app.delete('/v1/me/sessions/:id', {
+    schema: {
+      operationId: 'endMySession',
+      summary: 'End one of my other sessions',
+      description: 'Signs out another device. The current session cannot be ended here (409 cannot_revoke_current): use logout.',
+      tags,
+      security: SESSION_SECURITY,
+      params: SessionIdParams,
+      response: { 200: ok(Type.Ref(SessionSchema), 'The ended session'), ...problems('validation_failed', 'unauthorized', 'session_not_found', 'cannot_revoke_current', 'rate_limited') },
+    },
+  }, async (request) => sessions.end(request.params.id, request.caller, 'revoked_by_user'));
+
+  app.post('/v1/me/sessions/revoke-others', {
+    schema: {
+      operationId: 'endMyOtherSessions',
+      summary: 'Sign out everywhere else',
+      description: 'Ends every active session of the caller except the current one.',
+      tags,
+      security: SESSION_SECURITY,
+      response: { 200: ok(RevokeResult, 'How many sessions were ended, and which'), ...problems('unauthorized', 'rate_limited') },
+    },
+  }, async (request) => {
+    const caller = user(request.caller);
+    return sessions.endAllForUser(caller.userId, caller.sessionId, 'revoked_by_user', caller);
+  });
+
+  app.post('/v1/me/heartbeat', {
+    preValidation: emptyBodyAsObject,
+    schema: {
+      operationId: 'heartbeatMySession',
+      summary: 'Record activity on my session',
+      description: 'As the service heartbeat, for the session of the token. The address, when not given, is the caller\'s (X-Forwarded-For only from trusted proxies).',
+      tags,
+      security: SESSION_SECURITY,
+      body: HeartbeatBody,
+      response: { 200: ok(HeartbeatResult, 'The session is active'), ...problems('validation_failed', 'unauthorized', 'session_ended', 'rate_limited') },
+    },
+  }, async (request) => {
+    const caller = user(request.caller);
+    return sessions.heartbeat(caller.sessionId, caller, { ...request.body, ip: request.body.ip ?? request.ip });
+  });
+
+  app.post('/v1/me/logout', {
+    schema: {
+      operationId: 'logout',
+      summary: 'Log out',
+      description: 'Ends the current session with endReason "logout"; its token is refused from then on.',
+      tags,
+      security: SESSION_SECURITY,
+      response: { 200: ok(Type.Ref(SessionSchema), 'The ended session'), ...problems('unauthorized', 'rate_limited') },
+    },
+  }, async (request) => {
+    const caller = user(request.caller);
+    return sessions.end(caller.sessionId, caller, 'logout');
+  });
+}

@@ -1,0 +1,30 @@
+import { Type, type TSchema } from '@sinclair/typebox';
+import { ERROR_CODES, ProblemSchema, type ErrorCode } from '../errors.js';
+
+const STATUS_CODES: Record<number, ErrorCode[]> = {};
+for (const [code, { status }] of Object.entries(ERROR_CODES)) (STATUS_CODES[status] ??= []).push(code as ErrorCode);
+
+/** OpenAPI/serialisation entries for the problem+json responses a route can give. */
+export function problems(...codes: ErrorCode[]): Record<number, unknown> {
+  const result: Record<number, unknown> = {};
+  const all: ErrorCode[] = [...codes, 'service_unavailable', 'internal'];
+  for (const code of all) {
+    const { status } = ERROR_CODES[code];
+    const existing = result[status] as { description: string } | undefined;
+    result[status] = {
+      description: existing ? `${existing.description}, ${code}` : code,
+      content: { 'application/problem+json': { schema: Type.Ref(ProblemSchema) } },
+    };
+  }
+  return result;
+}
+
+export const ok = <T extends TSchema>(schema: T, description: string) => ({ ...schema, description }) as T;
+
+export const SERVICE_SECURITY = [{ serviceToken: [] }];
+export const SESSION_SECURITY = [{ sessionToken: [] }];
+
+/** POST routes whose body is optional: an empty body is validated as {}. */
+export async function emptyBodyAsObject(request: { body: unknown }): Promise<void> {
+  request.body ??= {};
+}

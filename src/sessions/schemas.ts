@@ -1,0 +1,211 @@
+import { Type, type Static, type TLiteral, type TUnion } from '@sinclair/typebox';
+import { CLIENT_KINDS, DEVICE_TYPES, RISK_FLAGS } from '../enrich/types.js';
+
+const NullableString = (options: Record<string, unknown> = {}) => Type.Union([Type.String(options), Type.Null()]);
+const literalUnion = <T extends readonly string[]>(values: T, options: Record<string, unknown> = {}): TUnion<TLiteral<T[number]>[]> =>
+  Type.Union(
+    values.map((v) => Type.Literal(v as T[number])),
+    options,
+  );
+
+/** Identifiers and labels: printable text only (no control characters, which PostgreSQL may refuse). */
+const NO_CONTROL = '^[^\\u0000-\\u001f\\u007f]*$';
+
+export const SESSION_STATUSES = ['active', 'ended', 'all'] as const;
+export const END_REASONS = [
+  'logout',
+  'revoked',
+  'revoked_by_user',
+  'password_change',
+  'admin',
+  'idle_timeout',
+  'max_age',
+  'suspicious',
+  'evicted',
+] as const;
+export const SERVICE_END_REASONS = ['revoked', 'password_change', 'admin', 'suspicious', 'evicted', 'logout'] as const;
+
+export const SessionIdParams = Type.Object({
+  id: Type.String({ format: 'uuid', description: 'Session id (UUID v7).' }),
+});
+export const UserIdParams = Type.Object({
+  userId: Type.String({ minLength: 1, maxLength: 128, pattern: NO_CONTROL, description: 'The user id the calling system uses.' }),
+});
+
+export const LocationSchema = Type.Object(
+  {
+    countryCode: NullableString({ description: 'ISO 3166-1 alpha-2.' }),
+    country: NullableString(),
+    flag: NullableString({ description: 'Country flag emoji.' }),
+    region: NullableString(),
+    city: NullableString(),
+    latitude: Type.Union([Type.Number(), Type.Null()]),
+    longitude: Type.Union([Type.Number(), Type.Null()]),
+    accuracyRadiusKm: Type.Union([Type.Number(), Type.Null()]),
+    timeZone: NullableString(),
+    asOrganization: Type.Optional(NullableString({ description: 'Network organisation, with an ASN database.' })),
+  },
+  { $id: 'Location', title: 'Location', description: 'Approximate location from the IP address.' },
+);
+
+export const SessionSchema = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    userId: Type.String(),
+    status: literalUnion(['active', 'ended'] as const),
+    current: Type.Optional(Type.Boolean({ description: 'On /v1/me/* only: this is the session making the request.' })),
+    createdAt: Type.String({ format: 'date-time', description: 'Login time.' }),
+    lastActiveAt: Type.String({
+      format: 'date-time',
+      description: 'Last heartbeat. Activity is written in batches: another instance may be behind by up to the flush interval (1 s by default).',
+    }),
+    expiresAt: Type.String({ format: 'date-time', description: 'The earlier of idle expiry and absolute expiry.' }),
+    endedAt: NullableString({ format: 'date-time' }),
+    endReason: Type.Union([literalUnion(END_REASONS), Type.Null()]),
+    durationSeconds: Type.Integer({ description: 'endedAt (or now) minus createdAt.' }),
+    activity: Type.Object({ pageViews: Type.Integer(), heartbeats: Type.Integer() }),
+    ip: NullableString({ description: 'Canonical address; IPv4-mapped IPv6 is shown as IPv4.' }),
+    userAgent: NullableString(),
+    device: Type.Object({ type: literalUnion(DEVICE_TYPES), vendor: NullableString(), model: NullableString() }),
+    os: Type.Object({ name: NullableString(), version: NullableString() }),
+    browser: Type.Object({ name: NullableString(), version: NullableString() }),
+    client: Type.Object({ kind: literalUnion(CLIENT_KINDS), name: NullableString(), version: NullableString() }),
+    label: Type.String({ description: 'Human text such as "Chrome 126 on macOS".' }),
+    location: Type.Union([Type.Ref(LocationSchema), Type.Null()]),
+    risk: Type.Object({
+      flags: Type.Array(literalUnion(RISK_FLAGS)),
+      reasons: Type.Array(Type.Object({ flag: literalUnion(RISK_FLAGS), message: Type.String() })),
+    }),
+    loginMethod: NullableString(),
+    metadata: Type.Record(Type.String(), Type.Unknown()),
+  },
+  { $id: 'Session', title: 'Session' },
+);
+
+const ClientInputSchema = Type.Object(
+  {
+    kind: Type.Optional(literalUnion(CLIENT_KINDS)),
+    name: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    version: Type.Optional(Type.String({ minLength: 1, maxLength: 32 })),
+  },
+  { additionalProperties: false, description: 'What a native app says it is; wins over User-Agent parsing.' },
+);
+
+const ClientHintsSchema = Type.Record(Type.String({ pattern: '^sec-ch-ua(-[a-z-]+)?$' }), Type.String({ maxLength: 512 }), {
+  maxProperties: 16,
+  description: 'Sec-CH-UA-* request header values keyed by lower-case header name.',
+});
+
+export const CreateSessionBody = Type.Object(
+  {
+    userId: Type.String({ minLength: 1, maxLength: 128, pattern: NO_CONTROL }),
+    ip: Type.Optional(Type.String({ maxLength: 64, description: 'The end user\'s address, as the backend saw it.' })),
+    userAgent: Type.Optional(Type.String({ maxLength: 8192 })),
+    clientHints: Type.Optional(ClientHintsSchema),
+    client: Type.Optional(ClientInputSchema),
+    deviceId: Type.Optional(Type.String({ minLength: 1, maxLength: 128, pattern: NO_CONTROL })),
+    label: Type.Optional(Type.String({ minLength: 1, maxLength: 128, pattern: NO_CONTROL })),
+    loginMethod: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: NO_CONTROL })),
+    metadata: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), { maxProperties: 32, description: 'Small JSON object (at most 4 KB).' })),
+    idleTimeoutSeconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 31536000 })),
+    maxAgeSeconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 315360000 })),
+  },
+  {
+    additionalProperties: false,
+    examples: [
+      {
+        userId: 'user-42',
+        ip: '81.2.69.142',
+        userAgent: 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36',
+        loginMethod: 'password',
+      },
+    ],
+  },
+);
+export type CreateSessionInput = Static<typeof CreateSessionBody>;
+
+export const HeartbeatBody = Type.Object(
+  {
+    ip: Type.Optional(Type.String({ maxLength: 64 })),
+    userAgent: Type.Optional(Type.String({ maxLength: 8192 })),
+    pageViews: Type.Optional(Type.Integer({ minimum: 0, maximum: 10000, description: 'Pages viewed since the last heartbeat.' })),
+    path: Type.Optional(Type.String({ maxLength: 2048 })),
+  },
+  { additionalProperties: false, examples: [{ pageViews: 1 }] },
+);
+export type HeartbeatInput = Static<typeof HeartbeatBody>;
+
+export const HeartbeatResult = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  userId: Type.String(),
+  status: Type.Literal('active'),
+  expiresAt: Type.String({ format: 'date-time' }),
+});
+
+export const CreatedSession = Type.Object({
+  session: Type.Ref(SessionSchema),
+  token: Type.String({ description: 'The session token. Shown once: only its hash is stored.' }),
+});
+
+export const ListQuery = Type.Object(
+  {
+    status: Type.Optional(literalUnion(SESSION_STATUSES, { default: 'active' })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 50 })),
+    cursor: Type.Optional(Type.String({ maxLength: 512, description: 'nextCursor of the previous page.' })),
+    flagged: Type.Optional(Type.Boolean({ description: 'Only sessions with at least one risk flag.' })),
+  },
+  { additionalProperties: false },
+);
+
+export const SessionPage = Type.Object({
+  items: Type.Array(Type.Ref(SessionSchema)),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+});
+
+export const RevokeResult = Type.Object({
+  revoked: Type.Integer(),
+  ids: Type.Array(Type.String({ format: 'uuid' })),
+});
+
+export const RevokeUserBody = Type.Object(
+  {
+    exceptSessionId: Type.Optional(Type.String({ format: 'uuid' })),
+    reason: Type.Optional(literalUnion(SERVICE_END_REASONS, { default: 'revoked' })),
+  },
+  { additionalProperties: false, examples: [{ reason: 'password_change' }] },
+);
+
+export const EndQuery = Type.Object(
+  { reason: Type.Optional(literalUnion(SERVICE_END_REASONS, { default: 'revoked' })) },
+  { additionalProperties: false },
+);
+
+export const IntrospectBody = Type.Object({ token: Type.String({ minLength: 1, maxLength: 512 }) }, { additionalProperties: false });
+export const IntrospectResult = Type.Union([
+  Type.Object({ active: Type.Literal(true), session: Type.Ref(SessionSchema) }),
+  Type.Object({ active: Type.Literal(false) }),
+]);
+
+export const EventsQuery = Type.Object(
+  {
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 50 })),
+    cursor: Type.Optional(Type.String({ maxLength: 32, pattern: '^[0-9]{1,19}$' })),
+  },
+  { additionalProperties: false },
+);
+
+export const SessionEventSchema = Type.Object(
+  {
+    id: Type.String(),
+    sessionId: Type.String({ format: 'uuid' }),
+    at: Type.String({ format: 'date-time' }),
+    type: Type.String({ description: 'login, ip_changed, country_changed, flagged, ended, expired' }),
+    actor: NullableString({ description: 'Who caused it: "user:<sessionId>", "service:<sub>", "expiry".' }),
+    data: Type.Record(Type.String(), Type.Unknown()),
+  },
+  { $id: 'SessionEvent', title: 'SessionEvent' },
+);
+export const EventPage = Type.Object({
+  items: Type.Array(Type.Ref(SessionEventSchema)),
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+});

@@ -1,0 +1,73 @@
+import { LRUCache } from 'lru-cache';
+
+/** What the hot path needs to know about a session, kept in memory. Times in epoch ms. */
+export interface SessionState {
+  id: string;
+  userId: string;
+  tokenHash: Buffer;
+  createdAt: number;
+  lastActiveAt: number;
+  idleMs: number;
+  absoluteExpiresAt: number;
+  endedAt: number | null;
+  endReason: string | null;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+// Ending is terminal: once a session is known to have ended, nothing may make this instance
+// believe it active again. Ends are kept in their own map (tombstones) so that a database read
+// which started before the end and finishes after it can never re-insert a stale "active" entry;
+// the generation counter makes such a late fill a no-op.
+export function createStateCache(max: number) {
+  const states = new LRUCache<string, SessionState>({ max });
+  const ended = new LRUCache<string, { endedAt: number; reason: string }>({ max: max * 2 });
+  let generation = 0;
+
+  return {
+    get generation() {
+      return generation;
+    },
+    get size() {
+      return states.size;
+    },
+    get(id: string): SessionState | undefined {
+      const state = states.get(id);
+      const end = ended.get(id);
+      if (end && state && state.endedAt === null) {
+        state.endedAt = end.endedAt;
+        state.endReason = end.reason;
+      }
+      return state;
+    },
+    endedInfo(id: string) {
+      return ended.get(id);
+    },
+    /** Stores a state read from the database, unless an end or a resync happened since the read began. */
+    fill(state: SessionState, generationAtRead: number): void {
+      if (generationAtRead !== generation) return;
+      const end = ended.get(state.id);
+      if (end && state.endedAt === null) {
+        state.endedAt = end.endedAt;
+        state.endReason = end.reason;
+      }
+      states.set(state.id, state);
+    },
+    markEnded(id: string, endedAt: number, reason: string): void {
+      generation++;
+      ended.set(id, { endedAt, reason });
+      const state = states.get(id);
+      if (state && state.endedAt === null) {
+        state.endedAt = endedAt;
+        state.endReason = reason;
+      }
+    },
+    /** Forget every active state (the invalidation feed was interrupted); tombstones stay true. */
+    clear(): void {
+      generation++;
+      states.clear();
+    },
+  };
+}
+
+export type StateCache = ReturnType<typeof createStateCache>;
