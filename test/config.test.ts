@@ -1,0 +1,48 @@
+import t from 'tap';
+import { ConfigError, loadConfig, parseDuration } from '../src/config.js';
+
+t.test('durations', async (t) => {
+  t.equal(parseDuration('90'), 90);
+  t.equal(parseDuration('15m'), 900);
+  t.equal(parseDuration('12h'), 43200);
+  t.equal(parseDuration('14d'), 1209600);
+  t.equal(parseDuration('2w'), 1209600);
+  for (const bad of ['', 'd', '1.5h', '-1', '10y', '1 h']) t.equal(parseDuration(bad), null, bad);
+});
+
+t.test('defaults in development', async (t) => {
+  const config = loadConfig({});
+  t.equal(config.port, 3000);
+  t.equal(config.host, '127.0.0.1');
+  t.equal(config.databaseUrl, null);
+  t.equal(config.idleTimeoutSeconds, 14 * 86400);
+  t.equal(config.maxAgeSeconds, 90 * 86400);
+  t.equal(config.historyRetentionSeconds, 90 * 86400);
+  t.equal(config.jwt.algorithm, 'HS256');
+  t.equal(config.jwt.issuer, 'session-registry');
+  t.equal(config.trustProxy, false);
+  t.equal(config.migrateOnStart, true);
+});
+
+t.test('every bad variable is named, all at once', async (t) => {
+  const error = t.throws(() =>
+    loadConfig({ PORT: 'eighty', SESSION_IDLE_TIMEOUT: 'forever', LOG_LEVEL: 'loud', JWT_SECRET: 'short', DATABASE_URL: 'mysql://x', TRUST_PROXY: 'some proxies', USER_AGENT_PATTERNS: '[{' }),
+  ) as ConfigError;
+  t.ok(error instanceof ConfigError);
+  for (const name of ['PORT', 'SESSION_IDLE_TIMEOUT', 'LOG_LEVEL', 'JWT_SECRET', 'DATABASE_URL', 'TRUST_PROXY', 'USER_AGENT_PATTERNS']) {
+    t.match(error.message, name, `names ${name}`);
+  }
+});
+
+t.test('production needs a database and keys', async (t) => {
+  const error = t.throws(() => loadConfig({ NODE_ENV: 'production' })) as ConfigError;
+  t.match(error.message, 'DATABASE_URL');
+  t.match(error.message, 'JWT_SECRET');
+  const ok = loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://x@y/z', JWT_SECRET: 'x'.repeat(32) });
+  t.equal(ok.production, true);
+  t.throws(() => loadConfig({ JWT_ALGORITHM: 'RS256' }), /JWT_PUBLIC_KEY/);
+  t.throws(() => loadConfig({ JWT_ALGORITHM: 'none' }), /JWT_ALGORITHM/);
+  t.throws(() => loadConfig({ SESSION_IDLE_TIMEOUT: '30d', SESSION_MAX_AGE: '7d' }), /SESSION_IDLE_TIMEOUT/);
+  t.same(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).trustProxy, ['10.0.0.0/8', '127.0.0.1']);
+  t.equal(loadConfig({ TRUST_PROXY: '2' }).trustProxy, 2);
+});
