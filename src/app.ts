@@ -7,6 +7,7 @@ import { systemClock, type Clock } from './clock.js';
 import { createDatabase, type DatabaseHandle } from './db/database.js';
 import { errorHandler, ProblemSchema } from './errors.js';
 import { authPlugin } from './auth/plugin.js';
+import { protection } from './protection.js';
 import { openApiOptions } from './openapi.js';
 import { BUNDLED_CITY_DB, openGeoLookup } from './enrich/geo.js';
 import { createUserAgentParser } from './enrich/user-agent.js';
@@ -136,6 +137,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     }
   });
 
+  await app.register(protection, { perMinute: config.rateLimitPerMinute, authFailuresPerMinute: config.authFailuresPerMinute });
   await app.register(authPlugin, { config, sessions });
   await app.register(healthRoutes, { db: database.db, geo, metrics, listener, metricsToken: config.metricsToken });
   await app.register(serviceRoutes, { sessions });

@@ -38,6 +38,7 @@ export interface Config {
   statementTimeoutMs: number;
   bodyLimitBytes: number;
   rateLimitPerMinute: number;
+  authFailuresPerMinute: number;
 }
 
 export class ConfigError extends Error {
@@ -168,6 +169,7 @@ export function loadConfig(env: Env = process.env): Config {
     statementTimeoutMs: integer('DATABASE_STATEMENT_TIMEOUT_MS', 5000, 100, 600000),
     bodyLimitBytes: integer('BODY_LIMIT_BYTES', 65536, 1024, 10485760),
     rateLimitPerMinute: integer('RATE_LIMIT_PER_MINUTE', 600, 1, 1000000),
+    authFailuresPerMinute: integer('AUTH_FAILURES_PER_MINUTE', 100, 1, 1000000),
   };
   try {
     parseUserAgentPatterns(config.userAgentPatterns);

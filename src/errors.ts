@@ -123,6 +123,11 @@ export const errorHandler = fp(async function errorHandler(app: FastifyInstance)
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const { code, detail, extra } = classify(error);
     const status = ERROR_CODES[code].status;
+    if (code === 'rate_limited') {
+      const seconds = typeof extra?.retryAfterSeconds === 'number' ? extra.retryAfterSeconds : undefined;
+      if (seconds !== undefined) reply.header('retry-after', String(seconds));
+      return sendProblem(request, reply, code, detail);
+    }
     if (status >= 500) {
       // Full detail goes to the log only; the client gets the request id to quote.
       request.log.error({ err: error, code }, 'request failed');

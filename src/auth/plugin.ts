@@ -29,6 +29,7 @@ function bearer(request: FastifyRequest): string | null {
 
 const unauthorized = (reply: FastifyReply, detail: string) => {
   reply.header('www-authenticate', 'Bearer');
+  reply.server.noteAuthFailure(reply.request);
   return new ApiError('unauthorized', detail);
 };
 
@@ -56,6 +57,7 @@ export const authPlugin = fp(async function auth(app: FastifyInstance, options: 
 
   app.decorate('requireScope', (scope: Scope): preHandlerAsyncHookHandler => {
     return async function serviceAuth(request, reply) {
+      app.refuseIfBlocked(request);
       const token = bearer(request);
       if (!token) throw unauthorized(reply, 'Send a service token as "Authorization: Bearer <jwt>".');
       if (looksLikeSessionToken(token)) throw unauthorized(reply, 'This route takes a service token, not a session token.');
@@ -73,6 +75,7 @@ export const authPlugin = fp(async function auth(app: FastifyInstance, options: 
   });
 
   app.decorate('requireSessionToken', async function sessionAuth(request: FastifyRequest, reply: FastifyReply) {
+    app.refuseIfBlocked(request);
     const token = bearer(request);
     if (!token) throw unauthorized(reply, 'Send the session token as "Authorization: Bearer <token>".');
     if (!looksLikeSessionToken(token)) throw unauthorized(reply, 'This route takes a session token, not a service token.');

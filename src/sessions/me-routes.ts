@@ -1,15 +1,24 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { createHash } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Caller, SessionService } from './service.js';
 import { EventPage, EventsQuery, HeartbeatBody, HeartbeatResult, ListQuery, RevokeResult, SessionIdParams, SessionPage, SessionSchema } from './schemas.js';
 import { SESSION_SECURITY, emptyBodyAsObject, ok, problems } from './route-helpers.js';
 
+/** A rate-limit key per presented token (hashed: the key is kept in memory), or per address without one. */
+function bearerKey(request: FastifyRequest): string {
+  const header = request.headers.authorization;
+  return typeof header === 'string' ? createHash('sha256').update(header).digest('base64url') : `ip:${request.ip}`;
+}
+
 /** Routes for the signed-in user, authenticated by the session token; a user sees only their own. */
 export async function meRoutes(appBase: FastifyInstance, options: { sessions: SessionService }) {
   const app = appBase.withTypeProvider<TypeBoxTypeProvider>();
   const { sessions } = options;
   app.addHook('preHandler', app.requireSessionToken);
+  // Each user session gets its own budget; the limit is RATE_LIMIT_PER_MINUTE per session token.
+  const limited = { rateLimit: { keyGenerator: (request: FastifyRequest) => bearerKey(request) } };
   const tags = ['me'];
   const user = (caller: Caller) => {
     if (caller.kind !== 'user') throw new Error('session-token route reached without a session caller');
@@ -17,6 +26,7 @@ export async function meRoutes(appBase: FastifyInstance, options: { sessions: Se
   };
 
   app.get('/v1/me/sessions', {
+    config: limited,
     schema: {
       operationId: 'listMySessions',
       summary: 'List my sessions',
@@ -38,6 +48,7 @@ export async function meRoutes(appBase: FastifyInstance, options: { sessions: Se
   });
 
   app.get('/v1/me/sessions/:id', {
+    config: limited,
     schema: {
       operationId: 'getMySession',
       summary: 'Get one of my sessions',
@@ -50,6 +61,7 @@ export async function meRoutes(appBase: FastifyInstance, options: { sessions: Se
   }, async (request) => sessions.view(request.params.id, request.caller));
 
   app.get('/v1/me/sessions/:id/events', {
+    config: limited,
     schema: {
       operationId: 'listMySessionEvents',
       summary: 'List what happened in one of my sessions',
@@ -63,6 +75,7 @@ export async function meRoutes(appBase: FastifyInstance, options: { sessions: Se
   }, async (request) => sessions.events(request.params.id, request.caller, request.query.limit ?? 50, request.query.cursor));
 
   app.delete('/v1/me/sessions/:id', {
+    config: limited,
     schema: {
       operationId: 'endMySession',
       summary: 'End one of my other sessions',
@@ -75,6 +88,7 @@ export async function meRoutes(appBase: FastifyInstance, options: { sessions: Se
   }, async (request) => sessions.end(request.params.id, request.caller, 'revoked_by_user'));
 
   app.post('/v1/me/sessions/revoke-others', {
+    config: limited,
     schema: {
       operationId: 'endMyOtherSessions',
       summary: 'Sign out everywhere else',
@@ -89,6 +103,7 @@ export async function meRoutes(appBase: FastifyInstance, options: { sessions: Se
   });
 
   app.post('/v1/me/heartbeat', {
+    config: limited,
     preValidation: emptyBodyAsObject,
     schema: {
       operationId: 'heartbeatMySession',
@@ -105,6 +120,7 @@ export async function meRoutes(appBase: FastifyInstance, options: { sessions: Se
   });
 
   app.post('/v1/me/logout', {
+    config: limited,
     schema: {
       operationId: 'logout',
       summary: 'Log out',

@@ -22,7 +22,7 @@ import {
 } from './schemas.js';
 import { SERVICE_SECURITY, emptyBodyAsObject, ok, problems } from './route-helpers.js';
 
-const AUTH = ['unauthorized', 'forbidden'] as const;
+const AUTH = ['unauthorized', 'forbidden', 'rate_limited'] as const;
 
 /** Routes for backends and operators, authenticated by service JWTs. */
 export async function serviceRoutes(appBase: FastifyInstance, options: { sessions: SessionService }) {

@@ -1,0 +1,30 @@
+import t from 'tap';
+import { buildTestApp, call, login } from '../helper.js';
+
+t.test('/v1/me routes are rate limited per session token, with Retry-After', async (t) => {
+  const { app } = await buildTestApp(t, { env: { RATE_LIMIT_PER_MINUTE: '5' } });
+  const mine = await login(app, { userId: 'rita' });
+  const other = await login(app, { userId: 'rita' });
+  const statuses: number[] = [];
+  for (let i = 0; i < 7; i++) statuses.push((await call(app, mine.token, { method: 'GET', url: '/v1/me/sessions' })).statusCode);
+  t.same(statuses, [200, 200, 200, 200, 200, 429, 429]);
+  const limited = await call(app, mine.token, { method: 'GET', url: '/v1/me/sessions' });
+  t.equal(limited.json().code, 'rate_limited');
+  t.equal(limited.headers['content-type'], 'application/problem+json; charset=utf-8');
+  t.ok(Number(limited.headers['retry-after']) > 0, 'Retry-After says when');
+  t.equal((await call(app, other.token, { method: 'GET', url: '/v1/me/sessions' })).statusCode, 200, 'another session has its own budget');
+});
+
+t.test('repeated authentication failures from one address are refused for a while', async (t) => {
+  const { app } = await buildTestApp(t, { env: { AUTH_FAILURES_PER_MINUTE: '10' } });
+  const mine = await login(app, { userId: 'rita' });
+  for (let i = 0; i < 10; i++) {
+    t.equal((await call(app, 'sr1_guess', { method: 'GET', url: '/v1/me/sessions' })).statusCode, 401);
+  }
+  const blocked = await call(app, mine.token, { method: 'GET', url: '/v1/me/sessions' });
+  t.equal(blocked.statusCode, 429, 'even a good token from that address waits');
+  t.equal(blocked.json().code, 'rate_limited');
+  t.ok(Number(blocked.headers['retry-after']) > 0);
+  const other = await app.inject({ method: 'GET', url: '/v1/me/sessions', remoteAddress: '10.9.8.7', headers: { authorization: `Bearer ${mine.token}` } });
+  t.equal(other.statusCode, 200, 'other addresses are not affected');
+});
