@@ -306,6 +306,26 @@ export function createSessionRepository(db: Kysely<Database>) {
     },
 
     insertEvents: (events: SessionEventInput[]) => insertEvents(db, events),
+
+    /** Sessions whose device fields were derived by another parser version, in id order after `afterId`. */
+    listStaleAgents(parserVersion: string, afterId: string | null, limit: number) {
+      let query = db
+        .selectFrom('sessions')
+        .select(['id', 'user_agent', 'client_hints', 'client_input', 'device_id'])
+        .where(sql<boolean>`parser_version is distinct from ${parserVersion}`);
+      if (afterId) query = query.where('id', '>', afterId);
+      return query.orderBy('id').limit(limit).execute();
+    },
+
+    /** Writes re-derived device fields for a batch in one statement. */
+    async updateAgents(parserVersion: string, rows: Array<{ id: string; agent: string; deviceKey: string }>): Promise<void> {
+      if (rows.length === 0) return;
+      await sql`
+        update sessions s set agent = u.agent, device_key = u.device_key, parser_version = ${parserVersion}
+        from unnest(${rows.map((r) => r.id)}::uuid[], ${rows.map((r) => r.agent)}::jsonb[], ${rows.map((r) => r.deviceKey)}::text[])
+          as u(id, agent, device_key)
+        where s.id = u.id`.execute(db);
+    },
   };
 }
 
