@@ -34,7 +34,21 @@ export const ProblemSchema = Type.Object(
       }),
     ),
   },
-  { $id: 'Problem', title: 'Problem' },
+  {
+    $id: 'Problem',
+    title: 'Problem',
+    examples: [
+      {
+        type: 'urn:session-registry:error:session_ended',
+        title: 'Session has ended',
+        status: 410,
+        detail: 'This session has ended.',
+        code: 'session_ended',
+        requestId: '0344f6f6-b7f7-42d7-b8a5-f073c5942772',
+        endReason: 'revoked_by_user',
+      },
+    ],
+  },
 );
 
 export class ApiError extends Error {

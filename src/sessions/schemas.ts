@@ -32,6 +32,8 @@ export const UserIdParams = Type.Object({
   userId: Type.String({ minLength: 1, maxLength: 128, pattern: NO_CONTROL, description: 'The user id the calling system uses.' }),
 });
 
+const SESSION_EXAMPLE = {"id": "01a2090e-1752-7517-90db-10e12a707e92", "userId": "alice", "status": "active", "createdAt": "2026-11-23T15:37:28.146Z", "lastActiveAt": "2026-11-23T15:37:28.146Z", "expiresAt": "2026-12-07T15:37:28.146Z", "endedAt": null, "endReason": null, "durationSeconds": 0, "activity": {"pageViews": 0, "heartbeats": 0}, "ip": "8.8.8.8", "userAgent": "Immich_Android_1.120.0", "device": {"type": "mobile", "vendor": null, "model": null}, "os": {"name": "Android", "version": null}, "browser": {"name": null, "version": null}, "client": {"kind": "app", "name": "Immich", "version": "1.120.0"}, "label": "Immich 1.120 on Android", "location": {"countryCode": "US", "country": "United States", "flag": "🇺🇸", "region": null, "city": null, "latitude": 37.751, "longitude": -97.822, "accuracyRadiusKm": 1000, "timeZone": "America/Chicago"}, "risk": {"flags": ["new_country"], "reasons": [{"flag": "new_country", "message": "First sign-in from United States for this account."}]}, "loginMethod": null, "metadata": {}};
+
 export const LocationSchema = Type.Object(
   {
     countryCode: NullableString({ description: 'ISO 3166-1 alpha-2.' }),
@@ -79,7 +81,7 @@ export const SessionSchema = Type.Object(
     loginMethod: NullableString(),
     metadata: Type.Record(Type.String(), Type.Unknown()),
   },
-  { $id: 'Session', title: 'Session' },
+  { $id: 'Session', title: 'Session', examples: [SESSION_EXAMPLE] },
 );
 
 const ClientInputSchema = Type.Object(
@@ -135,12 +137,15 @@ export const HeartbeatBody = Type.Object(
 );
 export type HeartbeatInput = Static<typeof HeartbeatBody>;
 
-export const HeartbeatResult = Type.Object({
-  id: Type.String({ format: 'uuid' }),
-  userId: Type.String(),
-  status: Type.Literal('active'),
-  expiresAt: Type.String({ format: 'date-time' }),
-});
+export const HeartbeatResult = Type.Object(
+  {
+    id: Type.String({ format: 'uuid' }),
+    userId: Type.String(),
+    status: Type.Literal('active'),
+    expiresAt: Type.String({ format: 'date-time' }),
+  },
+  { examples: [{ id: SESSION_EXAMPLE.id, userId: 'alice', status: 'active', expiresAt: '2026-12-07T15:37:28.441Z' }] },
+);
 
 export const CreatedSession = Type.Object({
   session: Type.Ref(SessionSchema),
@@ -162,10 +167,13 @@ export const SessionPage = Type.Object({
   nextCursor: Type.Union([Type.String(), Type.Null()]),
 });
 
-export const RevokeResult = Type.Object({
-  revoked: Type.Integer(),
-  ids: Type.Array(Type.String({ format: 'uuid' })),
-});
+export const RevokeResult = Type.Object(
+  {
+    revoked: Type.Integer(),
+    ids: Type.Array(Type.String({ format: 'uuid' })),
+  },
+  { examples: [{ revoked: 1, ids: [SESSION_EXAMPLE.id] }] },
+);
 
 export const RevokeUserBody = Type.Object(
   {
