@@ -193,20 +193,21 @@ export function createSessionRepository(db: Kysely<Database>) {
     async expire(userId: string | undefined, now: Date, skipIds: string[], limit: number): Promise<SessionRow[]> {
       const scope = userId === undefined ? sql<boolean>`true` : sql<boolean>`user_id = ${userId}`;
       const idleEnd = sql`last_active_at + make_interval(secs => idle_timeout_seconds)`;
-      const rows = await db.transaction().execute(async (trx) => {
-        const due = await sql<{ id: string }>`
-          select id from sessions
-          where ${scope} and ended_at is null and ${expiredAt(now)}
-            and not (id = any(${skipIds}::uuid[]))
-          limit ${limit}
-          for update skip locked`.execute(trx);
-        if (due.rows.length === 0) return [];
+      // A plain read first: the common answer is "nothing is due", and that needs no transaction.
+      const due = await sql<{ id: string }>`
+        select id from sessions
+        where ${scope} and ended_at is null and ${expiredAt(now)}
+          and not (id = any(${skipIds}::uuid[]))
+        limit ${limit}`.execute(db);
+      if (due.rows.length === 0) return [];
+      return db.transaction().execute(async (trx) => {
+        // Re-checked under the row lock the update takes: a concurrent end or heartbeat flush wins.
         const updated = await sql<SessionRow>`
           update sessions set
             ended_at = least(absolute_expires_at, ${idleEnd}),
             end_reason = case when absolute_expires_at <= ${idleEnd} then 'max_age' else 'idle_timeout' end,
             ended_by = 'expiry'
-          where id = any(${due.rows.map((r) => r.id)}::uuid[]) and ended_at is null
+          where id = any(${due.rows.map((r) => r.id)}::uuid[]) and ended_at is null and ${expiredAt(now)}
           returning *`.execute(trx);
         const ended = updated.rows;
         await insertEvents(
@@ -219,7 +220,6 @@ export function createSessionRepository(db: Kysely<Database>) {
         );
         return ended;
       });
-      return rows;
     },
 
     /** Deletes sessions (and their events) that ended before `before`; returns how many. */
