@@ -143,8 +143,9 @@ export const errorHandler = fp(async function errorHandler(app: FastifyInstance)
       return sendProblem(request, reply, code, detail);
     }
     if (status >= 500) {
-      // Full detail goes to the log only; the client gets the request id to quote.
-      request.log.error({ err: error, code }, 'request failed');
+      // What went wrong goes to the log (no stack, no request data); the client gets the request id.
+      const { name, message } = error;
+      request.log.error({ code, error: { name, message, code: error.code } }, 'request failed');
       if (code === 'service_unavailable') reply.header('retry-after', '1');
     }
     return sendProblem(request, reply, code, detail, extra);
