@@ -126,16 +126,21 @@ export function createSessionService(deps: SessionServiceDeps) {
     });
   }
 
-  async function assessFor(userId: string, excludeId: string | null, candidate: { at: Date; deviceKey: string; isBot: boolean; location: Location | null }) {
+  async function assessFor(
+    userId: string,
+    excludeId: string | null,
+    candidate: { at: Date; deviceKey: string; isBot: boolean; location: Location | null },
+    extra: RiskHistoryItem[] = [],
+  ) {
     const rows = await repo.historyForUser(userId, excludeId, 500);
-    const history: RiskHistoryItem[] = rows.map((r) => ({
+    const history: RiskHistoryItem[] = extra.concat(rows.map((r) => ({
       id: r.id,
       createdAt: r.created_at,
       lastActiveAt: r.last_active_at,
       endedAt: r.ended_at,
       deviceKey: r.device_key,
       location: r.location,
-    }));
+    })));
     return assessRisk(candidate, history);
   }
 
@@ -212,9 +217,10 @@ export function createSessionService(deps: SessionServiceDeps) {
       if (state.endedAt !== null) {
         throw new ApiError('session_ended', 'This session has ended.', { endReason: state.endReason });
       }
+      const previousActiveAt = state.lastActiveAt;
       buffer.record(id, now, input.pageViews ?? 0);
       if (nowMs > state.lastActiveAt) state.lastActiveAt = nowMs;
-      if (ip !== null && ip !== state.ip) await this.changeNetwork(state, ip, now);
+      if (ip !== null && ip !== state.ip) await this.changeNetwork(state, ip, now, previousActiveAt);
       // The network change awaited: a revoke may have landed meanwhile, and it wins.
       if (state.endedAt !== null) throw new ApiError('session_ended', 'This session has ended.', { endReason: state.endReason });
       metrics.heartbeats.inc();
@@ -222,11 +228,21 @@ export function createSessionService(deps: SessionServiceDeps) {
     },
 
     /** A heartbeat from a new address: new location, signals re-assessed, the change recorded. */
-    async changeNetwork(state: SessionState, ip: string, now: Date): Promise<void> {
+    async changeNetwork(state: SessionState, ip: string, now: Date, previousActiveAt: number): Promise<void> {
       const row = await repo.findById(state.id);
       if (!row || row.ended_at) return;
       const location = geo.lookup(ip);
-      const risk = await assessFor(state.userId, state.id, { at: now, deviceKey: row.device_key, isBot: row.risk.flags.includes('bot'), location });
+      // The session's own last position counts for travel speed. It is passed as a finished
+      // segment so that the session is not "concurrent" with itself in another country.
+      const ownPast: RiskHistoryItem = {
+        id: row.id,
+        createdAt: row.created_at,
+        lastActiveAt: new Date(previousActiveAt),
+        endedAt: new Date(previousActiveAt),
+        deviceKey: row.device_key,
+        location: row.location,
+      };
+      const risk = await assessFor(state.userId, state.id, { at: now, deviceKey: row.device_key, isBot: row.risk.flags.includes('bot'), location }, [ownPast]);
       const events: SessionEventInput[] = [
         { sessionId: state.id, userId: state.userId, at: now, type: 'ip_changed', actor: null, data: { from: row.ip, to: ip } },
       ];

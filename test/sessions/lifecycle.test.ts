@@ -46,7 +46,8 @@ t.test('a heartbeat from a new address moves the session and records it', async 
   t.equal(after.ip, '8.8.8.8');
   t.equal(after.location?.countryCode, 'US');
   const events = (await call(app, token, { method: 'GET', url: `/v1/sessions/${session.id}/events` })).json();
-  t.same(events.items.map((e: { type: string }) => e.type).slice(0, 3), ['country_changed', 'ip_changed', 'login']);
+  t.same(events.items.map((e: { type: string }) => e.type), ['flagged', 'country_changed', 'ip_changed', 'login'], 'GB to US in seconds raises flags');
+  t.same(events.items[2].data, { from: '81.2.69.142', to: '8.8.8.8' });
 });
 
 t.test('DELETE ends a session once; again returns the same end', async (t) => {
