@@ -41,6 +41,8 @@ export async function up(db: Kysely<any>): Promise<void> {
   // History list and retention purge walk ended sessions by end time.
   await sql`create index sessions_user_ended on sessions (user_id, ended_at desc, id desc) where ended_at is not null`.execute(db);
   await sql`create index sessions_ended_at on sessions (ended_at) where ended_at is not null`.execute(db);
+  // Risk signals read a user's recent logins, newest first (created_at never changes).
+  await sql`create index sessions_user_created on sessions (user_id, created_at desc)`.execute(db);
   // The sweeper finds sessions past their absolute age without scanning every row.
   await sql`create index sessions_absolute_expiry on sessions (absolute_expires_at) where ended_at is null`.execute(db);
 

@@ -131,17 +131,32 @@ export function createSessionRepository(db: Kysely<Database>) {
     }): Promise<SessionRow[]> {
       const group = sql<number>`(case when ended_at is null then 0 else 1 end)`;
       const key = sql<Date>`coalesce(ended_at, last_active_at)`;
-      let query = db.selectFrom('sessions').selectAll().where('user_id', '=', options.userId);
-      if (options.status === 'active') query = query.where('ended_at', 'is', null);
-      if (options.status === 'ended') query = query.where('ended_at', 'is not', null);
-      if (options.flagged) query = query.where(sql<boolean>`jsonb_array_length(risk -> 'flags') > 0`);
+      // Sort narrow rows (id and keys), then fetch the wide rows of the one page: a user with
+      // thousands of sessions costs a sort of small tuples, not of every row's JSON columns.
+      let page = db
+        .selectFrom('sessions')
+        .select(['id', group.as('g'), key.as('k')])
+        .where('user_id', '=', options.userId);
+      if (options.status === 'active') page = page.where('ended_at', 'is', null);
+      if (options.status === 'ended') page = page.where('ended_at', 'is not', null);
+      if (options.flagged) page = page.where(sql<boolean>`jsonb_array_length(risk -> 'flags') > 0`);
       const cursor = options.cursor;
       if (cursor) {
-        query = query.where(
+        page = page.where(
           sql<boolean>`(${group} > ${cursor.g} or (${group} = ${cursor.g} and (${key}, id) < (${new Date(cursor.t)}, ${cursor.id}::uuid)))`,
         );
       }
-      return query.orderBy(group).orderBy(key, 'desc').orderBy('id', 'desc').limit(options.limit).execute();
+      page = page.orderBy('g').orderBy('k', 'desc').orderBy('id', 'desc').limit(options.limit);
+      return db
+        .with('page', () => page)
+        .selectFrom('page')
+        .innerJoin('sessions', 'sessions.id', 'page.id')
+        .selectAll('sessions')
+        .where('sessions.user_id', '=', options.userId)
+        .orderBy('page.g')
+        .orderBy('page.k', 'desc')
+        .orderBy('page.id', 'desc')
+        .execute();
     },
 
     /** Ends one session unless it has already ended; returns the row either way (undefined: no such session). */

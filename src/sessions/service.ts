@@ -11,6 +11,7 @@ import type { EndedListener } from './ended-listener.js';
 import type { ListStatus, SessionRepository, SessionEventInput } from './repository.js';
 import type { CreateSessionInput, HeartbeatInput } from './schemas.js';
 import type { SessionState, StateCache } from './state-cache.js';
+import type { SessionRow } from '../db/types.js';
 import { issueToken, sessionIdFromToken, tokenMatches } from './token.js';
 import { uuidv7 } from './uuid.js';
 import type { Metrics } from '../health/metrics.js';
@@ -103,6 +104,13 @@ export function createSessionService(deps: SessionServiceDeps) {
     state.endedAt = end?.endedAt ?? expiresAtMs(state);
     state.endReason = end?.reason ?? reason;
     return state.endReason;
+  }
+
+  function isExpired(row: SessionRow, now: Date): boolean {
+    const state = stateFromRow(row);
+    const pending = buffer.pending(row.id);
+    if (pending && pending.lastActiveAt.getTime() > state.lastActiveAt) state.lastActiveAt = pending.lastActiveAt.getTime();
+    return row.ended_at === null && expiryReason(state, now.getTime()) !== null;
   }
 
   function ownedBy(state: SessionState | { user_id: string } | undefined, caller: Caller): boolean {
@@ -282,10 +290,19 @@ export function createSessionService(deps: SessionServiceDeps) {
     async list(userId: string, options: { status: ListStatus; limit: number; cursor?: string; flagged: boolean; currentId?: string }) {
       const cursor = options.cursor === undefined ? null : decodeCursor(options.cursor);
       const now = clock.now();
-      // Write expiry first so the active and ended lists agree with what each session shows.
-      const expired = await repo.expireForUser(userId, now, buffer.pendingIds());
-      for (const row of expired) cache.markEnded(row.id, (row.ended_at as Date).getTime(), row.end_reason as string);
-      const rows = await repo.listByUser({ userId, status: options.status, limit: options.limit + 1, cursor, flagged: options.flagged });
+      const settle = async () => {
+        const expired = await repo.expireForUser(userId, now, buffer.pendingIds());
+        for (const row of expired) cache.markEnded(row.id, (row.ended_at as Date).getTime(), row.end_reason as string);
+      };
+      const query = () => repo.listByUser({ userId, status: options.status, limit: options.limit + 1, cursor, flagged: options.flagged });
+      // History must include sessions that have expired but are not written yet: write them first.
+      // The active list (the hot one) only pays for that when its page holds an expired session.
+      if (options.status !== 'active') await settle();
+      let rows = await query();
+      if (options.status === 'active' && rows.some((row) => isExpired(row, now))) {
+        await settle();
+        rows = await query();
+      }
       const page = rows.slice(0, options.limit);
       const items = page.map((row) =>
         toSessionDto(row, { now, pending: buffer.pending(row.id), current: options.currentId === undefined ? undefined : row.id === options.currentId }),
