@@ -5,7 +5,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { Config } from './config.js';
 import { systemClock, type Clock } from './clock.js';
 import { createDatabase, type DatabaseHandle } from './db/database.js';
-import { errorHandler, ProblemSchema } from './errors.js';
+import { errorHandler, ProblemSchema, sendProblem } from './errors.js';
 import { authPlugin } from './auth/plugin.js';
 import { protection } from './protection.js';
 import { openApiOptions } from './openapi.js';
@@ -64,6 +64,16 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     routerOptions: { maxParamLength: 256 },
+    // Refused while closing by the hook below, as a problem like every other error.
+    return503OnClosing: false,
+    // The router's own refusals (a malformed %-escape, an over-long path parameter) as problems too.
+    frameworkErrors: (error, request, reply) => {
+      reply.header('x-request-id', request.id);
+      if (error.code === 'FST_ERR_BAD_URL') return sendProblem(request, reply, 'validation_failed', 'The URL is not validly %-encoded.');
+      if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') return sendProblem(request, reply, 'validation_failed', 'A path parameter is longer than any valid value.');
+      request.log.error({ err: error }, 'request failed');
+      return sendProblem(request, reply, 'internal', 'An unexpected error occurred. Quote the requestId when reporting it.');
+    },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
   });
   // The API speaks JSON only; any other body is a 415, not a string that fails validation.
@@ -73,6 +83,21 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     const incoming = request.headers['x-request-id'];
     if (typeof incoming === 'string' && !/^[A-Za-z0-9._:-]{1,128}$/.test(incoming)) request.id = randomUUID();
     reply.header('x-request-id', request.id);
+  });
+  // Once closing, a request that still arrives on an open connection is refused, and every answer
+  // closes its connection: a kept-alive one would otherwise hold the close open until the client
+  // dropped it, and the buffered activity would wait with it.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    if (!closing) return;
+    reply.header('retry-after', '1');
+    return sendProblem(request, reply, 'service_unavailable', 'The service is shutting down; retry shortly.');
+  });
+  app.addHook('onSend', async (_request, reply) => {
+    if (closing) reply.header('connection', 'close');
   });
 
   const clock = options.clock ?? systemClock;
@@ -137,7 +162,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     }
   });
 
-  await app.register(protection, { perMinute: config.rateLimitPerMinute, authFailuresPerMinute: config.authFailuresPerMinute });
+  await app.register(protection, {
+    perMinute: config.rateLimitPerMinute,
+    authFailuresPerMinute: config.authFailuresPerMinute,
+    maxEventLoopDelayMs: config.maxEventLoopDelayMs,
+  });
   await app.register(authPlugin, { config, sessions });
   await app.register(healthRoutes, { db: database.db, geo, metrics, listener, metricsToken: config.metricsToken });
   await app.register(serviceRoutes, { sessions });

@@ -35,6 +35,10 @@ export function createDatabase(options: DatabaseOptions): DatabaseHandle {
   // A connection that dies while idle in the pool (server restart, pg_terminate_backend) emits
   // here; without a listener it would crash the process. The pool discards it and heals.
   pool.on('error', () => {});
+  // The pool listens only while a connection is idle. One that dies while checked out, between
+  // two statements of a transaction, emits on the client itself; the failing statement already
+  // carries the error and the pool discards the broken client on release.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   let closed = false;
   return {

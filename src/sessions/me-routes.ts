@@ -5,6 +5,7 @@ import { Type } from '@sinclair/typebox';
 import type { Caller, SessionService } from './service.js';
 import { EventPage, EventsQuery, HeartbeatBody, HeartbeatResult, ListQuery, RevokeResult, SessionIdParams, SessionPage, SessionSchema } from './schemas.js';
 import { SESSION_SECURITY, emptyBodyAsObject, ok, problems } from './route-helpers.js';
+import { canonicalIp } from '../enrich/ip.js';
 
 /** A rate-limit key per presented token (hashed: the key is kept in memory), or per address without one. */
 function bearerKey(request: FastifyRequest): string {
@@ -116,7 +117,8 @@ export async function meRoutes(appBase: FastifyInstance, options: { sessions: Se
     },
   }, async (request) => {
     const caller = user(request.caller);
-    return sessions.heartbeat(caller.sessionId, caller, { ...request.body, ip: request.body.ip ?? request.ip });
+    // A trusted proxy may still forward an address that is not one; then the address is left as it was.
+    return sessions.heartbeat(caller.sessionId, caller, { ...request.body, ip: request.body.ip ?? canonicalIp(request.ip) ?? undefined });
   });
 
   app.post('/v1/me/logout', {
