@@ -1,0 +1,134 @@
+import type { FastifyInstance, InjectOptions } from 'fastify';
+import { call, login, serviceToken } from '../helper.js';
+import { buildConfiguredApp, isProblem } from './support/app.js';
+import { family } from './support/family.js';
+
+// Every route × every kind of caller: no token, a read-only service token, a write service token,
+// the session token of the target's owner, of another user, and of an ended session. Each cell
+// gets the documented status on fresh sessions; another user's session is answered exactly as a
+// missing one; and a refused call changes nothing.
+
+type Caller = 'none' | 'read' | 'write' | 'owner' | 'other' | 'ended';
+const CALLERS: Caller[] = ['none', 'read', 'write', 'owner', 'other', 'ended'];
+
+interface Cell {
+  method: InjectOptions['method'];
+  path: string;
+  body?: Record<string, unknown>;
+  expect: Record<Caller, number>;
+}
+
+const service = (read: number, write: number): Record<Caller, number> => ({ none: 401, read, write, owner: 401, other: 401, ended: 401 });
+const me = (owner: number, other: number): Record<Caller, number> => ({ none: 401, read: 401, write: 401, owner, other, ended: 401 });
+const open = { none: 200, read: 200, write: 200, owner: 200, other: 200, ended: 200 };
+
+const MATRIX: Cell[] = [
+  { method: 'POST', path: '/v1/sessions', body: { userId: '{userId}' }, expect: service(403, 201) },
+  { method: 'GET', path: '/v1/sessions/{id}', expect: service(200, 200) },
+  { method: 'POST', path: '/v1/sessions/{id}/heartbeat', body: {}, expect: service(403, 200) },
+  { method: 'DELETE', path: '/v1/sessions/{id}', expect: service(403, 200) },
+  { method: 'GET', path: '/v1/sessions/{id}/events', expect: service(200, 200) },
+  { method: 'POST', path: '/v1/sessions/introspect', body: { token: '{token}' }, expect: service(200, 200) },
+  { method: 'GET', path: '/v1/users/{userId}/sessions', expect: service(200, 200) },
+  { method: 'POST', path: '/v1/users/{userId}/sessions/revoke', body: {}, expect: service(403, 200) },
+  { method: 'GET', path: '/v1/me/sessions', expect: me(200, 200) },
+  { method: 'GET', path: '/v1/me/sessions/{id}', expect: me(200, 404) },
+  { method: 'GET', path: '/v1/me/sessions/{id}/events', expect: me(200, 404) },
+  { method: 'DELETE', path: '/v1/me/sessions/{id}', expect: me(200, 404) },
+  { method: 'POST', path: '/v1/me/sessions/revoke-others', expect: me(200, 200) },
+  { method: 'POST', path: '/v1/me/heartbeat', body: {}, expect: me(200, 200) },
+  { method: 'POST', path: '/v1/me/logout', expect: me(200, 200) },
+  { method: 'GET', path: '/healthz', expect: open },
+  { method: 'GET', path: '/readyz', expect: open },
+  { method: 'GET', path: '/metrics', expect: open },
+];
+
+const MISSING_ID = '01a20920-0000-7000-8000-000000000000';
+
+/** Alice's sessions (the caller's own, the target, an ended one) and Bob's, fresh for one cell. */
+async function world(app: FastifyInstance, n: number) {
+  const alice = `alice-${n}`;
+  const bob = `bob-${n}`;
+  const [a1, a2, a3, b1] = await Promise.all([login(app, { userId: alice }), login(app, { userId: alice }), login(app, { userId: alice }), login(app, { userId: bob })]);
+  const ended = await call(app, serviceToken(app), { method: 'DELETE', url: `/v1/sessions/${a3.session.id}` });
+  if (ended.statusCode !== 200) throw new Error('setup: could not end a session');
+  return { alice, bob, caller: a1, target: a2, ended: a3, other: b1 };
+}
+
+function tokenFor(app: FastifyInstance, who: Caller, w: Awaited<ReturnType<typeof world>>): string | null {
+  switch (who) {
+    case 'none':
+      return null;
+    case 'read':
+      return serviceToken(app, 'sessions:read');
+    case 'write':
+      return serviceToken(app, 'sessions:write');
+    case 'owner':
+      return w.caller.token;
+    case 'other':
+      return w.other.token;
+    case 'ended':
+      return w.ended.token;
+  }
+}
+
+function fill(text: string, w: Awaited<ReturnType<typeof world>>, id: string): string {
+  return text.replaceAll('{id}', id).replaceAll('{userId}', w.alice).replaceAll('{token}', w.target.token);
+}
+
+function request(cell: Cell, w: Awaited<ReturnType<typeof world>>, token: string | null, id: string): InjectOptions {
+  const body = cell.body ? JSON.parse(fill(JSON.stringify(cell.body), w, id)) : undefined;
+  return { method: cell.method, url: fill(cell.path, w, id), payload: body, headers: token ? { authorization: `Bearer ${token}` } : {} };
+}
+
+/** Headers that differ between any two calls (the rate-limit ones count the caller's own calls). */
+const stripVolatile = (headers: Record<string, unknown>) => {
+  const { 'x-request-id': _id, date: _date, 'x-ratelimit-remaining': _left, 'x-ratelimit-reset': _reset, ...rest } = headers;
+  return rest;
+};
+
+family('access control matrix', { kind: 'attack', unit: 'route × caller cells', timeout: 600000 }, async (t, tally) => {
+  const { app } = await buildConfiguredApp(t);
+  const token = serviceToken(app);
+
+  // The matrix covers every route the service documents.
+  const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
+  const documented = Object.entries<Record<string, unknown>>(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
+  const covered = new Set(MATRIX.map((c) => `${c.method} ${c.path}`));
+  tally.check(documented.every((r) => covered.has(r)), 'every documented route is in the matrix', { missing: documented.filter((r) => !covered.has(r)) });
+
+  let n = 0;
+  for (const cell of MATRIX) {
+    for (const who of CALLERS) {
+      n++;
+      await tally.trial(`${cell.method} ${cell.path} as ${who}`, async () => {
+        const w = await world(app, n);
+        const response = await app.inject(request(cell, w, tokenFor(app, who, w), w.target.session.id));
+        const label = `${cell.method} ${cell.path} as ${who}`;
+        t.equal(response.statusCode, cell.expect[who], label);
+        if (response.statusCode >= 400) t.ok(isProblem(response), `${label}: a problem document`);
+        if (response.statusCode === 401) t.equal(response.headers['www-authenticate'], 'Bearer', `${label}: WWW-Authenticate`);
+
+        if (who === 'other' && cell.expect.other === 404) {
+          // Indistinguishable from a session that does not exist: same status, headers and body.
+          const missing = await app.inject(request(cell, w, w.other.token, MISSING_ID));
+          const a = response.json();
+          const b = missing.json();
+          t.same({ ...a, requestId: 'x' }, { ...b, requestId: 'x' }, `${label}: same body as a missing session`);
+          t.same(stripVolatile(response.headers), stripVolatile(missing.headers), `${label}: same headers as a missing session`);
+        }
+        if (who === 'other' && cell.path === '/v1/me/sessions') {
+          const ids = (response.json().items as Array<{ id: string; userId: string }>).map((s) => s.userId);
+          t.ok(ids.every((u) => u === w.bob), `${label}: only the caller's own sessions are listed`);
+        }
+        // A refused call, or another user's own-session call, never touches the target.
+        if (response.statusCode >= 400 || who === 'other') {
+          const target = await call(app, token, { method: 'GET', url: `/v1/sessions/${w.target.session.id}` });
+          t.equal(target.json().status, 'active', `${label}: the target session is untouched`);
+          t.same(target.json().activity, { pageViews: 0, heartbeats: 0 }, `${label}: no activity recorded on it`);
+        }
+      });
+    }
+  }
+  tally.note(`${MATRIX.length} routes × ${CALLERS.length} callers`);
+});

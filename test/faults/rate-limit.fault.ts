@@ -1,0 +1,91 @@
+import { readFileSync } from 'node:fs';
+import { login, serviceToken } from '../helper.js';
+import { buildConfiguredApp, isProblem } from './support/app.js';
+import { family } from './support/family.js';
+
+// Limits: every /v1/me route is limited per session token (rotating addresses does not reset the
+// budget), repeated authentication failures from one address are refused for a while on every
+// route (rotating invalid tokens does not help), each refusal is a 429 problem with Retry-After,
+// and the OpenAPI document says so on each route concerned.
+
+const LIMIT = 3;
+const ME_ROUTES: Array<{ method: 'GET' | 'POST' | 'DELETE'; url: string }> = [
+  { method: 'GET', url: '/v1/me/sessions' },
+  { method: 'GET', url: '/v1/me/sessions/{other}' },
+  { method: 'GET', url: '/v1/me/sessions/{other}/events' },
+  { method: 'DELETE', url: '/v1/me/sessions/{missing}' },
+  { method: 'POST', url: '/v1/me/sessions/revoke-others' },
+  { method: 'POST', url: '/v1/me/heartbeat' },
+  { method: 'POST', url: '/v1/me/logout' },
+];
+
+function isRateLimited(response: { statusCode: number; headers: Record<string, unknown>; body: string; json(): any }, maxSeconds: number): boolean {
+  const retryAfter = Number(response.headers['retry-after']);
+  return response.statusCode === 429 && isProblem(response) && response.json().code === 'rate_limited' && retryAfter > 0 && retryAfter <= maxSeconds;
+}
+
+family('rate limits on /v1/me routes', { kind: 'attack', unit: 'route checks', timeout: 300000 }, async (t, tally) => {
+  const { app } = await buildConfiguredApp(t, { RATE_LIMIT_PER_MINUTE: String(LIMIT) });
+  for (const route of ME_ROUTES) {
+    await tally.trial(`${route.method} ${route.url}`, async () => {
+      const mine = await login(app, { userId: `limited-${route.url}` });
+      const other = await login(app, { userId: `limited-${route.url}` });
+      const url = route.url.replace('{other}', other.session.id).replace('{missing}', '01a20920-0000-7000-8000-000000000000');
+      const statuses: number[] = [];
+      // From a different address each time: the budget belongs to the token, not the address.
+      for (let i = 0; i <= LIMIT; i++) {
+        const response = await app.inject({ method: route.method, url, remoteAddress: `198.51.100.${i + 1}`, headers: { authorization: `Bearer ${mine.token}` } });
+        statuses.push(response.statusCode);
+        if (i === LIMIT) t.ok(isRateLimited(response, 60), `${route.method} ${route.url}: call ${LIMIT + 1} is a 429 problem with Retry-After (${response.statusCode} ${response.headers['retry-after']})`);
+        else t.not(response.statusCode, 429, `${route.method} ${route.url}: call ${i + 1} is within the budget`);
+      }
+      const fresh = await app.inject({ method: 'GET', url: '/v1/me/sessions', headers: { authorization: `Bearer ${other.token}` } });
+      t.not(fresh.statusCode, 429, 'another session has its own budget');
+    });
+  }
+});
+
+family('repeated authentication failures', { kind: 'attack', unit: 'checks', timeout: 300000 }, async (t, tally) => {
+  const failures = 5;
+  const { app } = await buildConfiguredApp(t, { AUTH_FAILURES_PER_MINUTE: String(failures) });
+  const good = serviceToken(app);
+  const { token: sessionToken } = await login(app, { userId: 'victim' });
+  const attempts: Array<[string, (i: number) => Promise<number>]> = [
+    ['random session tokens on /v1/me', async (i) => (await app.inject({ method: 'GET', url: '/v1/me/sessions', remoteAddress: '192.0.2.1', headers: { authorization: `Bearer sr1_${String(i).padStart(32, '0')}${'A'.repeat(43)}` } })).statusCode],
+    ['forged service tokens on a service route', async (i) => (await app.inject({ method: 'GET', url: '/v1/users/victim/sessions', remoteAddress: '192.0.2.2', headers: { authorization: `Bearer eyJhbGciOiJub25lIn0.eyJpIjo${i}fQ.` } })).statusCode],
+    ['no token at all', async () => (await app.inject({ method: 'POST', url: '/v1/sessions', remoteAddress: '192.0.2.3', payload: { userId: 'x' } })).statusCode],
+    ['both kinds mixed from one address', async (i) => (await app.inject({ method: i % 2 ? 'GET' : 'POST', url: i % 2 ? '/v1/me/sessions' : '/v1/sessions/introspect', remoteAddress: '192.0.2.4', headers: { authorization: `Bearer ${i % 2 ? 'sr1_x' : 'not-a-jwt'}` }, payload: i % 2 ? undefined : { token: 'x' } })).statusCode],
+  ];
+  for (const [name, attempt] of attempts) {
+    await tally.trial(name, async () => {
+      const statuses: number[] = [];
+      for (let i = 0; i < failures; i++) statuses.push(await attempt(i));
+      t.same(statuses, Array(failures).fill(401), `${name}: the first ${failures} are 401`);
+      const address = name.startsWith('random') ? '192.0.2.1' : name.startsWith('forged') ? '192.0.2.2' : name.startsWith('no token') ? '192.0.2.3' : '192.0.2.4';
+      // Now even genuine credentials from that address wait; other addresses do not.
+      const blockedService = await app.inject({ method: 'GET', url: '/v1/users/victim/sessions', remoteAddress: address, headers: { authorization: `Bearer ${good}` } });
+      const blockedMe = await app.inject({ method: 'GET', url: '/v1/me/sessions', remoteAddress: address, headers: { authorization: `Bearer ${sessionToken}` } });
+      t.ok(isRateLimited(blockedService, 60), `${name}: a genuine service token from that address is a 429 with Retry-After`);
+      t.ok(isRateLimited(blockedMe, 60), `${name}: a genuine session token from that address is a 429 with Retry-After`);
+      const elsewhere = await app.inject({ method: 'GET', url: '/v1/users/victim/sessions', remoteAddress: '203.0.113.200', headers: { authorization: `Bearer ${good}` } });
+      t.equal(elsewhere.statusCode, 200, `${name}: other addresses are served`);
+    });
+  }
+});
+
+family('429 documented in the OpenAPI document', { kind: 'attack', unit: 'operations', timeout: 120000 }, async (t, tally) => {
+  const { app } = await buildConfiguredApp(t);
+  const served = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
+  const committed = readFileSync('openapi.yaml', 'utf8');
+  for (const [path, ops] of Object.entries<Record<string, { responses: Record<string, unknown> }>>(served.paths)) {
+    if (!path.startsWith('/v1/')) continue;
+    for (const [method, op] of Object.entries(ops)) {
+      tally.check('429' in op.responses, `${method.toUpperCase()} ${path}: 429 documented in /openapi.json`);
+    }
+    // The committed file: the path's block names a 429 response.
+    const start = committed.indexOf(`\n  ${path}:`);
+    const next = committed.slice(start + 1).search(/\n {2}\/[^\n]*:\n/);
+    const block = start >= 0 ? committed.slice(start, next >= 0 ? start + 1 + next : undefined) : '';
+    tally.check(/["']?429["']?:/.test(block), `${path}: 429 documented in openapi.yaml`);
+  }
+});
