@@ -32,11 +32,11 @@ export function mintToken(secret: string): string {
   return sign({ scope: 'sessions:read sessions:write' });
 }
 
-/** A registry instance as production runs it: its own process, NODE_ENV=production, no migrations. */
+/** A registry instance as the production image runs it: the compiled build, NODE_ENV=production, no migrations. */
 export function startRegistry(ctx: BenchContext, name: string, nodeArgs: string[] = []): Promise<Service> {
   return startService({
     name,
-    script: 'src/server.ts',
+    script: 'dist/src/server.js',
     nodeArgs,
     readyPath: '/readyz',
     env: {

@@ -52,7 +52,7 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Starts `node --import tsx <script>` on a free port and waits until `readyPath` answers 200. */
+/** Starts `node <script>` (through tsx for TypeScript) on a free port and waits until `readyPath` answers 200. */
 export async function startService(options: {
   name: string;
   script: string;
@@ -61,7 +61,8 @@ export async function startService(options: {
   nodeArgs?: string[];
 }): Promise<Service> {
   const port = await freePort();
-  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', 'tsx', options.script], {
+  const loader = options.script.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), ...loader, options.script], {
     cwd: ROOT,
     env: { ...process.env, ...options.env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -79,10 +79,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   // The API speaks JSON only; any other body is a 415, not a string that fails validation.
   app.removeContentTypeParser(['text/plain']);
   // Only a well-formed incoming request id is echoed; anything else is replaced.
-  app.addHook('onRequest', async (request, reply) => {
+  // Hooks on every request are callback-style: no promise per request on the hot path.
+  app.addHook('onRequest', (request, reply, done) => {
     const incoming = request.headers['x-request-id'];
     if (typeof incoming === 'string' && !/^[A-Za-z0-9._:-]{1,128}$/.test(incoming)) request.id = randomUUID();
     reply.header('x-request-id', request.id);
+    done();
   });
   // Once closing, a request that still arrives on an open connection is refused, and every answer
   // closes its connection: a kept-alive one would otherwise hold the close open until the client
@@ -96,8 +98,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     reply.header('retry-after', '1');
     return sendProblem(request, reply, 'service_unavailable', 'The service is shutting down; retry shortly.');
   });
-  app.addHook('onSend', async (_request, reply) => {
+  app.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) reply.header('connection', 'close');
+    done(null, payload);
   });
 
   const clock = options.clock ?? systemClock;
@@ -153,13 +156,14 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
     metrics.requests.inc({ route, method: request.method, status: reply.statusCode });
     metrics.duration.observe({ route }, reply.elapsedTime / 1000);
     if (!QUIET_ROUTES.has(route) || reply.statusCode >= 500) {
       request.log.info({ method: request.method, route, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request completed');
     }
+    done();
   });
 
   await app.register(protection, {

@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin';
 import fastifyJwt from '@fastify/jwt';
+import { LRUCache } from 'lru-cache';
 import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
 import type { Config } from '../config.js';
 import { ApiError } from '../errors.js';
@@ -19,6 +20,12 @@ declare module 'fastify' {
 }
 
 const MAX_TOKEN_LENGTH = 8192;
+
+interface VerifiedClaims {
+  exp: number;
+  sub?: unknown;
+  scope?: unknown;
+}
 
 function bearer(request: FastifyRequest): string | null {
   const header = request.headers.authorization;
@@ -47,13 +54,14 @@ export const authPlugin = fp(async function auth(app: FastifyInstance, options: 
       // fast-jwt accepts a token without aud/iss/exp unless told they are required.
       requiredClaims: ['iss', 'aud', 'exp'],
       clockTolerance: 5,
-      // Verified tokens are cached (bounded) and never past their exp.
-      cache: 10000,
-      cacheTTL: 600000,
     },
   });
 
   app.decorateRequest('caller', null as never);
+
+  // Backends reuse one token for many calls: a verified token's claims are kept (bounded), and
+  // never trusted past its exp. Keyed by the token itself, so a different token is verified anew.
+  const verified = new LRUCache<string, VerifiedClaims>({ max: 10000 });
 
   app.decorate('requireScope', (scope: Scope): preHandlerAsyncHookHandler => {
     return async function serviceAuth(request, reply) {
@@ -61,11 +69,14 @@ export const authPlugin = fp(async function auth(app: FastifyInstance, options: 
       const token = bearer(request);
       if (!token) throw unauthorized(reply, 'Send a service token as "Authorization: Bearer <jwt>".');
       if (looksLikeSessionToken(token)) throw unauthorized(reply, 'This route takes a service token, not a session token.');
-      let payload: { sub?: unknown; scope?: unknown };
-      try {
-        payload = app.jwt.verify(token);
-      } catch {
-        throw unauthorized(reply, 'The service token is invalid or expired.');
+      let payload = verified.get(token);
+      if (!payload || payload.exp * 1000 <= Date.now()) {
+        try {
+          payload = app.jwt.verify<VerifiedClaims>(token);
+        } catch {
+          throw unauthorized(reply, 'The service token is invalid or expired.');
+        }
+        verified.set(token, payload);
       }
       const granted = typeof payload.scope === 'string' ? payload.scope.split(' ') : Array.isArray(payload.scope) ? payload.scope : [];
       const allowed = granted.includes(scope) || (scope === 'sessions:read' && granted.includes('sessions:write'));

@@ -89,12 +89,23 @@ export function createSessionRepository(db: Kysely<Database>) {
   }
 
   return {
+    /** The session and its login event in one statement (atomic, one round trip). */
     async insert(row: NewSessionRow, event: SessionEventInput): Promise<SessionRow> {
-      return db.transaction().execute(async (trx) => {
-        const inserted = await trx.insertInto('sessions').values(row).returningAll().executeTakeFirstOrThrow();
-        await insertEvents(trx, [event]);
-        return inserted;
-      });
+      return db
+        .with('inserted', (qb) => qb.insertInto('sessions').values(row).returningAll())
+        .with('login', (qb) =>
+          qb.insertInto('session_events').values({
+            session_id: event.sessionId,
+            user_id: event.userId,
+            at: event.at,
+            type: event.type,
+            actor: event.actor,
+            data: JSON.stringify(event.data ?? {}),
+          }),
+        )
+        .selectFrom('inserted')
+        .selectAll()
+        .executeTakeFirstOrThrow();
     },
 
     findById(id: string): Promise<SessionRow | undefined> {

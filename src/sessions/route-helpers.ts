@@ -25,6 +25,7 @@ export const SERVICE_SECURITY = [{ serviceToken: [] }];
 export const SESSION_SECURITY = [{ sessionToken: [] }];
 
 /** POST routes whose body is optional: an empty body is validated as {}. */
-export async function emptyBodyAsObject(request: { body: unknown }): Promise<void> {
+export function emptyBodyAsObject(request: { body: unknown }, _reply: unknown, done: () => void): void {
   request.body ??= {};
+  done();
 }
