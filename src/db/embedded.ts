@@ -110,7 +110,8 @@ function chooseDataDir(wanted: string, owner: { uid: number } | null, logger: Lo
   return wanted;
 }
 
-function freePort(): Promise<number> {
+/** A TCP port on 127.0.0.1 that nothing listens on right now. */
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
