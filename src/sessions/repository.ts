@@ -315,6 +315,23 @@ export function createSessionRepository(db: Kysely<Database>) {
       });
     },
 
+    /** A new User-Agent on an active session: the raw string and what is derived from it. */
+    async updateAgent(
+      id: string,
+      changes: { userAgent: string; agent: string; deviceKey: string; parserVersion: string },
+      event: SessionEventInput,
+    ): Promise<void> {
+      await db.transaction().execute(async (trx) => {
+        await trx
+          .updateTable('sessions')
+          .set({ user_agent: changes.userAgent, agent: changes.agent, device_key: changes.deviceKey, parser_version: changes.parserVersion })
+          .where('id', '=', id)
+          .where('ended_at', 'is', null)
+          .execute();
+        await insertEvents(trx, [event]);
+      });
+    },
+
     /** A user's retained sessions (for risk signals), newest first, bounded. */
     historyForUser(userId: string, excludeId: string | null, limit: number) {
       let query = db

@@ -128,10 +128,10 @@ export type CreateSessionInput = Static<typeof CreateSessionBody>;
 
 export const HeartbeatBody = Type.Object(
   {
-    ip: Type.Optional(Type.String({ maxLength: 64 })),
-    userAgent: Type.Optional(Type.String({ maxLength: 8192 })),
+    ip: Type.Optional(Type.String({ maxLength: 64, description: 'A new address moves the session: location and risk signals are derived again.' })),
+    userAgent: Type.Optional(Type.String({ maxLength: 8192, description: 'A new User-Agent (an update) derives the device fields again.' })),
     pageViews: Type.Optional(Type.Integer({ minimum: 0, maximum: 10000, description: 'Pages viewed since the last heartbeat.' })),
-    path: Type.Optional(Type.String({ maxLength: 2048 })),
+    path: Type.Optional(Type.String({ maxLength: 2048, description: 'The page viewed. Validated but not stored: pages are counted through pageViews.' })),
   },
   { additionalProperties: false, examples: [{ pageViews: 1 }] },
 );
@@ -207,7 +207,7 @@ export const SessionEventSchema = Type.Object(
     id: Type.String(),
     sessionId: Type.String({ format: 'uuid' }),
     at: Type.String({ format: 'date-time' }),
-    type: Type.String({ description: 'login, ip_changed, country_changed, flagged, ended, expired' }),
+    type: Type.String({ description: 'login, ip_changed, country_changed, user_agent_changed, flagged, ended, expired' }),
     actor: NullableString({ description: 'Who caused it: "user:<sessionId>", "service:<sub>", "expiry".' }),
     data: Type.Record(Type.String(), Type.Unknown()),
   },

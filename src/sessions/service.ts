@@ -229,10 +229,25 @@ export function createSessionService(deps: SessionServiceDeps) {
       buffer.record(id, now, input.pageViews ?? 0);
       if (nowMs > state.lastActiveAt) state.lastActiveAt = nowMs;
       if (ip !== null && ip !== state.ip) await this.changeNetwork(state, ip, now, previousActiveAt);
-      // The network change awaited: a revoke may have landed meanwhile, and it wins.
+      const userAgent = input.userAgent === undefined ? null : sanitizeUserAgent(input.userAgent);
+      if (userAgent !== null && userAgent !== state.userAgent) await this.changeAgent(state, userAgent, now);
+      // A change above awaited: a revoke may have landed meanwhile, and it wins.
       if (state.endedAt !== null) throw new ApiError('session_ended', 'This session has ended.', { endReason: state.endReason });
       metrics.heartbeats.inc();
       return { id, userId: state.userId, status: 'active' as const, expiresAt: new Date(expiresAtMs(state)).toISOString() };
+    },
+
+    /** A heartbeat with a new User-Agent (a browser or app update): device fields derived again. */
+    async changeAgent(state: SessionState, userAgent: string, now: Date): Promise<void> {
+      const row = await repo.findById(state.id);
+      if (!row || row.ended_at) return;
+      const { isBot: _isBot, ...info } = userAgents.parse(userAgent, row.client_hints, row.client_input);
+      await repo.updateAgent(
+        state.id,
+        { userAgent, agent: JSON.stringify(info), deviceKey: deviceKey(info, row.device_id), parserVersion: PARSER_VERSION },
+        { sessionId: state.id, userId: state.userId, at: now, type: 'user_agent_changed', actor: null, data: { from: row.agent.label, to: info.label } },
+      );
+      state.userAgent = userAgent;
     },
 
     /** A heartbeat from a new address: new location, signals re-assessed, the change recorded. */

@@ -117,3 +117,21 @@ t.test('revoke all of a user\'s sessions, optionally but one', async (t) => {
   const nothing = await call(app, token, { method: 'POST', url: '/v1/users/bob/sessions/revoke' });
   t.same(nothing.json(), { revoked: 0, ids: [] });
 });
+
+t.test('a heartbeat with a new User-Agent updates the device fields and records it', async (t) => {
+  const { app } = await buildTestApp(t);
+  const { session } = await login(app);
+  const token = serviceToken(app);
+  const newer = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/127.0.0.0 Safari/537.36';
+  const beat = await call(app, token, { method: 'POST', url: `/v1/sessions/${session.id}/heartbeat`, payload: { userAgent: newer } });
+  t.equal(beat.statusCode, 200);
+  const view = (await call(app, token, { method: 'GET', url: `/v1/sessions/${session.id}` })).json();
+  t.equal(view.userAgent, newer);
+  t.equal(view.label, 'Chrome 127 on macOS');
+  const events = (await call(app, token, { method: 'GET', url: `/v1/sessions/${session.id}/events` })).json();
+  t.same(events.items[0].data, { from: 'Chrome 126 on macOS', to: 'Chrome 127 on macOS' });
+  t.equal(events.items[0].type, 'user_agent_changed');
+  await call(app, token, { method: 'POST', url: `/v1/sessions/${session.id}/heartbeat`, payload: { userAgent: newer } });
+  const again = (await call(app, token, { method: 'GET', url: `/v1/sessions/${session.id}/events` })).json();
+  t.equal(again.items.length, events.items.length, 'the same User-Agent again records nothing');
+});
