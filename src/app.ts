@@ -170,6 +170,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     perMinute: config.rateLimitPerMinute,
     authFailuresPerMinute: config.authFailuresPerMinute,
     maxEventLoopDelayMs: config.maxEventLoopDelayMs,
+    maxEventLoopUtilization: config.maxEventLoopUtilization,
   });
   await app.register(authPlugin, { config, sessions });
   await app.register(healthRoutes, { db: database.db, geo, metrics, listener, metricsToken: config.metricsToken });

@@ -40,6 +40,8 @@ export interface Config {
   rateLimitPerMinute: number;
   authFailuresPerMinute: number;
   maxEventLoopDelayMs: number;
+  /** 0 = off; otherwise shed when the event loop is busy more than this share of the time. */
+  maxEventLoopUtilization: number;
 }
 
 export class ConfigError extends Error {
@@ -83,6 +85,16 @@ export function loadConfig(env: Env = process.env): Config {
     if (value === null || value < min) {
       problems.push(`${name} must be a duration of at least ${min}s such as 3600, 30m, 12h or 14d (got "${raw}")`);
       return parseDuration(fallback) as number;
+    }
+    return value;
+  };
+  const fraction = (name: string, fallback: number): number => {
+    const raw = get(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!/^(0|1|0?\.\d+)$/.test(raw) || value < 0 || value > 1) {
+      problems.push(`${name} must be a number from 0 to 1 (got "${raw}")`);
+      return fallback;
     }
     return value;
   };
@@ -172,6 +184,7 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitPerMinute: integer('RATE_LIMIT_PER_MINUTE', 600, 1, 1000000),
     authFailuresPerMinute: integer('AUTH_FAILURES_PER_MINUTE', 100, 1, 1000000),
     maxEventLoopDelayMs: integer('MAX_EVENT_LOOP_DELAY_MS', 1000, 10, 60000),
+    maxEventLoopUtilization: fraction('MAX_EVENT_LOOP_UTILIZATION', 0),
   };
   try {
     parseUserAgentPatterns(config.userAgentPatterns);

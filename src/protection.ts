@@ -17,9 +17,10 @@ const FAILURE_WINDOW_MS = 60000;
 
 // Load shedding and abuse limits. Shedding answers 503 with Retry-After while the event loop is
 // saturated, instead of queueing without bound; rate limits answer 429 with Retry-After.
-export const protection = fp(async function protection(app: FastifyInstance, options: { perMinute: number; authFailuresPerMinute: number; maxEventLoopDelayMs: number }) {
+export const protection = fp(async function protection(app: FastifyInstance, options: { perMinute: number; authFailuresPerMinute: number; maxEventLoopDelayMs: number; maxEventLoopUtilization: number }) {
   await app.register(underPressure, {
     maxEventLoopDelay: options.maxEventLoopDelayMs,
+    ...(options.maxEventLoopUtilization > 0 ? { maxEventLoopUtilization: options.maxEventLoopUtilization } : {}),
     maxHeapUsedBytes: 1536 * 1024 * 1024,
     retryAfter: 1,
     pressureHandler: (request, reply) => {
