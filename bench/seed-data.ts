@@ -84,7 +84,7 @@ async function insertRows(client: pg.Client, vocab: Vocabulary, source: string, 
        insert into sessions (id, user_id, token_hash, created_at, last_active_at, idle_timeout_seconds, max_age_seconds,
                              absolute_expires_at, ended_at, end_reason, ended_by, page_views, heartbeats, ip, user_agent,
                              client_hints, parser_version, agent, client_input, device_id, device_key, location, risk, label,
-                             login_method, metadata)
+                             login_method, metadata, expiry_check_at)
        select
          (lpad(to_hex((extract(epoch from t.created_at) * 1000)::bigint), 12, '0') || '7' || substr(m.m, 1, 3)
            || substr('89ab', (t.h4 % 4)::int + 1, 1) || substr(m.m, 4, 15))::uuid,
@@ -95,7 +95,8 @@ async function insertRows(client: pg.Client, vocab: Vocabulary, source: string, 
          t.h2 % 300, t.h2 % 300 + t.h3 % 40 + 1, place.ip, ua.user_agent, ua.client_hints, $5, ua.agent, null, null,
          ua.device_key, place.location, case when t.h1 % 20 = 0 then $6::jsonb else $7::jsonb end, null,
          (array['password', 'passkey', 'oauth:google', null])[t.h2 % 4 + 1],
-         case when t.h4 % 3 = 0 then '{"tenant":"acme","plan":"pro"}'::jsonb else '{}'::jsonb end
+         case when t.h4 % 3 = 0 then '{"tenant":"acme","plan":"pro"}'::jsonb else '{}'::jsonb end,
+         least(t.created_at + interval '90 days', t.last_active_at + interval '1209600 seconds')
        from timed t
        cross join lateral (select md5(t.r::text || $8) as m) m
        join ua on ua.k = t.h3 % $3

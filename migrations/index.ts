@@ -1,8 +1,10 @@
 import type { Migration } from 'kysely';
 import * as createSessions from './20261123150000_create_sessions.js';
+import * as sessionsExpiryCheck from './20261201220000_sessions_expiry_check.js';
 
 // Listed explicitly so the compiled image and the TypeScript sources run the same set, with no
 // directory scanning. Names are timestamps: Kysely applies them in this order.
 export const migrations: Record<string, Migration> = {
   '20261123150000_create_sessions': createSessions,
+  '20261201220000_sessions_expiry_check': sessionsExpiryCheck,
 };

@@ -15,6 +15,8 @@ export interface SessionsTable {
   idle_timeout_seconds: number;
   max_age_seconds: number;
   absolute_expires_at: Timestamp;
+  /** A lower bound of the real expiry, for the sweeper's index; activity flushes never write it. */
+  expiry_check_at: Timestamp;
   ended_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   end_reason: string | null;
   ended_by: string | null;

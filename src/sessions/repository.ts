@@ -1,6 +1,7 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { Database, NewSessionRow, SessionRow, SessionEventRow } from '../db/types.js';
 import type { Location, Risk } from '../enrich/types.js';
+import type { DtoRow } from './dto.js';
 
 // Every statement about sessions lives here. Each one is scoped by a session id or a user id so
 // the table can be distributed by user_id without rewriting queries.
@@ -38,18 +39,98 @@ export interface SessionEventInput {
   data?: Record<string, unknown>;
 }
 
-const expiredAt = (now: Date) =>
-  sql<boolean>`(absolute_expires_at <= ${now} or last_active_at + make_interval(secs => idle_timeout_seconds) <= ${now})`;
+/** Sessions with activity pending in this instance's memory: never ended or moved by expiry. */
+const notSkipped = (skipIds: string[]) => sql<boolean>`not (id = any(${skipIds}::uuid[]))`;
+const idleEnd = sql<Date>`last_active_at + make_interval(secs => idle_timeout_seconds)`;
+const expiredAt = (now: Date) => sql<boolean>`(absolute_expires_at <= ${now} or ${idleEnd} <= ${now})`;
+
+/** Any fixed key: the transaction-level advisory lock that lets one instance at a time sweep. */
+export const SWEEP_LOCK_KEY = 7261120301;
+
+/** What expiry reports per session it ended (or, for the sweeper, looked at: ended_at null). */
+export type ExpiryRow = Pick<SessionRow, 'id' | 'user_id' | 'ended_at' | 'end_reason'>;
+
+/**
+ * CTEs for the rows of `ended` (ended by the same statement): an event each, and the
+ * cross-instance notices. Ends made in one statement commit or roll back with their events and
+ * notices (NOTIFY is delivered on commit). A notice is the JSON array the listener parses (as
+ * JSON.stringify would write it, endedAt as toISOString does), at most 40 ends and far below
+ * NOTIFY's 8000-byte cap whatever the user ids. `notified` is a plain SELECT, which PostgreSQL
+ * runs only if the outer query reads it: every statement using this must join it.
+ */
+const recordEnds = (eventType: 'ended' | 'expired') => sql`
+  events as (
+    insert into session_events (session_id, user_id, at, type, actor, data)
+    select id, user_id, ended_at, ${eventType}::text, ended_by, jsonb_build_object('reason', end_reason) from ended
+  ),
+  notice as (
+    select item, row_number() over w as rn, sum(octet_length(item)) over w as bytes
+    from (
+      select n.id, row_to_json(n)::text as item
+      from (
+        select id, user_id as "userId", to_char(ended_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "endedAt", end_reason as reason
+        from ended
+      ) n
+    ) i
+    window w as (order by id rows unbounded preceding)
+  ),
+  notified as (
+    select count(pg_notify(${ENDED_CHANNEL}, payload)) as sent
+    from (select '[' || string_agg(item, ',' order by rn) || ']' as payload from notice group by (rn - 1) / 40, (bytes - 1) / 6000) slices
+  )`;
+
+/**
+ * One statement over the sessions `due` selects (a query yielding `id`): those expired at `now`
+ * end at the moment their limit was reached, not when it was noticed; the others were active
+ * since they became due, and their expiry_check_at moves to their real expiry (after `now`).
+ * Both are decided under the row lock the update takes: a concurrent end or flush wins.
+ */
+function expireStatement(due: RawBuilder<unknown>, now: Date) {
+  const expired = expiredAt(now);
+  return sql<ExpiryRow>`
+    with due as (${due}),
+    touched as (
+      update sessions set
+        ended_at = case when ${expired} then least(absolute_expires_at, ${idleEnd}) end,
+        end_reason = case when ${expired} then (case when absolute_expires_at <= ${idleEnd} then 'max_age' else 'idle_timeout' end) end,
+        ended_by = case when ${expired} then 'expiry' end,
+        expiry_check_at = case when ${expired} then expiry_check_at else least(absolute_expires_at, ${idleEnd}) end
+      where id = any(array(select id from due)) and ended_at is null
+      returning id, user_id, ended_at, end_reason, ended_by
+    ),
+    ended as (select * from touched where ended_at is not null),
+    ${recordEnds('expired')}
+    select t.id, t.user_id, t.ended_at, t.end_reason from touched t cross join notified`;
+}
+
+/**
+ * The sweeper's batch: the `limit` sessions due first, found through sessions_expiry_check. The
+ * advisory lock is tried (never waited for) before the first due row is read and held until the
+ * statement commits; without it the batch is empty and this round is left to the instance
+ * holding it.
+ */
+export function sweepStatement(now: Date, skipIds: string[], limit: number) {
+  return expireStatement(
+    sql`
+      select id from sessions
+      where ended_at is null and expiry_check_at <= ${now} and ${notSkipped(skipIds)}
+        and (select pg_try_advisory_xact_lock(${SWEEP_LOCK_KEY}))
+      order by expiry_check_at
+      limit ${limit}`,
+    now,
+  );
+}
+
+/** A list page reads what the resource shows: not the token hash (a bytea per row), nor expiry_check_at. */
+const DTO_COLUMNS = [
+  'sessions.id', 'sessions.user_id', 'sessions.created_at', 'sessions.last_active_at', 'sessions.idle_timeout_seconds',
+  'sessions.max_age_seconds', 'sessions.absolute_expires_at', 'sessions.ended_at', 'sessions.end_reason', 'sessions.ended_by',
+  'sessions.page_views', 'sessions.heartbeats', 'sessions.ip', 'sessions.user_agent', 'sessions.client_hints',
+  'sessions.parser_version', 'sessions.agent', 'sessions.client_input', 'sessions.device_id', 'sessions.device_key',
+  'sessions.location', 'sessions.risk', 'sessions.label', 'sessions.login_method', 'sessions.metadata',
+] as const satisfies ReadonlyArray<`sessions.${keyof DtoRow}`>;
 
 export function createSessionRepository(db: Kysely<Database>) {
-  async function notifyEnded(trx: Transaction<Database> | Kysely<Database>, notices: EndedNotice[]): Promise<void> {
-    // NOTIFY payloads are capped at 8000 bytes; send in slices. Delivered only if the transaction commits.
-    for (let i = 0; i < notices.length; i += 40) {
-      const payload = JSON.stringify(notices.slice(i, i + 40));
-      await sql`select pg_notify(${ENDED_CHANNEL}, ${payload})`.execute(trx);
-    }
-  }
-
   async function insertEvents(trx: Transaction<Database> | Kysely<Database>, events: SessionEventInput[]): Promise<void> {
     if (events.length === 0) return;
     await trx
@@ -67,32 +148,25 @@ export function createSessionRepository(db: Kysely<Database>) {
       .execute();
   }
 
-  /** Ends the given active sessions in one transaction: rows, events and the cross-instance notice. */
-  async function endWhere(
-    where: (trx: Transaction<Database>) => Promise<SessionRow[]>,
-    reason: string,
-    actor: string | null,
-  ): Promise<SessionRow[]> {
-    return db.transaction().execute(async (trx) => {
-      const rows = await where(trx);
-      if (rows.length === 0) return rows;
-      await insertEvents(
-        trx,
-        rows.map((r) => ({ sessionId: r.id, userId: r.user_id, at: r.ended_at as Date, type: 'ended', actor, data: { reason } })),
-      );
-      await notifyEnded(
-        trx,
-        rows.map((r) => ({ id: r.id, userId: r.user_id, endedAt: (r.ended_at as Date).toISOString(), reason })),
-      );
-      return rows;
-    });
+  /** Ends the active sessions `where` selects in one statement: rows, events and notices. */
+  async function endWhere(where: RawBuilder<boolean>, reason: string, actor: string | null, at: Date): Promise<SessionRow[]> {
+    const { rows } = await sql<SessionRow>`
+      with ended as (
+        update sessions set ended_at = ${at}, end_reason = ${reason}, ended_by = ${actor}
+        where ${where} and ended_at is null
+        returning *
+      ),
+      ${recordEnds('ended')}
+      select ended.* from ended cross join notified`.execute(db);
+    return rows;
   }
 
   return {
     /** The session and its login event in one statement (atomic, one round trip). */
-    async insert(row: NewSessionRow, event: SessionEventInput): Promise<SessionRow> {
+    async insert(row: Omit<NewSessionRow, 'expiry_check_at'>, event: SessionEventInput): Promise<SessionRow> {
+      const expiresAt = Math.min(row.absolute_expires_at.getTime(), row.last_active_at.getTime() + row.idle_timeout_seconds * 1000);
       return db
-        .with('inserted', (qb) => qb.insertInto('sessions').values(row).returningAll())
+        .with('inserted', (qb) => qb.insertInto('sessions').values({ ...row, expiry_check_at: new Date(expiresAt) }).returningAll())
         .with('login', (qb) =>
           qb.insertInto('session_events').values({
             session_id: event.sessionId,
@@ -139,7 +213,7 @@ export function createSessionRepository(db: Kysely<Database>) {
       limit: number;
       cursor: ListCursor | null;
       flagged: boolean;
-    }): Promise<SessionRow[]> {
+    }): Promise<DtoRow[]> {
       const group = sql<number>`(case when ended_at is null then 0 else 1 end)`;
       const key = sql<Date>`coalesce(ended_at, last_active_at)`;
       // Sort narrow rows (id and keys), then fetch the wide rows of the one page: a user with
@@ -162,7 +236,7 @@ export function createSessionRepository(db: Kysely<Database>) {
         .with('page', () => page)
         .selectFrom('page')
         .innerJoin('sessions', 'sessions.id', 'page.id')
-        .selectAll('sessions')
+        .select(DTO_COLUMNS)
         .where('sessions.user_id', '=', options.userId)
         .orderBy('page.g')
         .orderBy('page.k', 'desc')
@@ -172,80 +246,41 @@ export function createSessionRepository(db: Kysely<Database>) {
 
     /** Ends one session unless it has already ended; returns the row either way (undefined: no such session). */
     async endOne(id: string, reason: string, actor: string | null, at: Date): Promise<{ row: SessionRow; changed: boolean } | undefined> {
-      const [ended] = await endWhere(
-        (trx) =>
-          trx
-            .updateTable('sessions')
-            .set({ ended_at: at, end_reason: reason, ended_by: actor })
-            .where('id', '=', id)
-            .where('ended_at', 'is', null)
-            .returningAll()
-            .execute(),
-        reason,
-        actor,
-      );
+      const [ended] = await endWhere(sql<boolean>`id = ${id}`, reason, actor, at);
       if (ended) return { row: ended, changed: true };
+      // Read after the statement, not inside it: its snapshot could predate a concurrent end.
       const existing = await this.findById(id);
       return existing ? { row: existing, changed: false } : undefined;
     },
 
     /** Ends every active session of a user, optionally but one. */
     endAllForUser(userId: string, exceptId: string | null, reason: string, actor: string | null, at: Date): Promise<SessionRow[]> {
-      return endWhere(
-        (trx) => {
-          let query = trx
-            .updateTable('sessions')
-            .set({ ended_at: at, end_reason: reason, ended_by: actor })
-            .where('user_id', '=', userId)
-            .where('ended_at', 'is', null);
-          if (exceptId) query = query.where('id', '!=', exceptId);
-          return query.returningAll().execute();
-        },
-        reason,
-        actor,
-      );
+      const except = exceptId === null ? sql<boolean>`true` : sql<boolean>`id <> ${exceptId}`;
+      return endWhere(sql<boolean>`user_id = ${userId} and ${except}`, reason, actor, at);
     },
 
     /**
-     * Writes expiry for a user's sessions that are past their idle or absolute limit at `now`.
-     * The end time is the moment the limit was reached, not the moment it was noticed.
-     * Sessions with activity still buffered in this instance are skipped: they are not idle.
+     * Writes expiry for a user's sessions that are past their idle or absolute limit at `now`
+     * (through the user's index, whatever their expiry_check_at). Sessions with activity still
+     * buffered in this instance are skipped: they are not idle.
      */
-    expireForUser(userId: string, now: Date, skipIds: string[]): Promise<SessionRow[]> {
-      return this.expire(userId, now, skipIds, 1000);
+    async expireForUser(userId: string, now: Date, skipIds: string[]): Promise<ExpiryRow[]> {
+      const due = sql`
+        select id from sessions
+        where user_id = ${userId} and ended_at is null and ${expiredAt(now)} and ${notSkipped(skipIds)}
+        limit 1000`;
+      const { rows } = await expireStatement(due, now).execute(db);
+      return rows.filter((r) => r.ended_at !== null);
     },
 
-    /** Writes expiry for up to `limit` sessions, of one user or (no user) of the whole table. */
-    async expire(userId: string | undefined, now: Date, skipIds: string[], limit: number): Promise<SessionRow[]> {
-      const scope = userId === undefined ? sql<boolean>`true` : sql<boolean>`user_id = ${userId}`;
-      const idleEnd = sql`last_active_at + make_interval(secs => idle_timeout_seconds)`;
-      // A plain read first: the common answer is "nothing is due", and that needs no transaction.
-      const due = await sql<{ id: string }>`
-        select id from sessions
-        where ${scope} and ended_at is null and ${expiredAt(now)}
-          and not (id = any(${skipIds}::uuid[]))
-        limit ${limit}`.execute(db);
-      if (due.rows.length === 0) return [];
-      return db.transaction().execute(async (trx) => {
-        // Re-checked under the row lock the update takes: a concurrent end or heartbeat flush wins.
-        const updated = await sql<SessionRow>`
-          update sessions set
-            ended_at = least(absolute_expires_at, ${idleEnd}),
-            end_reason = case when absolute_expires_at <= ${idleEnd} then 'max_age' else 'idle_timeout' end,
-            ended_by = 'expiry'
-          where id = any(${due.rows.map((r) => r.id)}::uuid[]) and ended_at is null and ${expiredAt(now)}
-          returning *`.execute(trx);
-        const ended = updated.rows;
-        await insertEvents(
-          trx,
-          ended.map((r) => ({ sessionId: r.id, userId: r.user_id, at: r.ended_at as Date, type: 'expired', actor: 'expiry', data: { reason: r.end_reason } })),
-        );
-        await notifyEnded(
-          trx,
-          ended.map((r) => ({ id: r.id, userId: r.user_id, endedAt: (r.ended_at as Date).toISOString(), reason: r.end_reason as string })),
-        );
-        return ended;
-      });
+    /**
+     * One sweeper batch (see sweepStatement): `ended` are the sessions it ended, `checked` how
+     * many due sessions it ended or moved on. Every one of them leaves the due set, and skipped
+     * ones are not selected, so a batch with `checked < limit` means none is left.
+     */
+    async expireDue(now: Date, skipIds: string[], limit: number): Promise<{ ended: ExpiryRow[]; checked: number }> {
+      const { rows } = await sweepStatement(now, skipIds, limit).execute(db);
+      return { ended: rows.filter((r) => r.ended_at !== null), checked: rows.length };
     },
 
     /** Deletes sessions (and their events) that ended before `before`; returns how many. */
