@@ -10,11 +10,21 @@ export interface PendingActivity {
   heartbeats: number;
 }
 
+/**
+ * A copy of `bytes` in memory of its own. The driver decodes bytea into slices of Node's shared
+ * 8 KB buffer pool, and a cached slice keeps its whole slab alive: 32 bytes would cost 8 KB.
+ */
+export function unpooled(bytes: Buffer): Buffer {
+  const copy = Buffer.allocUnsafeSlow(bytes.length);
+  bytes.copy(copy);
+  return copy;
+}
+
 export function stateFromRow(row: Pick<SessionRow, 'id' | 'user_id' | 'token_hash' | 'created_at' | 'last_active_at' | 'idle_timeout_seconds' | 'absolute_expires_at' | 'ended_at' | 'end_reason' | 'ip' | 'user_agent'>): SessionState {
   return {
     id: row.id,
     userId: row.user_id,
-    tokenHash: row.token_hash,
+    tokenHash: unpooled(row.token_hash),
     createdAt: row.created_at.getTime(),
     lastActiveAt: row.last_active_at.getTime(),
     idleMs: row.idle_timeout_seconds * 1000,
@@ -41,7 +51,15 @@ export function expiryReason(state: Pick<SessionState, 'lastActiveAt' | 'idleMs'
 export type SessionDto = Static<typeof SessionSchema>;
 
 /** The one place that decides what of a stored session is exposed, and how. */
-export function toSessionDto(row: SessionRow, options: { now: Date; pending?: PendingActivity; current?: boolean }): SessionDto {
+/** The columns a Session resource is made of (never the token hash). */
+export type DtoRow = Omit<SessionRow, 'token_hash' | 'expiry_check_at'>;
+
+/** When a stored session stops being usable, in the form expiryReason takes. */
+export function lifetimeOf(row: Pick<SessionRow, 'last_active_at' | 'idle_timeout_seconds' | 'absolute_expires_at'>) {
+  return { lastActiveAt: row.last_active_at.getTime(), idleMs: row.idle_timeout_seconds * 1000, absoluteExpiresAt: row.absolute_expires_at.getTime() };
+}
+
+export function toSessionDto(row: DtoRow, options: { now: Date; pending?: PendingActivity; current?: boolean }): SessionDto {
   const pending = options.pending;
   let lastActive = row.last_active_at;
   if (pending && pending.lastActiveAt > lastActive) lastActive = pending.lastActiveAt;

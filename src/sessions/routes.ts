@@ -87,7 +87,7 @@ export async function serviceRoutes(appBase: FastifyInstance, options: { session
       body: HeartbeatBody,
       response: { 200: ok(HeartbeatResult, 'The session is active'), ...problems('validation_failed', ...AUTH, 'session_not_found', 'session_ended') },
     },
-  }, async (request) => sessions.heartbeat(request.params.id, request.caller, request.body));
+  }, (request) => sessions.heartbeat(request.params.id, request.caller, request.body));
 
   app.delete('/v1/sessions/:id', {
     preHandler: write,

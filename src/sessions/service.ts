@@ -6,7 +6,7 @@ import { deviceKey, PARSER_VERSION, sanitizeClientHints, sanitizeUserAgent, type
 import { assessRisk, type RiskHistoryItem } from '../risk/assess.js';
 import type { ActivityBuffer } from './activity-buffer.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
-import { expiresAtMs, expiryReason, stateFromRow, toEventDto, toSessionDto, type SessionDto } from './dto.js';
+import { expiresAtMs, expiryReason, lifetimeOf, stateFromRow, toEventDto, toSessionDto, type DtoRow, type SessionDto } from './dto.js';
 import type { EndedListener } from './ended-listener.js';
 import type { ListStatus, SessionRepository, SessionEventInput } from './repository.js';
 import type { CreateSessionInput, HeartbeatInput } from './schemas.js';
@@ -47,6 +47,20 @@ const cleanClient = (client: ClientInput): ClientInput => ({
   kind: client.kind,
   name: client.name?.replace(CONTROL, '').trim() || undefined,
   version: client.version?.replace(CONTROL, '').trim() || undefined,
+});
+
+export interface HeartbeatAnswer {
+  id: string;
+  userId: string;
+  status: 'active';
+  expiresAt: string;
+}
+
+const heartbeatAnswer = (state: SessionState): HeartbeatAnswer => ({
+  id: state.id,
+  userId: state.userId,
+  status: 'active',
+  expiresAt: new Date(expiresAtMs(state)).toISOString(),
 });
 
 const actorOf = (caller: Caller) => (caller.kind === 'service' ? `service:${caller.subject}` : `user:${caller.sessionId}`);
@@ -106,8 +120,8 @@ export function createSessionService(deps: SessionServiceDeps) {
     return state.endReason;
   }
 
-  function isExpired(row: SessionRow, now: Date): boolean {
-    const state = stateFromRow(row);
+  function isExpired(row: DtoRow, now: Date): boolean {
+    const state = lifetimeOf(row);
     const pending = buffer.pending(row.id);
     if (pending && pending.lastActiveAt.getTime() > state.lastActiveAt) state.lastActiveAt = pending.lastActiveAt.getTime();
     return row.ended_at === null && expiryReason(state, now.getTime()) !== null;
@@ -215,8 +229,29 @@ export function createSessionService(deps: SessionServiceDeps) {
 
     view,
 
-    async heartbeat(id: string, caller: Caller, input: HeartbeatInput) {
+    /**
+     * Records activity. The common case (state in memory and trusted, nothing changed) is answered
+     * synchronously, with no promise; anything else (a cache miss, an expiry to settle, a new
+     * address or User-Agent) takes the asynchronous path.
+     */
+    heartbeat(id: string, caller: Caller, input: HeartbeatInput): HeartbeatAnswer | Promise<HeartbeatAnswer> {
       const ip = parseIp(input.ip, 'ip');
+      const userAgent = input.userAgent === undefined ? null : sanitizeUserAgent(input.userAgent);
+      const state = listener.trusted ? cache.get(id) : undefined;
+      if (state !== undefined && state.endedAt === null && ownedBy(state, caller) && (ip === null || ip === state.ip) && (userAgent === null || userAgent === state.userAgent)) {
+        const now = clock.now();
+        const nowMs = now.getTime();
+        if (expiryReason(state, nowMs) === null) {
+          buffer.record(id, now, input.pageViews ?? 0);
+          if (nowMs > state.lastActiveAt) state.lastActiveAt = nowMs;
+          metrics.heartbeats.inc();
+          return heartbeatAnswer(state);
+        }
+      }
+      return this.heartbeatSlow(id, caller, input.pageViews ?? 0, ip, userAgent);
+    },
+
+    async heartbeatSlow(id: string, caller: Caller, pageViews: number, ip: string | null, userAgent: string | null): Promise<HeartbeatAnswer> {
       const state = await loadState(id);
       if (!state || !ownedBy(state, caller)) throw notFound();
       const now = clock.now();
@@ -226,15 +261,14 @@ export function createSessionService(deps: SessionServiceDeps) {
         throw new ApiError('session_ended', 'This session has ended.', { endReason: state.endReason });
       }
       const previousActiveAt = state.lastActiveAt;
-      buffer.record(id, now, input.pageViews ?? 0);
+      buffer.record(id, now, pageViews);
       if (nowMs > state.lastActiveAt) state.lastActiveAt = nowMs;
       if (ip !== null && ip !== state.ip) await this.changeNetwork(state, ip, now, previousActiveAt);
-      const userAgent = input.userAgent === undefined ? null : sanitizeUserAgent(input.userAgent);
       if (userAgent !== null && userAgent !== state.userAgent) await this.changeAgent(state, userAgent, now);
       // A change above awaited: a revoke may have landed meanwhile, and it wins.
       if (state.endedAt !== null) throw new ApiError('session_ended', 'This session has ended.', { endReason: state.endReason });
       metrics.heartbeats.inc();
-      return { id, userId: state.userId, status: 'active' as const, expiresAt: new Date(expiresAtMs(state)).toISOString() };
+      return heartbeatAnswer(state);
     },
 
     /** A heartbeat with a new User-Agent (a browser or app update): device fields derived again. */
@@ -357,12 +391,13 @@ export function createSessionService(deps: SessionServiceDeps) {
     async sweep(): Promise<{ expired: number; purged: number }> {
       const now = clock.now();
       let expired = 0;
+      // A short batch means nothing due is left, or another instance holds the sweep lock.
       for (;;) {
-        const rows = await repo.expire(undefined, now, buffer.pendingIds(), 1000);
-        for (const row of rows) cache.markEnded(row.id, (row.ended_at as Date).getTime(), row.end_reason as string);
-        metrics.sessionsEnded(rows.map((r) => r.end_reason as string));
-        expired += rows.length;
-        if (rows.length < 1000) break;
+        const batch = await repo.expireDue(now, buffer.pendingIds(), 1000);
+        for (const row of batch.ended) cache.markEnded(row.id, (row.ended_at as Date).getTime(), row.end_reason as string);
+        metrics.sessionsEnded(batch.ended.map((r) => r.end_reason as string));
+        expired += batch.ended.length;
+        if (batch.checked < 1000) break;
       }
       const before = new Date(now.getTime() - deps.defaults.historyRetentionSeconds * 1000);
       let purged = 0;

@@ -1,5 +1,3 @@
-import { LRUCache } from 'lru-cache';
-
 /** What the hot path needs to know about a session, kept in memory. Times in epoch ms. */
 export interface SessionState {
   id: string;
@@ -19,9 +17,23 @@ export interface SessionState {
 // believe it active again. Ends are kept in their own map (tombstones) so that a database read
 // which started before the end and finishes after it can never re-insert a stale "active" entry;
 // the generation counter makes such a late fill a no-op.
+//
+// Both maps are bounded and drop their oldest entry first (a Map keeps insertion order): cheaper on
+// every lookup than a recency list, and a dropped state is only read from the database again.
+class BoundedMap<K, V> extends Map<K, V> {
+  constructor(private readonly max: number) {
+    super();
+  }
+
+  override set(key: K, value: V): this {
+    if (!this.has(key) && this.size >= this.max) this.delete(this.keys().next().value as K);
+    return super.set(key, value);
+  }
+}
+
 export function createStateCache(max: number) {
-  const states = new LRUCache<string, SessionState>({ max });
-  const ended = new LRUCache<string, { endedAt: number; reason: string }>({ max: max * 2 });
+  const states = new BoundedMap<string, SessionState>(max);
+  const ended = new BoundedMap<string, { endedAt: number; reason: string }>(max * 2);
   let generation = 0;
 
   return {
