@@ -23,6 +23,7 @@ import { serviceRoutes } from './sessions/routes.js';
 import { LocationSchema, SessionEventSchema, SessionSchema } from './sessions/schemas.js';
 import { createSessionService } from './sessions/service.js';
 import { createStateCache } from './sessions/state-cache.js';
+import { lazyChildLoggerFactory } from './lazy-logger.js';
 
 export interface BuildAppOptions {
   config: Config;
@@ -58,6 +59,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     ...(options.loggerInstance ? { loggerInstance: options.loggerInstance } : { logger: options.logger ?? loggerOptions(config.logLevel) }),
     // Our own onResponse line replaces Fastify's two per request, and skips the hot paths.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'requestId' }),
+    childLoggerFactory: lazyChildLoggerFactory,
     bodyLimit: config.bodyLimitBytes,
     // proxy-addr takes a hop count too, which Fastify's types do not list.
     trustProxy: config.trustProxy as boolean | string[],
@@ -93,10 +95,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.addHook('preClose', async () => {
     closing = true;
   });
-  app.addHook('onRequest', async (request, reply) => {
-    if (!closing) return;
+  app.addHook('onRequest', (request, reply, done) => {
+    if (!closing) return done();
     reply.header('retry-after', '1');
-    return sendProblem(request, reply, 'service_unavailable', 'The service is shutting down; retry shortly.');
+    sendProblem(request, reply, 'service_unavailable', 'The service is shutting down; retry shortly.');
   });
   app.addHook('onSend', (_request, reply, payload, done) => {
     if (closing) reply.header('connection', 'close');
@@ -158,8 +160,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
 
   app.addHook('onResponse', (request, reply, done) => {
     const route = request.routeOptions.url ?? 'unmatched';
-    metrics.requests.inc({ route, method: request.method, status: reply.statusCode });
-    metrics.duration.observe({ route }, reply.elapsedTime / 1000);
+    metrics.recordRequest(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
     if (!QUIET_ROUTES.has(route) || reply.statusCode >= 500) {
       request.log.info({ method: request.method, route, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request completed');
     }

@@ -47,6 +47,7 @@ export const protection = fp(async function protection(app: FastifyInstance, opt
     else entry.count++;
   });
   app.decorate('refuseIfBlocked', (request: FastifyRequest) => {
+    if (failures.size === 0) return;
     const entry = failures.get(request.ip);
     const now = Date.now();
     if (entry && entry.resetAt > now && entry.count >= options.authFailuresPerMinute) {

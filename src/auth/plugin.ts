@@ -1,7 +1,6 @@
 import fp from 'fastify-plugin';
 import fastifyJwt from '@fastify/jwt';
-import { LRUCache } from 'lru-cache';
-import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, preHandlerAsyncHookHandler, preHandlerHookHandler } from 'fastify';
 import type { Config } from '../config.js';
 import { ApiError } from '../errors.js';
 import type { Caller, SessionService } from '../sessions/service.js';
@@ -14,7 +13,7 @@ declare module 'fastify' {
     caller: Caller;
   }
   interface FastifyInstance {
-    requireScope(scope: Scope): preHandlerAsyncHookHandler;
+    requireScope(scope: Scope): preHandlerHookHandler;
     requireSessionToken: preHandlerAsyncHookHandler;
   }
 }
@@ -25,6 +24,26 @@ interface VerifiedClaims {
   exp: number;
   sub?: unknown;
   scope?: unknown;
+}
+
+/** What a verified service token grants, derived once per token. */
+interface Grant {
+  expiresAtMs: number;
+  scopes: ReadonlySet<string>;
+  caller: Readonly<Caller>;
+}
+
+const MAX_VERIFIED_TOKENS = 10000;
+
+function grantOf(claims: VerifiedClaims): Grant {
+  const granted = typeof claims.scope === 'string' ? claims.scope.split(' ') : Array.isArray(claims.scope) ? claims.scope.map(String) : [];
+  // Write implies read.
+  if (granted.includes('sessions:write')) granted.push('sessions:read');
+  return {
+    expiresAtMs: claims.exp * 1000,
+    scopes: new Set(granted),
+    caller: Object.freeze({ kind: 'service' as const, subject: typeof claims.sub === 'string' ? claims.sub.slice(0, 128) : 'unknown' }),
+  };
 }
 
 function bearer(request: FastifyRequest): string | null {
@@ -59,29 +78,43 @@ export const authPlugin = fp(async function auth(app: FastifyInstance, options: 
 
   app.decorateRequest('caller', null as never);
 
-  // Backends reuse one token for many calls: a verified token's claims are kept (bounded), and
-  // never trusted past its exp. Keyed by the token itself, so a different token is verified anew.
-  const verified = new LRUCache<string, VerifiedClaims>({ max: 10000 });
+  // Backends reuse one token for many calls: what a verified token grants is kept (bounded, oldest
+  // dropped first) and never trusted past its exp. Keyed by the token itself, so a different token
+  // is verified anew. The hook is synchronous: no promise per request on the hot path.
+  const verified = new Map<string, Grant>();
+  const grantFor = (token: string): Grant | null => {
+    const cached = verified.get(token);
+    if (cached !== undefined && cached.expiresAtMs > Date.now()) return cached;
+    let claims: VerifiedClaims;
+    try {
+      claims = app.jwt.verify<VerifiedClaims>(token);
+    } catch {
+      verified.delete(token);
+      return null;
+    }
+    const grant = grantOf(claims);
+    verified.delete(token);
+    if (verified.size >= MAX_VERIFIED_TOKENS) verified.delete(verified.keys().next().value as string);
+    verified.set(token, grant);
+    return grant;
+  };
 
-  app.decorate('requireScope', (scope: Scope): preHandlerAsyncHookHandler => {
-    return async function serviceAuth(request, reply) {
-      app.refuseIfBlocked(request);
-      const token = bearer(request);
-      if (!token) throw unauthorized(reply, 'Send a service token as "Authorization: Bearer <jwt>".');
-      if (looksLikeSessionToken(token)) throw unauthorized(reply, 'This route takes a service token, not a session token.');
-      let payload = verified.get(token);
-      if (!payload || payload.exp * 1000 <= Date.now()) {
-        try {
-          payload = app.jwt.verify<VerifiedClaims>(token);
-        } catch {
-          throw unauthorized(reply, 'The service token is invalid or expired.');
-        }
-        verified.set(token, payload);
+  app.decorate('requireScope', (scope: Scope): preHandlerHookHandler => {
+    return function serviceAuth(request, reply, done) {
+      try {
+        app.refuseIfBlocked(request);
+        const token = bearer(request);
+        if (!token) throw unauthorized(reply, 'Send a service token as "Authorization: Bearer <jwt>".');
+        if (looksLikeSessionToken(token)) throw unauthorized(reply, 'This route takes a service token, not a session token.');
+        const grant = grantFor(token);
+        if (!grant) throw unauthorized(reply, 'The service token is invalid or expired.');
+        if (!grant.scopes.has(scope)) throw new ApiError('forbidden', `This token lacks the ${scope} scope.`);
+        request.caller = grant.caller;
+      } catch (error) {
+        done(error as Error);
+        return;
       }
-      const granted = typeof payload.scope === 'string' ? payload.scope.split(' ') : Array.isArray(payload.scope) ? payload.scope : [];
-      const allowed = granted.includes(scope) || (scope === 'sessions:read' && granted.includes('sessions:write'));
-      if (!allowed) throw new ApiError('forbidden', `This token lacks the ${scope} scope.`);
-      request.caller = { kind: 'service', subject: typeof payload.sub === 'string' ? payload.sub.slice(0, 128) : 'unknown' };
+      done();
     };
   });
 

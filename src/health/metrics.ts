@@ -23,10 +23,23 @@ export function createMetrics(probes: { cacheSize(): number; feedUp(): boolean }
     labelNames: ['reason'] as const,
     registers: [registry],
   });
+  // Label sets resolved once per route, method and status: prom-client hashes the label object on
+  // every call otherwise, and this runs on every request.
+  const children = new Map<string, { count: Counter.Internal; time: Histogram.Internal<'route'> }>();
   return {
     registry,
     requests,
     duration,
+    recordRequest(route: string, method: string, status: number, seconds: number): void {
+      const key = `${status} ${method} ${route}`;
+      let child = children.get(key);
+      if (child === undefined) {
+        child = { count: requests.labels({ route, method, status }), time: duration.labels({ route }) };
+        children.set(key, child);
+      }
+      child.count.inc();
+      child.time.observe(seconds);
+    },
     sessionsCreated: new Counter({ name: 'session_registry_sessions_created_total', help: 'Sessions created.', registers: [registry] }),
     heartbeats: new Counter({ name: 'session_registry_heartbeats_total', help: 'Heartbeats accepted.', registers: [registry] }),
     flushes: new Counter({
