@@ -183,7 +183,7 @@ export function loadConfig(env: Env = process.env): Config {
     bodyLimitBytes: integer('BODY_LIMIT_BYTES', 65536, 1024, 10485760),
     rateLimitPerMinute: integer('RATE_LIMIT_PER_MINUTE', 600, 1, 1000000),
     authFailuresPerMinute: integer('AUTH_FAILURES_PER_MINUTE', 100, 1, 1000000),
-    maxEventLoopDelayMs: integer('MAX_EVENT_LOOP_DELAY_MS', 1000, 10, 60000),
+    maxEventLoopDelayMs: integer('MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 60000),
     maxEventLoopUtilization: fraction('MAX_EVENT_LOOP_UTILIZATION', 0),
   };
   try {

@@ -46,3 +46,12 @@ t.test('production needs a database and keys', async (t) => {
   t.same(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).trustProxy, ['10.0.0.0/8', '127.0.0.1']);
   t.equal(loadConfig({ TRUST_PROXY: '2' }).trustProxy, 2);
 });
+
+t.test('load shedding: each limit can be turned off with 0, and bad values are refused', async (t) => {
+  t.equal(loadConfig({}).maxEventLoopDelayMs, 1000, 'delay limit on by default');
+  t.equal(loadConfig({}).maxEventLoopUtilization, 0, 'utilisation limit off by default');
+  t.equal(loadConfig({ MAX_EVENT_LOOP_DELAY_MS: '0' }).maxEventLoopDelayMs, 0);
+  for (const bad of ['-1', '60001', 'soon']) {
+    t.throws(() => loadConfig({ MAX_EVENT_LOOP_DELAY_MS: bad }), /MAX_EVENT_LOOP_DELAY_MS/, bad);
+  }
+});
