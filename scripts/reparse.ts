@@ -8,7 +8,7 @@ import { runWithDatabase } from './with-database.js';
 
 await runWithDatabase('reparse', async (handle, { config, log }) => {
   const parser = createUserAgentParser({ customPatterns: parseUserAgentPatterns(config.userAgentPatterns) });
-  const total = await reparseStoredSessions(createSessionRepository(handle.db), parser, {
+  const total = await reparseStoredSessions(createSessionRepository(handle.db, handle.pool), parser, {
     onBatch: (done) => log.info({ done }, 'reparsed'),
   });
   log.info({ total, parserVersion: PARSER_VERSION }, 'reparse complete');

@@ -112,7 +112,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     statementTimeoutMs: config.statementTimeoutMs,
   });
   const geo = options.geo ?? (await openGeoLookup({ cityDbPath: config.geoipCityDb ?? BUNDLED_CITY_DB, asnDbPath: config.geoipAsnDb, logger: app.log, watch: true }));
-  const repo = createSessionRepository(database.db);
+  const repo = createSessionRepository(database.db, database.pool);
   const cache = createStateCache(200000);
   const buffer = createActivityBuffer({
     apply: (id, deltas) => repo.applyActivity(id, deltas),

@@ -52,7 +52,11 @@ export type SessionDto = Static<typeof SessionSchema>;
 
 /** The one place that decides what of a stored session is exposed, and how. */
 /** The columns a Session resource is made of (never the token hash). */
-export type DtoRow = Omit<SessionRow, 'token_hash' | 'expiry_check_at'>;
+export type DtoRow = Pick<
+  SessionRow,
+  | 'id' | 'user_id' | 'created_at' | 'last_active_at' | 'idle_timeout_seconds' | 'absolute_expires_at' | 'ended_at' | 'end_reason'
+  | 'page_views' | 'heartbeats' | 'ip' | 'user_agent' | 'agent' | 'label' | 'location' | 'risk' | 'login_method' | 'metadata'
+>;
 
 /** When a stored session stops being usable, in the form expiryReason takes. */
 export function lifetimeOf(row: Pick<SessionRow, 'last_active_at' | 'idle_timeout_seconds' | 'absolute_expires_at'>) {

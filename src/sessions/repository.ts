@@ -1,7 +1,9 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { Database, NewSessionRow, SessionRow, SessionEventRow } from '../db/types.js';
 import type { Location, Risk } from '../enrich/types.js';
+import type pg from 'pg';
 import type { DtoRow } from './dto.js';
+import { insertSession, listPage, sessionHistory, type HistoryRow } from './hot-statements.js';
 
 // Every statement about sessions lives here. Each one is scoped by a session id or a user id so
 // the table can be distributed by user_id without rewriting queries.
@@ -121,16 +123,8 @@ export function sweepStatement(now: Date, skipIds: string[], limit: number) {
   );
 }
 
-/** A list page reads what the resource shows: not the token hash (a bytea per row), nor expiry_check_at. */
-const DTO_COLUMNS = [
-  'sessions.id', 'sessions.user_id', 'sessions.created_at', 'sessions.last_active_at', 'sessions.idle_timeout_seconds',
-  'sessions.max_age_seconds', 'sessions.absolute_expires_at', 'sessions.ended_at', 'sessions.end_reason', 'sessions.ended_by',
-  'sessions.page_views', 'sessions.heartbeats', 'sessions.ip', 'sessions.user_agent', 'sessions.client_hints',
-  'sessions.parser_version', 'sessions.agent', 'sessions.client_input', 'sessions.device_id', 'sessions.device_key',
-  'sessions.location', 'sessions.risk', 'sessions.label', 'sessions.login_method', 'sessions.metadata',
-] as const satisfies ReadonlyArray<`sessions.${keyof DtoRow}`>;
 
-export function createSessionRepository(db: Kysely<Database>) {
+export function createSessionRepository(db: Kysely<Database>, pool: pg.Pool) {
   async function insertEvents(trx: Transaction<Database> | Kysely<Database>, events: SessionEventInput[]): Promise<void> {
     if (events.length === 0) return;
     await trx
@@ -163,23 +157,8 @@ export function createSessionRepository(db: Kysely<Database>) {
 
   return {
     /** The session and its login event in one statement (atomic, one round trip). */
-    async insert(row: Omit<NewSessionRow, 'expiry_check_at'>, event: SessionEventInput): Promise<SessionRow> {
-      const expiresAt = Math.min(row.absolute_expires_at.getTime(), row.last_active_at.getTime() + row.idle_timeout_seconds * 1000);
-      return db
-        .with('inserted', (qb) => qb.insertInto('sessions').values({ ...row, expiry_check_at: new Date(expiresAt) }).returningAll())
-        .with('login', (qb) =>
-          qb.insertInto('session_events').values({
-            session_id: event.sessionId,
-            user_id: event.userId,
-            at: event.at,
-            type: event.type,
-            actor: event.actor,
-            data: JSON.stringify(event.data ?? {}),
-          }),
-        )
-        .selectFrom('inserted')
-        .selectAll()
-        .executeTakeFirstOrThrow();
+    insert(row: SessionRow, event: SessionEventInput): Promise<void> {
+      return insertSession(pool, row, event);
     },
 
     findById(id: string): Promise<SessionRow | undefined> {
@@ -207,41 +186,8 @@ export function createSessionRepository(db: Kysely<Database>) {
         .executeTakeFirst();
     },
 
-    async listByUser(options: {
-      userId: string;
-      status: ListStatus;
-      limit: number;
-      cursor: ListCursor | null;
-      flagged: boolean;
-    }): Promise<DtoRow[]> {
-      const group = sql<number>`(case when ended_at is null then 0 else 1 end)`;
-      const key = sql<Date>`coalesce(ended_at, last_active_at)`;
-      // Sort narrow rows (id and keys), then fetch the wide rows of the one page: a user with
-      // thousands of sessions costs a sort of small tuples, not of every row's JSON columns.
-      let page = db
-        .selectFrom('sessions')
-        .select(['id', group.as('g'), key.as('k')])
-        .where('user_id', '=', options.userId);
-      if (options.status === 'active') page = page.where('ended_at', 'is', null);
-      if (options.status === 'ended') page = page.where('ended_at', 'is not', null);
-      if (options.flagged) page = page.where(sql<boolean>`jsonb_array_length(risk -> 'flags') > 0`);
-      const cursor = options.cursor;
-      if (cursor) {
-        page = page.where(
-          sql<boolean>`(${group} > ${cursor.g} or (${group} = ${cursor.g} and (${key}, id) < (${new Date(cursor.t)}, ${cursor.id}::uuid)))`,
-        );
-      }
-      page = page.orderBy('g').orderBy('k', 'desc').orderBy('id', 'desc').limit(options.limit);
-      return db
-        .with('page', () => page)
-        .selectFrom('page')
-        .innerJoin('sessions', 'sessions.id', 'page.id')
-        .select(DTO_COLUMNS)
-        .where('sessions.user_id', '=', options.userId)
-        .orderBy('page.g')
-        .orderBy('page.k', 'desc')
-        .orderBy('page.id', 'desc')
-        .execute();
+    listByUser(options: { userId: string; status: ListStatus; limit: number; cursor: ListCursor | null; flagged: boolean }): Promise<DtoRow[]> {
+      return listPage(pool, options);
     },
 
     /** Ends one session unless it has already ended; returns the row either way (undefined: no such session). */
@@ -368,13 +314,8 @@ export function createSessionRepository(db: Kysely<Database>) {
     },
 
     /** A user's retained sessions (for risk signals), newest first, bounded. */
-    historyForUser(userId: string, excludeId: string | null, limit: number) {
-      let query = db
-        .selectFrom('sessions')
-        .select(['id', 'created_at', 'last_active_at', 'ended_at', 'device_key', 'location'])
-        .where('user_id', '=', userId);
-      if (excludeId) query = query.where('id', '!=', excludeId);
-      return query.orderBy('created_at', 'desc').limit(limit).execute();
+    historyForUser(userId: string, excludeId: string | null, limit: number): Promise<HistoryRow[]> {
+      return sessionHistory(pool, userId, excludeId, limit);
     },
 
     listEvents(sessionId: string, limit: number, beforeId: string | null): Promise<SessionEventRow[]> {

@@ -196,32 +196,38 @@ export function createSessionService(deps: SessionServiceDeps) {
         actor: actorOf(caller),
         data: { ip, countryCode: location?.countryCode ?? null, flags: risk.flags },
       };
-      const row = await repo.insert(
-        {
-          id,
-          user_id: input.userId,
-          token_hash: hash,
-          created_at: now,
-          last_active_at: now,
-          idle_timeout_seconds: idle,
-          max_age_seconds: maxAge,
-          absolute_expires_at: new Date(now.getTime() + maxAge * 1000),
-          ip,
-          user_agent: userAgent,
-          client_hints: JSON.stringify(hints),
-          parser_version: PARSER_VERSION,
-          agent: JSON.stringify(info),
-          client_input: JSON.stringify(client),
-          device_id: input.deviceId ?? null,
-          device_key: key,
-          location: JSON.stringify(location),
-          risk: JSON.stringify(risk),
-          label: input.label ?? null,
-          login_method: input.loginMethod ?? null,
-          metadata: metadataJson,
-        },
-        events,
-      );
+      const absoluteExpiresAt = new Date(now.getTime() + maxAge * 1000);
+      const row: SessionRow = {
+        id,
+        user_id: input.userId,
+        token_hash: hash,
+        created_at: now,
+        last_active_at: now,
+        idle_timeout_seconds: idle,
+        max_age_seconds: maxAge,
+        absolute_expires_at: absoluteExpiresAt,
+        // The earliest it can expire: the sweeper's index finds it from then on.
+        expiry_check_at: new Date(Math.min(absoluteExpiresAt.getTime(), now.getTime() + idle * 1000)),
+        ended_at: null,
+        end_reason: null,
+        ended_by: null,
+        page_views: '0',
+        heartbeats: '0',
+        ip,
+        user_agent: userAgent,
+        client_hints: hints,
+        parser_version: PARSER_VERSION,
+        agent: info,
+        client_input: client,
+        device_id: input.deviceId ?? null,
+        device_key: key,
+        location,
+        risk,
+        label: input.label ?? null,
+        login_method: input.loginMethod ?? null,
+        metadata: input.metadata ?? {},
+      };
+      await repo.insert(row, events);
       cache.fill(stateFromRow(row), cache.generation);
       metrics.sessionsCreated.inc();
       return { session: toSessionDto(row, { now }), token };

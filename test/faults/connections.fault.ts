@@ -41,7 +41,7 @@ family(
     const killer = await admin(db.url, t);
     const other = createDatabase({ connectionString: db.url, poolSize: 2, applicationName: 'another-instance' });
     t.teardown(() => other.close());
-    const otherRepo = createSessionRepository(other.db);
+    const otherRepo = createSessionRepository(other.db, other.pool);
     const token = serviceToken(app);
     const sessions: Array<{ id: string; token: string; userId: string }> = [];
     for (let i = 0; i < 24; i++) {

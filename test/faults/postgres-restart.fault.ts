@@ -83,7 +83,7 @@ family('PostgreSQL restarted mid-traffic', { kind: 'fault', unit: `checks over $
   // its own connection, ending sessions and notifying.
   const other = createDatabase({ connectionString: database.url, poolSize: 2, connectionTimeoutMs: 1000 });
   t.teardown(() => other.close());
-  const otherRepo = createSessionRepository(other.db);
+  const otherRepo = createSessionRepository(other.db, other.pool);
 
   const revokeThroughService = async (id: string): Promise<number> => {
     for (const giveUpAt = Date.now() + 15000; ; ) {
