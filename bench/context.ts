@@ -2,6 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { createSigner } from 'fast-jwt';
 import pg from 'pg';
+import { imageRuntime } from '../scripts/image.js';
 import { startService, type Service } from './processes.js';
 import type { Vocabulary } from './seed-data.js';
 
@@ -32,15 +33,22 @@ export function mintToken(secret: string): string {
   return sign({ scope: 'sessions:read sessions:write' });
 }
 
-/** A registry instance as the production image runs it: the compiled build, NODE_ENV=production, no migrations. */
+/**
+ * A registry instance as the production image runs it: the compiled build, with the image's CMD and
+ * environment (NODE_ENV=production, its Node options), and no migrations.
+ */
 export function startRegistry(ctx: BenchContext, name: string, nodeArgs: string[] = []): Promise<Service> {
+  const image = imageRuntime();
+  const [program, ...args] = image.command;
+  if (program !== 'node' || args.length !== 1) throw new Error(`unexpected image CMD: ${JSON.stringify(image.command)}`);
   return startService({
     name,
-    script: 'dist/src/server.js',
+    script: args[0],
     nodeArgs,
     readyPath: '/readyz',
     env: {
-      NODE_ENV: 'production',
+      NODE_OPTIONS: image.env.NODE_OPTIONS ?? '',
+      NODE_ENV: image.env.NODE_ENV ?? 'production',
       DATABASE_URL: ctx.dbUrl,
       JWT_SECRET: ctx.secret,
       LOG_LEVEL: 'warn',
