@@ -16,8 +16,10 @@ RUN npm run build && npm prune --omit=dev --no-audit --no-fund \
 FROM node:${NODE_VERSION}-bookworm-slim
 # A heap limit well above what the service needs (the state cache at its bound is ~100 MB) also
 # makes V8 grow the heap by a smaller factor between collections, which keeps RSS down under load.
+# That limit would also halve the young generation; it is kept at 2 x 16 MB, so that fewer
+# short-lived request objects are promoted and old-space collections stay rare.
 ENV NODE_ENV=production \
-    NODE_OPTIONS="--max-old-space-size=1024" \
+    NODE_OPTIONS="--max-old-space-size=1024 --max-semi-space-size=16" \
     HOST=0.0.0.0 \
     PORT=3000
 WORKDIR /app

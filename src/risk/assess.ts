@@ -247,7 +247,19 @@ function formatDuration(hours: number): string {
 
 let regionNames: Intl.DisplayNames | null | undefined;
 
+const countryNames = new Map<string, string>();
+
 function englishCountryName(code: string): string {
+  let name = countryNames.get(code);
+  if (name === undefined) {
+    name = displayCountryName(code);
+    // Codes come from the GeoIP database: a few hundred at most.
+    if (countryNames.size < 1000) countryNames.set(code, name);
+  }
+  return name;
+}
+
+function displayCountryName(code: string): string {
   if (regionNames === undefined) {
     try {
       regionNames = new Intl.DisplayNames(['en'], { type: 'region' });
