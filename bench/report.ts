@@ -157,7 +157,7 @@ export function renderMarkdown(rows: Array<[string, string, string]>): string {
 }
 
 export function machineLine(m: Machine, settings: Results['settings']): string {
-  const busy = m.loadAverage.before > 1 ? ' Other work was running on the machine: these figures are pessimistic.' : '';
+  const busy = m.loadAverage.before > 1 ? ' The machine was not idle when the run began (load average above 1): these figures may be pessimistic.' : '';
   return (
     `Measured ${m.date} on ${m.cpu}, ${m.cores} cores, ${m.ramGiB} GiB RAM; Node ${m.node}, Fastify ${m.fastify}, ` +
     `PostgreSQL ${m.postgres} (${settings.database}); ${settings.dataSet}. Load generated on the same machine ` +
