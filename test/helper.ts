@@ -160,3 +160,13 @@ export async function login(app: FastifyInstance, body: Record<string, unknown> 
 export function call(app: FastifyInstance, token: string, options: InjectOptions) {
   return app.inject({ ...options, headers: { ...(options.headers ?? {}), authorization: `Bearer ${token}` } });
 }
+
+/** Polls `check` every 10 ms until it holds (true) or `ms` pass (false). */
+export async function until(check: () => boolean | Promise<boolean>, ms = 5000): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await check()) return true;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return false;
+}

@@ -1,16 +1,7 @@
 import t from 'tap';
 import pg from 'pg';
-import { buildTestApp, call, login, serviceToken } from '../helper.js';
+import { buildTestApp, call, login, serviceToken, until } from '../helper.js';
 import { ENDED_CHANNEL } from '../../src/sessions/repository.js';
-
-const until = async (check: () => boolean | Promise<boolean>, ms = 5000) => {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  return false;
-};
 
 async function listen(t: { teardown(fn: () => unknown): void }, url: string): Promise<string[]> {
   const client = new pg.Client({ connectionString: url });

@@ -1,15 +1,6 @@
 import t from 'tap';
 import pg from 'pg';
-import { buildTestApp, call, createTestDatabase, login, serviceToken } from '../helper.js';
-
-const until = async (check: () => boolean | Promise<boolean>, ms = 5000) => {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  return false;
-};
+import { buildTestApp, call, createTestDatabase, login, serviceToken, until } from '../helper.js';
 
 t.test('a revoke on one instance is refused on the other', async (t) => {
   const db = await createTestDatabase();

@@ -1,16 +1,7 @@
 import t from 'tap';
 import pg from 'pg';
-import { buildTestApp, call, createTestDatabase, fixedClock, login, serviceToken } from '../helper.js';
+import { buildTestApp, call, createTestDatabase, fixedClock, login, serviceToken, until } from '../helper.js';
 import { ENDED_CHANNEL, SWEEP_LOCK_KEY, sweepStatement } from '../../src/sessions/repository.js';
-
-const until = async (check: () => boolean | Promise<boolean>, ms = 5000) => {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  return false;
-};
 
 /** A plain client on the test database, closed when the test ends. */
 async function connect(t: { teardown(fn: () => unknown): void }, url: string): Promise<pg.Client> {
