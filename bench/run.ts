@@ -103,7 +103,7 @@ async function main(): Promise<Results> {
   cleanups.push(async () => clearInterval(rssTimer));
 
   log('latency on the seeded table');
-  const latency = await latencyFigures(ctx, a, { fillerUsers, createSeconds: 10, createRate: 200, samples: 300 });
+  const latency = await latencyFigures(ctx, a, { fillerUsers, createSeconds: 10, createRate: 200, samples: 1000 });
 
   log('heartbeat throughput: registry vs bare Fastify vs naive');
   const ids = await withDbClient(ctx, (c) => insertUsers(c, ctx.vocab, { prefix: 'hb-', users: 400, active: 5, ended: 0, rBase: 60_000_000, returnIds: true }));
