@@ -109,6 +109,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const database = options.database ?? createDatabase({
     connectionString: config.databaseUrl as string,
     poolSize: config.databasePoolSize,
+    maxQueue: config.databaseMaxQueue,
     statementTimeoutMs: config.statementTimeoutMs,
   });
   const geo = options.geo ?? (await openGeoLookup({ cityDbPath: config.geoipCityDb ?? BUNDLED_CITY_DB, asnDbPath: config.geoipAsnDb, logger: app.log, watch: true }));

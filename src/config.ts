@@ -35,6 +35,8 @@ export interface Config {
   sweepIntervalSeconds: number;
   flushIntervalMs: number;
   databasePoolSize: number;
+  /** Requests that may wait for a database connection; more are refused with 503 at once. */
+  databaseMaxQueue: number;
   statementTimeoutMs: number;
   bodyLimitBytes: number;
   rateLimitPerMinute: number;
@@ -179,6 +181,7 @@ export function loadConfig(env: Env = process.env): Config {
     sweepIntervalSeconds: integer('SWEEP_INTERVAL_SECONDS', 30, 1, 86400),
     flushIntervalMs: integer('ACTIVITY_FLUSH_INTERVAL_MS', 1000, 10, 60000),
     databasePoolSize: integer('DATABASE_POOL_SIZE', 10, 1, 500),
+    databaseMaxQueue: integer('DATABASE_MAX_QUEUE', 100, 1, 100000),
     statementTimeoutMs: integer('DATABASE_STATEMENT_TIMEOUT_MS', 5000, 100, 600000),
     bodyLimitBytes: integer('BODY_LIMIT_BYTES', 65536, 1024, 10485760),
     rateLimitPerMinute: integer('RATE_LIMIT_PER_MINUTE', 600, 1, 1000000),

@@ -113,6 +113,7 @@ function classify(error: FastifyError & { validation?: Array<{ instancePath?: st
   }
   if (error instanceof SyntaxError && error.statusCode === 400) return { code: 'validation_failed', detail: 'The body is not valid JSON.' };
   if (error.statusCode === 429) return { code: 'rate_limited', detail: 'Too many requests; retry after the time in Retry-After.' };
+  if (error.code === 'SR_DB_QUEUE_FULL') return { code: 'service_unavailable', detail: 'The service is overloaded; retry shortly.' };
   if (error.statusCode === 503) return { code: 'service_unavailable', detail: 'The service is temporarily unavailable; retry shortly.' };
   if (isDatabaseUnavailable(error)) return { code: 'service_unavailable', detail: 'The database is unavailable; retry shortly.' };
   if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
@@ -145,7 +146,8 @@ export const errorHandler = fp(async function errorHandler(app: FastifyInstance)
     if (status >= 500) {
       // What went wrong goes to the log (no stack, no request data); the client gets the request id.
       const { name, message } = error;
-      request.log.error({ code, error: { name, message, code: error.code } }, 'request failed');
+      // Shedding under overload is expected behaviour, counted by the request metrics; not an error.
+      if (error.code !== 'SR_DB_QUEUE_FULL') request.log.error({ code, error: { name, message, code: error.code } }, 'request failed');
       if (code === 'service_unavailable') reply.header('retry-after', '1');
     }
     return sendProblem(request, reply, code, detail, extra);

@@ -8,6 +8,8 @@ export interface DatabaseOptions {
   statementTimeoutMs?: number;
   /** How long a request may wait for a pooled connection before it fails (and becomes a 503). */
   connectionTimeoutMs?: number;
+  /** How many callers may wait for a pooled connection; one more is refused at once (a 503). */
+  maxQueue?: number;
   applicationName?: string;
 }
 
@@ -17,11 +19,51 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
+/** Thrown instead of queueing for a connection when `maxQueue` callers already wait. */
+export class DatabaseQueueFullError extends Error {
+  readonly code = 'SR_DB_QUEUE_FULL';
+
+  constructor() {
+    super('too many requests are waiting for a database connection');
+  }
+}
+
+type ConnectCallback = (error: Error | undefined, client: pg.PoolClient | undefined, release: (error?: Error | boolean) => void) => void;
+
+// A pool whose wait queue is bounded. When the database is the bottleneck, requests would
+// otherwise queue for a connection until the connection timeout, each holding memory and a
+// socket, and the event loop (idle, waiting) would show no pressure at all: past the bound they
+// are refused at once, so the client retries later or elsewhere.
+class BoundedPool extends pg.Pool {
+  constructor(
+    config: pg.PoolConfig,
+    private readonly maxQueue: number,
+  ) {
+    super(config);
+  }
+
+  private get full(): boolean {
+    return this.idleCount === 0 && this.totalCount >= (this.options.max ?? 10) && this.waitingCount >= this.maxQueue;
+  }
+
+  override connect(): Promise<pg.PoolClient>;
+  override connect(callback: ConnectCallback): void;
+  override connect(callback?: ConnectCallback): Promise<pg.PoolClient> | void {
+    if (this.full) {
+      const error = new DatabaseQueueFullError();
+      if (!callback) return Promise.reject(error);
+      process.nextTick(callback, error, undefined, () => {});
+      return;
+    }
+    return callback ? super.connect(callback) : super.connect();
+  }
+}
+
 // timestamptz as Date, bigint (counters) left as strings and converted where read.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => value);
 
 export function createDatabase(options: DatabaseOptions): DatabaseHandle {
-  const pool = new pg.Pool({
+  const pool = new BoundedPool({
     connectionString: options.connectionString,
     max: options.poolSize ?? 10,
     connectionTimeoutMillis: options.connectionTimeoutMs ?? 2000,
@@ -31,7 +73,7 @@ export function createDatabase(options: DatabaseOptions): DatabaseHandle {
     lock_timeout: Math.min(options.statementTimeoutMs ?? 5000, 2000),
     idle_in_transaction_session_timeout: 10000,
     application_name: options.applicationName ?? 'session-registry',
-  });
+  }, options.maxQueue ?? 100);
   // A connection that dies while idle in the pool (server restart, pg_terminate_backend) emits
   // here; without a listener it would crash the process. The pool discards it and heals.
   pool.on('error', () => {});
