@@ -1,7 +1,7 @@
 // Heartbeat throughput of the registry against two baselines in the same run (rounds interleaved),
 // the database transactions a heartbeat costs in steady state, and the registry's RSS and
 // event-loop delay under that load.
-import { HEARTBEAT_BODY, pick, startRegistry, type BenchContext } from './context.js';
+import { HEARTBEAT_BODY, pick, type BenchContext } from './context.js';
 import { transactionCount } from './db.js';
 import { runLoad, type LoadResult } from './load.js';
 import { cpuMs, rssBytes, sleep, startService, stopService, type Service } from './processes.js';

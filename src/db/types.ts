@@ -1,4 +1,4 @@
-import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { ColumnType, Generated, Selectable } from 'kysely';
 import type { DeviceInfo, ClientHints, ClientInput, Location, Risk } from '../enrich/types.js';
 
 type Timestamp = ColumnType<Date, Date, Date>;
@@ -59,5 +59,4 @@ export interface Database {
 }
 
 export type SessionRow = Selectable<SessionsTable>;
-export type NewSessionRow = Insertable<SessionsTable>;
 export type SessionEventRow = Selectable<SessionEventsTable>;

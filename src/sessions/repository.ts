@@ -1,5 +1,5 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
-import type { Database, NewSessionRow, SessionRow, SessionEventRow } from '../db/types.js';
+import type { Database, SessionRow, SessionEventRow } from '../db/types.js';
 import type { Location, Risk } from '../enrich/types.js';
 import type pg from 'pg';
 import type { DtoRow } from './dto.js';

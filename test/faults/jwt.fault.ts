@@ -32,7 +32,7 @@ function token(header: Record<string, unknown>, payload: unknown, signer: Signer
 /** A server on 127.0.0.1 that key URLs point at, counting every request it gets. */
 async function trap(t: { teardown(fn: () => unknown): void }, jwks: unknown) {
   let hits = 0;
-  const server = http.createServer((request, response) => {
+  const server = http.createServer((_request, response) => {
     hits++;
     response.setHeader('content-type', 'application/json');
     response.end(JSON.stringify(jwks));
