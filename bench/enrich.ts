@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { BUNDLED_CITY_DB, openGeoLookup } from '../src/enrich/geo.js';
 import { canonicalIp, isPublicIp } from '../src/enrich/ip.js';
-import { createUserAgentParser } from '../src/enrich/user-agent.js';
+import { createUserAgentParser } from '../src/enrich/user-agent/index.js';
 import { assessRisk } from '../src/risk/assess.js';
 import type { RiskHistoryItem } from '../src/risk/assess.js';
 

@@ -62,7 +62,7 @@ async function watched<T>(service: Service, figures: HeartbeatFigures, work: () 
       await sleep(1000);
       if (!running) break;
       const scraped = await scrape(service.url);
-      if (scraped?.lagP99 != null) {
+      if (scraped?.lagP99 !== undefined && scraped.lagP99 !== null) {
         figures.eventLoopP99MaxSeconds = Math.max(figures.eventLoopP99MaxSeconds ?? 0, scraped.lagP99);
         figures.eventLoopScrapes++;
       }

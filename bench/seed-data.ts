@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import type pg from 'pg';
 import { BUNDLED_CITY_DB, openGeoLookup } from '../src/enrich/geo.js';
 import { isPublicIp } from '../src/enrich/ip.js';
-import { createUserAgentParser, deviceKey, PARSER_VERSION } from '../src/enrich/user-agent.js';
+import { createUserAgentParser, deviceKey, PARSER_VERSION } from '../src/enrich/user-agent/index.js';
 
 export interface Vocabulary {
   agents: string;

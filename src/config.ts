@@ -1,11 +1,64 @@
-import { parseUserAgentPatterns } from './enrich/patterns.js';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import envSchema from 'env-schema';
+import { parseUserAgentPatterns } from './enrich/user-agent/patterns.js';
+import { literalUnion } from './typebox.js';
 
-// Every setting comes from the environment and is checked here, once, before anything starts.
-// loadConfig is pure: it returns every problem at once so an operator fixes them in one go.
+// Every setting comes from the environment and is checked here, once, before anything starts:
+// env-schema validates the variables against one TypeBox schema (each property's description says
+// what a valid value is), then the rules that span variables are checked. loadConfig is pure: it
+// reads only the object it is given and reports every problem at once, so an operator fixes them
+// in one go.
 
 export const JWT_ALGORITHMS = ['HS256', 'HS384', 'HS512', 'RS256', 'ES256', 'EdDSA'] as const;
 export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const DURATION = '^\\d{1,9}[smhdw]?$';
+const BOOLEAN = '^(?:1|0|[Tt]rue|TRUE|[Ff]alse|FALSE|[Yy]es|YES|[Nn]o|NO|[Oo]n|ON|[Oo]ff|OFF)$';
+
+const whole = (min: number, max: number, fallback: number) =>
+  Type.Integer({ minimum: min, maximum: max, default: fallback, description: `a whole number from ${min} to ${max}` });
+const duration = (fallback: string, minSeconds: number) =>
+  Type.String({ pattern: DURATION, default: fallback, description: `a duration of at least ${minSeconds}s such as 3600, 30m, 12h or 14d` });
+const oneOf = <T extends readonly string[]>(values: T, fallback?: T[number]) =>
+  literalUnion(values, { ...(fallback ? { default: fallback } : {}), description: `one of ${values.join(', ')}` });
+const text = (fallback?: string) => Type.String({ minLength: 1, ...(fallback !== undefined ? { default: fallback } : {}), description: 'a non-empty text' });
+const flag = (fallback: boolean) => Type.String({ pattern: BOOLEAN, default: String(fallback), description: 'true or false' });
+
+const EnvSchema = Type.Object({
+  NODE_ENV: text('development'),
+  PORT: whole(0, 65535, 3000),
+  HOST: text('127.0.0.1'),
+  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: 'a postgres:// or postgresql:// connection string' })),
+  DATA_DIR: text('.data'),
+  JWT_ALGORITHM: Type.Optional(oneOf(JWT_ALGORITHMS)),
+  JWT_SECRET: Type.Optional(text()),
+  JWT_PUBLIC_KEY: Type.Optional(text()),
+  JWT_PRIVATE_KEY: Type.Optional(text()),
+  JWT_ISSUER: text('session-registry'),
+  JWT_AUDIENCE: text('session-registry'),
+  GEOIP_CITY_DB: Type.Optional(text()),
+  GEOIP_ASN_DB: Type.Optional(text()),
+  USER_AGENT_PATTERNS: Type.Optional(text()),
+  SESSION_IDLE_TIMEOUT: duration('14d', 60),
+  SESSION_MAX_AGE: duration('90d', 60),
+  SESSION_HISTORY_RETENTION: duration('90d', 3600),
+  TRUST_PROXY: Type.String({ default: 'false', description: 'false, true, a hop count, or a comma-separated list of addresses/CIDRs' }),
+  LOG_LEVEL: oneOf(LOG_LEVELS, 'info'),
+  MIGRATE_ON_START: flag(true),
+  METRICS_TOKEN: Type.Optional(text()),
+  SWEEP_INTERVAL_SECONDS: whole(1, 86400, 30),
+  ACTIVITY_FLUSH_INTERVAL_MS: whole(10, 60000, 1000),
+  DATABASE_POOL_SIZE: whole(1, 500, 10),
+  DATABASE_MAX_QUEUE: whole(1, 100000, 100),
+  DATABASE_STATEMENT_TIMEOUT_MS: whole(100, 600000, 5000),
+  BODY_LIMIT_BYTES: whole(1024, 10485760, 65536),
+  RATE_LIMIT_PER_MINUTE: whole(1, 1000000, 600),
+  AUTH_FAILURES_PER_MINUTE: whole(1, 1000000, 100),
+  MAX_EVENT_LOOP_DELAY_MS: whole(0, 60000, 1000),
+  MAX_EVENT_LOOP_UTILIZATION: Type.Number({ minimum: 0, maximum: 1, default: 0, description: 'a number from 0 to 1' }),
+});
+type Env = Static<typeof EnvSchema>;
 
 export interface Config {
   nodeEnv: string;
@@ -56,80 +109,52 @@ export class ConfigError extends Error {
 const UNITS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
 
 /** "90", "90s", "15m", "12h", "14d", "2w" → seconds; null when malformed. */
-export function parseDuration(text: string): number | null {
-  const match = /^(\d{1,9})([smhdw]?)$/.exec(text.trim());
+export function parseDuration(value: string): number | null {
+  const match = /^(\d{1,9})([smhdw]?)$/.exec(value.trim());
   if (!match) return null;
-  const value = Number(match[1]) * UNITS[match[2] || 's'];
-  return Number.isSafeInteger(value) ? value : null;
+  const seconds = Number(match[1]) * UNITS[match[2] || 's'];
+  return Number.isSafeInteger(seconds) ? seconds : null;
 }
 
-type Env = Record<string, string | undefined>;
-
-export function loadConfig(env: Env = process.env): Config {
-  const problems: string[] = [];
-  const get = (name: string): string | undefined => {
-    const value = env[name];
-    return value === undefined || value.trim() === '' ? undefined : value.trim();
-  };
-  const integer = (name: string, fallback: number, min: number, max: number): number => {
-    const raw = get(name);
-    if (raw === undefined) return fallback;
-    const value = Number(raw);
-    if (!/^\d+$/.test(raw) || value < min || value > max) {
-      problems.push(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
-      return fallback;
-    }
-    return value;
-  };
-  const duration = (name: string, fallback: string, min: number): number => {
-    const raw = get(name) ?? fallback;
-    const value = parseDuration(raw);
-    if (value === null || value < min) {
-      problems.push(`${name} must be a duration of at least ${min}s such as 3600, 30m, 12h or 14d (got "${raw}")`);
-      return parseDuration(fallback) as number;
-    }
-    return value;
-  };
-  const fraction = (name: string, fallback: number): number => {
-    const raw = get(name);
-    if (raw === undefined) return fallback;
-    const value = Number(raw);
-    if (!/^(0|1|0?\.\d+)$/.test(raw) || value < 0 || value > 1) {
-      problems.push(`${name} must be a number from 0 to 1 (got "${raw}")`);
-      return fallback;
-    }
-    return value;
-  };
-  const boolean = (name: string, fallback: boolean): boolean => {
-    const raw = get(name)?.toLowerCase();
-    if (raw === undefined) return fallback;
-    if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
-    if (['0', 'false', 'no', 'off'].includes(raw)) return false;
-    problems.push(`${name} must be true or false (got "${raw}")`);
-    return fallback;
-  };
-
-  const nodeEnv = get('NODE_ENV') ?? 'development';
-  const production = nodeEnv === 'production';
-
-  const databaseUrl = get('DATABASE_URL') ?? null;
-  if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
-    problems.push('DATABASE_URL must be a postgres:// or postgresql:// connection string');
+/**
+ * Validates the variables the schema names; unset and blank ones take their defaults. Returns
+ * the values and one problem per invalid variable, worded from the schema's descriptions.
+ */
+function validate(raw: Record<string, string | undefined>): { env: Env; problems: string[] } {
+  const properties = EnvSchema.properties as Record<string, TSchema>;
+  const given: Record<string, string> = {};
+  for (const name of Object.keys(properties)) {
+    const value = raw[name]?.trim();
+    if (value) given[name] = value;
   }
-  if (production && databaseUrl === null) {
-    problems.push('DATABASE_URL is required when NODE_ENV=production (no embedded database in production)');
+  try {
+    return { env: envSchema<Env>({ schema: structuredClone(EnvSchema), data: given, env: false, dotenv: false }), problems: [] };
+  } catch (error) {
+    const failures = (error as { errors?: Array<{ instancePath: string }> }).errors ?? [];
+    const names = new Set(failures.map((f) => f.instancePath.slice(1).split('/')[0]).filter((name) => name in properties));
+    const problems = [...names].map((name) => `${name} must be ${String(properties[name].description)} (got "${given[name]}")`);
+    // Validate the rest as if the bad ones were unset, to report the rules that span variables too.
+    const rest = Object.fromEntries(Object.entries(given).filter(([name]) => !names.has(name)));
+    return { env: envSchema<Env>({ schema: structuredClone(EnvSchema), data: rest, env: false, dotenv: false }), problems };
   }
+}
 
-  const algorithmRaw = get('JWT_ALGORITHM') ?? (get('JWT_PUBLIC_KEY') ? 'RS256' : 'HS256');
-  let algorithm: JwtAlgorithm = 'HS256';
-  if ((JWT_ALGORITHMS as readonly string[]).includes(algorithmRaw)) {
-    algorithm = algorithmRaw as JwtAlgorithm;
-  } else {
-    problems.push(`JWT_ALGORITHM must be one of ${JWT_ALGORITHMS.join(', ')} (got "${algorithmRaw}")`);
-  }
-  const secret = get('JWT_SECRET') ?? null;
-  const publicKey = decodeKey(get('JWT_PUBLIC_KEY'));
-  const privateKey = decodeKey(get('JWT_PRIVATE_KEY'));
+export function loadConfig(raw: Record<string, string | undefined> = process.env): Config {
+  const { env, problems } = validate(raw);
+  const seconds = (name: 'SESSION_IDLE_TIMEOUT' | 'SESSION_MAX_AGE' | 'SESSION_HISTORY_RETENTION', min: number): number => {
+    const value = parseDuration(env[name]) as number;
+    if (value >= min) return value;
+    problems.push(`${name} must be a duration of at least ${min}s such as 3600, 30m, 12h or 14d (got "${env[name]}")`);
+    return parseDuration(String(EnvSchema.properties[name].default)) as number;
+  };
+
+  const production = env.NODE_ENV === 'production';
+  const databaseUrl = env.DATABASE_URL ?? null;
+  if (production && databaseUrl === null) problems.push('DATABASE_URL is required when NODE_ENV=production (no embedded database in production)');
+
+  const publicKey = decodeKey(env.JWT_PUBLIC_KEY);
+  const algorithm: JwtAlgorithm = env.JWT_ALGORITHM ?? (publicKey ? 'RS256' : 'HS256');
+  const secret = env.JWT_SECRET ?? null;
   if (algorithm.startsWith('HS')) {
     if (publicKey) problems.push(`JWT_PUBLIC_KEY is set but JWT_ALGORITHM is ${algorithm}: set JWT_ALGORITHM to the key's algorithm`);
     if (secret !== null && Buffer.byteLength(secret) < 32) problems.push('JWT_SECRET must be at least 32 bytes long');
@@ -138,67 +163,60 @@ export function loadConfig(env: Env = process.env): Config {
     problems.push(`JWT_PUBLIC_KEY is required for JWT_ALGORITHM=${algorithm}`);
   }
 
-  const trustProxyRaw = get('TRUST_PROXY') ?? 'false';
-  let trustProxy: Config['trustProxy'] = false;
-  if (/^(false|off|0|no)$/i.test(trustProxyRaw)) trustProxy = false;
-  else if (/^(true|on|yes)$/i.test(trustProxyRaw)) trustProxy = true;
-  else if (/^\d{1,2}$/.test(trustProxyRaw)) trustProxy = Number(trustProxyRaw);
-  else {
-    const list = trustProxyRaw.split(',').map((s) => s.trim()).filter(Boolean);
-    const bad = list.filter((item) => !/^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(item) && !/^(loopback|linklocal|uniquelocal)$/.test(item));
-    if (bad.length > 0) problems.push(`TRUST_PROXY must be false, true, a hop count, or a comma-separated list of addresses/CIDRs (bad: ${bad.join(', ')})`);
-    trustProxy = list;
-  }
+  const trustProxy = parseTrustProxy(env.TRUST_PROXY);
+  if (trustProxy === null) problems.push(`TRUST_PROXY must be ${String(EnvSchema.properties.TRUST_PROXY.description)} (got "${env.TRUST_PROXY}")`);
 
-  const logLevel = (get('LOG_LEVEL') ?? 'info') as Config['logLevel'];
-  if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
-
-  const config: Config = {
-    nodeEnv,
-    production,
-    port: integer('PORT', 3000, 0, 65535),
-    host: get('HOST') ?? '127.0.0.1',
-    databaseUrl,
-    dataDir: get('DATA_DIR') ?? '.data',
-    jwt: {
-      algorithm,
-      secret,
-      publicKey,
-      privateKey,
-      issuer: get('JWT_ISSUER') ?? 'session-registry',
-      audience: get('JWT_AUDIENCE') ?? 'session-registry',
-    },
-    geoipCityDb: get('GEOIP_CITY_DB') ?? null,
-    geoipAsnDb: get('GEOIP_ASN_DB') ?? null,
-    userAgentPatterns: get('USER_AGENT_PATTERNS') ?? null,
-    idleTimeoutSeconds: duration('SESSION_IDLE_TIMEOUT', '14d', 60),
-    maxAgeSeconds: duration('SESSION_MAX_AGE', '90d', 60),
-    historyRetentionSeconds: duration('SESSION_HISTORY_RETENTION', '90d', 3600),
-    trustProxy,
-    logLevel,
-    migrateOnStart: boolean('MIGRATE_ON_START', true),
-    metricsToken: get('METRICS_TOKEN') ?? null,
-    sweepIntervalSeconds: integer('SWEEP_INTERVAL_SECONDS', 30, 1, 86400),
-    flushIntervalMs: integer('ACTIVITY_FLUSH_INTERVAL_MS', 1000, 10, 60000),
-    databasePoolSize: integer('DATABASE_POOL_SIZE', 10, 1, 500),
-    databaseMaxQueue: integer('DATABASE_MAX_QUEUE', 100, 1, 100000),
-    statementTimeoutMs: integer('DATABASE_STATEMENT_TIMEOUT_MS', 5000, 100, 600000),
-    bodyLimitBytes: integer('BODY_LIMIT_BYTES', 65536, 1024, 10485760),
-    rateLimitPerMinute: integer('RATE_LIMIT_PER_MINUTE', 600, 1, 1000000),
-    authFailuresPerMinute: integer('AUTH_FAILURES_PER_MINUTE', 100, 1, 1000000),
-    maxEventLoopDelayMs: integer('MAX_EVENT_LOOP_DELAY_MS', 1000, 0, 60000),
-    maxEventLoopUtilization: fraction('MAX_EVENT_LOOP_UTILIZATION', 0),
-  };
+  const userAgentPatterns = env.USER_AGENT_PATTERNS ?? null;
   try {
-    parseUserAgentPatterns(config.userAgentPatterns);
+    parseUserAgentPatterns(userAgentPatterns);
   } catch (error) {
     problems.push((error as Error).message);
   }
-  if (config.idleTimeoutSeconds > config.maxAgeSeconds) {
-    problems.push('SESSION_IDLE_TIMEOUT must not be longer than SESSION_MAX_AGE');
-  }
+
+  const idleTimeoutSeconds = seconds('SESSION_IDLE_TIMEOUT', 60);
+  const maxAgeSeconds = seconds('SESSION_MAX_AGE', 60);
+  if (idleTimeoutSeconds > maxAgeSeconds) problems.push('SESSION_IDLE_TIMEOUT must not be longer than SESSION_MAX_AGE');
+  const config: Config = {
+    nodeEnv: env.NODE_ENV,
+    production,
+    port: env.PORT,
+    host: env.HOST,
+    databaseUrl,
+    dataDir: env.DATA_DIR,
+    jwt: { algorithm, secret, publicKey, privateKey: decodeKey(env.JWT_PRIVATE_KEY), issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE },
+    geoipCityDb: env.GEOIP_CITY_DB ?? null,
+    geoipAsnDb: env.GEOIP_ASN_DB ?? null,
+    userAgentPatterns,
+    idleTimeoutSeconds,
+    maxAgeSeconds,
+    historyRetentionSeconds: seconds('SESSION_HISTORY_RETENTION', 3600),
+    trustProxy: trustProxy ?? false,
+    logLevel: env.LOG_LEVEL,
+    migrateOnStart: /^(1|true|yes|on)$/i.test(env.MIGRATE_ON_START),
+    metricsToken: env.METRICS_TOKEN ?? null,
+    sweepIntervalSeconds: env.SWEEP_INTERVAL_SECONDS,
+    flushIntervalMs: env.ACTIVITY_FLUSH_INTERVAL_MS,
+    databasePoolSize: env.DATABASE_POOL_SIZE,
+    databaseMaxQueue: env.DATABASE_MAX_QUEUE,
+    statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,
+    bodyLimitBytes: env.BODY_LIMIT_BYTES,
+    rateLimitPerMinute: env.RATE_LIMIT_PER_MINUTE,
+    authFailuresPerMinute: env.AUTH_FAILURES_PER_MINUTE,
+    maxEventLoopDelayMs: env.MAX_EVENT_LOOP_DELAY_MS,
+    maxEventLoopUtilization: env.MAX_EVENT_LOOP_UTILIZATION,
+  };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** false, true, a hop count, or addresses/CIDRs and proxy-addr's names; null when malformed. */
+function parseTrustProxy(value: string): Config['trustProxy'] | null {
+  if (/^(false|off|0|no)$/i.test(value)) return false;
+  if (/^(true|on|yes)$/i.test(value)) return true;
+  if (/^\d{1,2}$/.test(value)) return Number(value);
+  const list = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const valid = (item: string) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(item) || /^(loopback|linklocal|uniquelocal)$/.test(item);
+  return list.length > 0 && list.every(valid) ? list : null;
 }
 
 /** PEM keys arrive in env vars with literal "\n" more often than not. */

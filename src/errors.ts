@@ -1,6 +1,7 @@
 import fp from 'fastify-plugin';
 import { Type } from '@sinclair/typebox';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { DatabaseOverloadedError, DatabaseRejectedInputError, DatabaseUnavailableError } from './db/errors.js';
 
 export const ERROR_CODES = {
   validation_failed: { status: 400, title: 'Request is not valid' },
@@ -107,34 +108,23 @@ function classify(error: FastifyError & { validation?: Array<{ instancePath?: st
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return { code: 'validation_failed', detail: 'The Content-Length header does not match the body.' };
   }
-  if (typeof error.code === 'string' && INPUT_SQLSTATES.has(error.code)) {
-    // A value the database refused as data (encoding, length, format): the input's fault, not ours.
-    return { code: 'validation_failed', detail: 'A value in the request cannot be stored as sent.' };
-  }
+  if (error instanceof DatabaseRejectedInputError) return { code: 'validation_failed', detail: 'A value in the request cannot be stored as sent.' };
   if (error instanceof SyntaxError && error.statusCode === 400) return { code: 'validation_failed', detail: 'The body is not valid JSON.' };
   if (error.statusCode === 429) return { code: 'rate_limited', detail: 'Too many requests; retry after the time in Retry-After.' };
-  if (error.code === 'SR_DB_QUEUE_FULL') return { code: 'service_unavailable', detail: 'The service is overloaded; retry shortly.' };
+  if (error instanceof DatabaseOverloadedError) return { code: 'service_unavailable', detail: 'The service is overloaded; retry shortly.' };
   if (error.statusCode === 503) return { code: 'service_unavailable', detail: 'The service is temporarily unavailable; retry shortly.' };
-  if (isDatabaseUnavailable(error)) return { code: 'service_unavailable', detail: 'The database is unavailable; retry shortly.' };
+  if (error instanceof DatabaseUnavailableError) return { code: 'service_unavailable', detail: 'The database is unavailable; retry shortly.' };
   if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
     return { code: 'validation_failed', detail: 'The request could not be processed as sent.' };
   }
   return { code: 'internal', detail: 'An unexpected error occurred. Quote the requestId when reporting it.' };
 }
 
-const INPUT_SQLSTATES = new Set(['22021', '22P05', '22001', '22P02', '22007', '22008', '22003', '54000']);
-const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '57014', '55P03', '53300', '08000', '08001', '08003', '08006', '25P03']);
-const UNAVAILABLE_MESSAGES = /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|Client has encountered a connection error|ECONNRESET|the database system is (starting up|shutting down)|Client was closed|Cannot use a pool after calling end/;
-
-/** Errors that mean "the database cannot answer now" (restart, killed connection, timeouts). */
-export function isDatabaseUnavailable(error: unknown): boolean {
-  if (!error || typeof error !== 'object') return false;
-  const { code, message } = error as { code?: unknown; message?: unknown };
-  if (typeof code === 'string' && UNAVAILABLE_SQLSTATES.has(code)) return true;
-  return typeof message === 'string' && UNAVAILABLE_MESSAGES.test(message);
-}
-
+/** Every error answered as a problem (RFC 9457); 5xx details go to the log, never to the client. */
 export const errorHandler = fp(async function errorHandler(app: FastifyInstance) {
+  app.addSchema(ProblemSchema);
+  // The API speaks JSON only; any other body is a 415, not a string that fails validation.
+  app.removeContentTypeParser(['text/plain']);
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const { code, detail, extra } = classify(error);
     const status = ERROR_CODES[code].status;
@@ -147,7 +137,7 @@ export const errorHandler = fp(async function errorHandler(app: FastifyInstance)
       // What went wrong goes to the log (no stack, no request data); the client gets the request id.
       const { name, message } = error;
       // Shedding under overload is expected behaviour, counted by the request metrics; not an error.
-      if (error.code !== 'SR_DB_QUEUE_FULL') request.log.error({ code, error: { name, message, code: error.code } }, 'request failed');
+      if (!(error instanceof DatabaseOverloadedError)) request.log.error({ code, error: { name, message, code: error.code } }, 'request failed');
       if (code === 'service_unavailable') reply.header('retry-after', '1');
     }
     return sendProblem(request, reply, code, detail, extra);

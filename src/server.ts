@@ -1,12 +1,14 @@
+import closeWithGrace from 'close-with-grace';
 import pino from 'pino';
-import { buildApp, loggerOptions } from './app.js';
+import { buildApp } from './app.js';
+import { loggerOptions } from './logger.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createDatabase } from './db/database.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded.js';
 import { migrateToLatest } from './db/migrator.js';
 import { withDevelopmentSecret } from './dev-secret.js';
 
-// Process entry: configuration, database, app, listen, and an orderly close on SIGTERM/SIGINT.
+// Process entry: configuration, database, app, listen, and an orderly close.
 const SHUTDOWN_TIMEOUT_MS = 10000;
 
 async function main(): Promise<void> {
@@ -43,28 +45,15 @@ async function main(): Promise<void> {
   }
 
   const app = await buildApp({ config, loggerInstance: log });
-  let closing = false;
-  const shutdown = async (signal: string) => {
-    if (closing) return;
-    closing = true;
-    log.info({ signal }, 'shutting down');
-    const timer = setTimeout(() => {
-      log.error({}, 'shutdown took too long; exiting');
-      process.exit(1);
-    }, SHUTDOWN_TIMEOUT_MS);
-    timer.unref();
-    try {
-      await app.close();
-      await embedded?.stop();
-      log.info({}, 'stopped');
-      process.exit(0);
-    } catch (error) {
-      log.error({ err: error }, 'error during shutdown');
-      process.exit(1);
-    }
-  };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+  // SIGTERM/SIGINT (or an uncaught error): stop accepting, finish what is in flight, write buffered
+  // activity, stop the embedded database, exit; past the delay, exit 1 regardless.
+  closeWithGrace({ delay: SHUTDOWN_TIMEOUT_MS, logger: { error: (message: string) => log.error({ reason: message }, 'shutdown did not finish') } }, async ({ signal, err }) => {
+    if (err) log.error({ reason: err.message }, 'stopping after an unexpected error');
+    else log.info({ signal }, 'shutting down');
+    await app.close();
+    await embedded?.stop();
+    log.info({}, 'stopped');
+  });
 
   try {
     await app.listen({ port: config.port, host: config.host });

@@ -32,7 +32,7 @@ t.test('metrics can be protected by a token', async (t) => {
 t.test('readyz is 503 and API calls are 503 problems while the database is unreachable', async (t) => {
   const url = 'postgres://postgres@127.0.0.1:1/nowhere';
   const handle = createDatabase({ connectionString: url, connectionTimeoutMs: 500 });
-  const app = await buildApp({ config: testConfig(url), database: handle, logger: false, sweeper: false });
+  const app = await buildApp({ config: testConfig(url), database: handle, logger: false });
   await app.ready();
   t.teardown(async () => {
     await app.close();

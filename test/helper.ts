@@ -4,11 +4,20 @@ import path from 'node:path';
 import pg from 'pg';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import { buildApp } from '../src/app.js';
+import { systemClock, type Clock } from '../src/clock.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { createDatabase, type DatabaseHandle } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrator.js';
-import type { Clock } from '../src/clock.js';
+import { BUNDLED_CITY_DB, openGeoLookup } from '../src/enrich/geo.js';
 import type { GeoLookup } from '../src/enrich/types.js';
+import type { Logger } from '../src/logger.js';
+import type { SessionRepositories } from '../src/sessions/context.js';
+import { createSessions, sessionSettings, type Sessions } from '../src/sessions/index.js';
+import { createActivityBuffer, type ActivityBuffer } from '../src/sessions/live-state/activity-buffer.js';
+import { createStateCache, type StateCache } from '../src/sessions/live-state/state-cache.js';
+import { createActivityFlushesRepository } from '../src/sessions/repositories/activity-flushes.js';
+import { createSessionEventsRepository, type SessionEventsRepository } from '../src/sessions/repositories/session-events.js';
+import { createSessionsRepository, type SessionsRepository } from '../src/sessions/repositories/sessions.js';
 
 // Every test file gets its own database, cloned from a template that has all migrations applied
 // (built once per set of migrations), so files run in parallel and never see each other's rows.
@@ -114,10 +123,55 @@ interface Teardown {
   teardown(fn: () => unknown): void;
 }
 
-export interface TestApp {
+export const silentLogger: Logger = { info: () => {}, warn: () => {}, error: () => {} };
+
+/** The bundled City database, opened for one test and closed after it. */
+export async function openTestGeo(t: Teardown): Promise<GeoLookup> {
+  const geo = await openGeoLookup({ cityDbPath: BUNDLED_CITY_DB, logger: silentLogger, watch: false });
+  t.teardown(() => geo.close());
+  return geo;
+}
+
+/** The sessions feature of a test app, with the parts a test looks into held outside it. */
+export interface TestSessions {
+  sessions: Sessions;
+  cache: StateCache;
+  activity: ActivityBuffer;
+}
+
+/**
+ * The sessions feature as buildApp builds it from `config`, but with its state cache and activity
+ * buffer handed in (so a test can read them), and no sweeper timer (tests sweep when they choose).
+ */
+export function createTestSessions(
+  config: Config,
+  handle: DatabaseHandle,
+  options: { clock?: Clock; geo: GeoLookup; repositories?: Partial<SessionRepositories> },
+): TestSessions {
+  const cache = createStateCache(200_000);
+  const flushes = options.repositories?.flushes ?? createActivityFlushesRepository(handle);
+  const activity = createActivityBuffer({ apply: (id, deltas) => flushes.apply(id, deltas), maxEntries: 20_000, logger: silentLogger });
+  const sessions = createSessions({
+    ...sessionSettings(config),
+    sweepIntervalMs: 0,
+    database: handle,
+    clock: options.clock ?? systemClock,
+    geo: options.geo,
+    logger: silentLogger,
+    cache,
+    activity,
+    repositories: options.repositories,
+  });
+  return { sessions, cache, activity };
+}
+
+export interface TestApp extends TestSessions {
   app: FastifyInstance;
   db: TestDatabase;
   handle: DatabaseHandle;
+  /** The stored rows, read as the service reads them. */
+  rows: SessionsRepository;
+  eventLog: SessionEventsRepository;
 }
 
 /** An app on a fresh database; closed and dropped when the test ends. */
@@ -128,14 +182,16 @@ export async function buildTestApp(
   const db = options.db ?? (await createTestDatabase());
   const config = testConfig(db.url, options.env);
   const handle = createDatabase({ connectionString: db.url, poolSize: 5 });
-  const app = await buildApp({ config, database: handle, clock: options.clock, geo: options.geo, logger: false, sweeper: false });
+  const geo = options.geo ?? (await openTestGeo(t));
+  const parts = createTestSessions(config, handle, { clock: options.clock, geo });
+  const app = await buildApp({ config, database: handle, clock: options.clock, geo, sessions: parts.sessions, logger: false });
   await app.ready();
   t.teardown(async () => {
     await app.close();
     await handle.close();
     if (!options.db) await db.drop();
   });
-  return { app, db, handle };
+  return { app, db, handle, ...parts, rows: createSessionsRepository(handle), eventLog: createSessionEventsRepository(handle) };
 }
 
 export function serviceToken(app: FastifyInstance, scope = 'sessions:read sessions:write', claims: Record<string, unknown> = {}): string {

@@ -2,7 +2,7 @@ import t from 'tap';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import { lazyChildLoggerFactory } from '../src/lazy-logger.js';
+import { lazyChildLoggerFactory } from '../src/http/lazy-logger.js';
 
 function capture() {
   const lines: Array<Record<string, unknown>> = [];

@@ -1,5 +1,7 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import type { Config } from '../config.js';
+import { DatabaseOverloadedError } from './errors.js';
 import type { Database } from './types.js';
 
 export interface DatabaseOptions {
@@ -16,16 +18,9 @@ export interface DatabaseOptions {
 export interface DatabaseHandle {
   db: Kysely<Database>;
   pool: pg.Pool;
+  /** A connection of its own, outside the pool (for LISTEN, which holds its connection for good). */
+  dedicatedClient(applicationName: string): pg.Client;
   close(): Promise<void>;
-}
-
-/** Thrown instead of queueing for a connection when `maxQueue` callers already wait. */
-export class DatabaseQueueFullError extends Error {
-  readonly code = 'SR_DB_QUEUE_FULL';
-
-  constructor() {
-    super('too many requests are waiting for a database connection');
-  }
 }
 
 type ConnectCallback = (error: Error | undefined, client: pg.PoolClient | undefined, release: (error?: Error | boolean) => void) => void;
@@ -50,7 +45,7 @@ class BoundedPool extends pg.Pool {
   override connect(callback: ConnectCallback): void;
   override connect(callback?: ConnectCallback): Promise<pg.PoolClient> | void {
     if (this.full) {
-      const error = new DatabaseQueueFullError();
+      const error = new DatabaseOverloadedError();
       if (!callback) return Promise.reject(error);
       process.nextTick(callback, error, undefined, () => {});
       return;
@@ -86,10 +81,23 @@ export function createDatabase(options: DatabaseOptions): DatabaseHandle {
   return {
     db,
     pool,
+    dedicatedClient: (applicationName) =>
+      new pg.Client({ connectionString: options.connectionString, keepAlive: true, connectionTimeoutMillis: 2000, application_name: applicationName }),
     async close() {
       if (closed) return;
       closed = true;
       await db.destroy();
     },
   };
+}
+
+/** The service's pool, sized and bounded as configured. */
+export function openConfiguredDatabase(config: Config): DatabaseHandle {
+  if (!config.databaseUrl) throw new Error('no DATABASE_URL to open');
+  return createDatabase({
+    connectionString: config.databaseUrl,
+    poolSize: config.databasePoolSize,
+    maxQueue: config.databaseMaxQueue,
+    statementTimeoutMs: config.statementTimeoutMs,
+  });
 }

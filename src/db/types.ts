@@ -1,8 +1,9 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
 import type { DeviceInfo, ClientHints, ClientInput, Location, Risk } from '../enrich/types.js';
+import type { EndReason, EventType } from '../sessions/vocabulary.js';
 
 type Timestamp = ColumnType<Date, Date, Date>;
-// bigint columns come back from pg as strings; the repository converts them.
+// bigint columns come back from pg as strings (see database.ts); the resource converts them.
 type BigCount = ColumnType<string, number | string | undefined, number | string>;
 type Json<T> = ColumnType<T, string, string>;
 
@@ -18,7 +19,7 @@ export interface SessionsTable {
   /** A lower bound of the real expiry, for the sweeper's index; activity flushes never write it. */
   expiry_check_at: Timestamp;
   ended_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
-  end_reason: string | null;
+  end_reason: EndReason | null;
   ended_by: string | null;
   page_views: BigCount;
   heartbeats: BigCount;
@@ -42,7 +43,7 @@ export interface SessionEventsTable {
   session_id: string;
   user_id: string;
   at: Timestamp;
-  type: string;
+  type: EventType;
   actor: string | null;
   data: Json<Record<string, unknown>>;
 }

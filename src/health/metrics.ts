@@ -1,49 +1,10 @@
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import { createHotCounter, createRequestMetrics } from './request-metrics.js';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import { createRequestMetrics } from './request-metrics.js';
 
-// One registry per app instance, so two instances in one process (tests) do not collide.
-export function createMetrics(probes: { cacheSize(): number; feedUp(): boolean }) {
+/** The process's and the HTTP server's figures; features keep their own registries beside it. */
+export function createAppMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'session_registry_' });
   const requests = createRequestMetrics(registry);
-  const ended = new Counter({
-    name: 'session_registry_sessions_ended_total',
-    help: 'Sessions ended, by reason.',
-    labelNames: ['reason'] as const,
-    registers: [registry],
-  });
-  return {
-    registry,
-    /** Counts and times one request (every request: kept cheap). */
-    recordRequest: requests.record,
-    sessionsCreated: new Counter({ name: 'session_registry_sessions_created_total', help: 'Sessions created.', registers: [registry] }),
-    heartbeats: createHotCounter(registry, 'session_registry_heartbeats_total', 'Heartbeats accepted.'),
-    flushes: new Counter({
-      name: 'session_registry_activity_flushes_total',
-      help: 'Activity batches written, by outcome.',
-      labelNames: ['outcome'] as const,
-      registers: [registry],
-    }),
-    cacheSize: new Gauge({
-      name: 'session_registry_state_cache_entries',
-      help: 'Sessions held in the in-process state cache.',
-      registers: [registry],
-      collect() {
-        this.set(probes.cacheSize());
-      },
-    }),
-    feedUp: new Gauge({
-      name: 'session_registry_revocation_feed_up',
-      help: '1 while the cross-instance revocation feed is connected.',
-      registers: [registry],
-      collect() {
-        this.set(probes.feedUp() ? 1 : 0);
-      },
-    }),
-    sessionsEnded(reasons: string[]) {
-      for (const reason of reasons) ended.inc({ reason });
-    },
-  };
+  return { registry, recordRequest: requests.record };
 }
-
-export type Metrics = ReturnType<typeof createMetrics>;

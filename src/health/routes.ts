@@ -1,11 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import type { Kysely } from 'kysely';
-import { sql } from 'kysely';
+import { Registry } from 'prom-client';
 import type { GeoLookup } from '../enrich/types.js';
 import { sendProblem } from '../errors.js';
-import type { Metrics } from './metrics.js';
-import type { EndedListener } from '../sessions/ended-listener.js';
 
 const Health = Type.Object({
   status: Type.String(),
@@ -19,11 +16,21 @@ const Health = Type.Object({
   ),
 });
 
-export async function healthRoutes(
-  app: FastifyInstance,
-  options: { db: Kysely<any>; geo: GeoLookup; metrics: Metrics; listener: EndedListener; metricsToken: string | null },
-) {
+export interface HealthOptions {
+  /** Resolves when the database answers. */
+  ping(): Promise<void>;
+  geo: GeoLookup;
+  /** Whether this instance hears every revocation. */
+  feedTrusted(): boolean;
+  /** Every registry /metrics serves. */
+  registries: Registry[];
+  metricsToken: string | null;
+}
+
+/** Liveness, readiness and metrics. */
+export async function healthRoutes(app: FastifyInstance, options: HealthOptions) {
   const tags = ['operations'];
+  const metrics = Registry.merge(options.registries);
   app.get('/healthz', {
     logLevel: 'warn',
     schema: { operationId: 'liveness', summary: 'Liveness', description: 'The process is up.', tags, response: { 200: Health } },
@@ -41,14 +48,14 @@ export async function healthRoutes(
   }, async (_request, reply) => {
     let database = 'ok';
     try {
-      await sql`select 1`.execute(options.db);
+      await options.ping();
     } catch {
       database = 'unavailable';
     }
     const geo = options.geo.status();
     const checks = {
       database,
-      revocationFeed: options.listener.trusted ? 'ok' : 'reconnecting',
+      revocationFeed: options.feedTrusted() ? 'ok' : 'reconnecting',
       geo: geo.state,
       geoError: geo.error,
     };
@@ -68,6 +75,6 @@ export async function healthRoutes(
     if (options.metricsToken && request.headers.authorization !== `Bearer ${options.metricsToken}`) {
       return sendProblem(request, reply, 'unauthorized', 'Send the metrics token as a Bearer token.');
     }
-    return reply.type(options.metrics.registry.contentType).send(await options.metrics.registry.metrics());
+    return reply.type(metrics.contentType).send(await metrics.metrics());
   });
 }

@@ -2,10 +2,11 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { createHash } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { Caller, SessionService } from './service.js';
-import { EventPage, EventsQuery, HeartbeatBody, HeartbeatResult, ListQuery, RevokeResult, SessionIdParams, SessionPage, SessionSchema } from './schemas.js';
-import { SESSION_SECURITY, emptyBodyAsObject, ok, problems } from './route-helpers.js';
+import type { Caller } from '../auth/caller.js';
 import { canonicalIp } from '../enrich/ip.js';
+import { SESSION_SECURITY, emptyBodyAsObject, ok, problems } from '../http/route-schemas.js';
+import type { SessionOperations } from './operations.js';
+import { EventPage, EventsQuery, HeartbeatBody, HeartbeatResult, ListQuery, RevokeResult, SessionIdParams, SessionPage, SessionSchema } from './schemas.js';
 
 /** A rate-limit key per presented token (hashed: the key is kept in memory), or per address without one. */
 function bearerKey(request: FastifyRequest): string {
@@ -14,9 +15,9 @@ function bearerKey(request: FastifyRequest): string {
 }
 
 /** Routes for the signed-in user, authenticated by the session token; a user sees only their own. */
-export async function meRoutes(appBase: FastifyInstance, options: { sessions: SessionService }) {
+export async function meRoutes(appBase: FastifyInstance, options: { operations: SessionOperations }) {
   const app = appBase.withTypeProvider<TypeBoxTypeProvider>();
-  const { sessions } = options;
+  const { activity, queries, revocation } = options.operations;
   app.addHook('preHandler', app.requireSessionToken);
   // Each user session gets its own budget; the limit is RATE_LIMIT_PER_MINUTE per session token.
   const limited = { rateLimit: { keyGenerator: (request: FastifyRequest) => bearerKey(request) } };
@@ -39,13 +40,7 @@ export async function meRoutes(appBase: FastifyInstance, options: { sessions: Se
     },
   }, async (request) => {
     const caller = user(request.caller);
-    return sessions.list(caller.userId, {
-      status: request.query.status ?? 'active',
-      limit: request.query.limit ?? 50,
-      cursor: request.query.cursor,
-      flagged: request.query.flagged ?? false,
-      currentId: caller.sessionId,
-    });
+    return queries.list(caller.userId, { ...request.query, currentId: caller.sessionId });
   });
 
   app.get('/v1/me/sessions/:id', {
@@ -59,7 +54,7 @@ export async function meRoutes(appBase: FastifyInstance, options: { sessions: Se
       params: SessionIdParams,
       response: { 200: ok(Type.Ref(SessionSchema), 'The session'), ...problems('validation_failed', 'unauthorized', 'session_not_found', 'rate_limited') },
     },
-  }, async (request) => sessions.view(request.params.id, request.caller));
+  }, async (request) => queries.view(request.params.id, request.caller));
 
   app.get('/v1/me/sessions/:id/events', {
     config: limited,
@@ -73,7 +68,7 @@ export async function meRoutes(appBase: FastifyInstance, options: { sessions: Se
       querystring: EventsQuery,
       response: { 200: ok(EventPage, 'A page of events'), ...problems('validation_failed', 'unauthorized', 'session_not_found', 'rate_limited') },
     },
-  }, async (request) => sessions.events(request.params.id, request.caller, request.query.limit ?? 50, request.query.cursor));
+  }, async (request) => queries.events(request.params.id, request.caller, request.query.limit, request.query.cursor));
 
   app.delete('/v1/me/sessions/:id', {
     config: limited,
@@ -86,7 +81,7 @@ export async function meRoutes(appBase: FastifyInstance, options: { sessions: Se
       params: SessionIdParams,
       response: { 200: ok(Type.Ref(SessionSchema), 'The ended session'), ...problems('validation_failed', 'unauthorized', 'session_not_found', 'cannot_revoke_current', 'rate_limited') },
     },
-  }, async (request) => sessions.end(request.params.id, request.caller, 'revoked_by_user'));
+  }, async (request) => revocation.end(request.params.id, request.caller, 'revoked_by_user'));
 
   app.post('/v1/me/sessions/revoke-others', {
     config: limited,
@@ -100,7 +95,7 @@ export async function meRoutes(appBase: FastifyInstance, options: { sessions: Se
     },
   }, async (request) => {
     const caller = user(request.caller);
-    return sessions.endAllForUser(caller.userId, caller.sessionId, 'revoked_by_user', caller);
+    return revocation.endAllForUser(caller.userId, caller.sessionId, 'revoked_by_user', caller);
   });
 
   app.post('/v1/me/heartbeat', {
@@ -118,7 +113,7 @@ export async function meRoutes(appBase: FastifyInstance, options: { sessions: Se
   }, async (request) => {
     const caller = user(request.caller);
     // A trusted proxy may still forward an address that is not one; then the address is left as it was.
-    return sessions.heartbeat(caller.sessionId, caller, { ...request.body, ip: request.body.ip ?? canonicalIp(request.ip) ?? undefined });
+    return activity.heartbeat(caller.sessionId, caller, { ...request.body, ip: request.body.ip ?? canonicalIp(request.ip) ?? undefined });
   });
 
   app.post('/v1/me/logout', {
@@ -133,6 +128,6 @@ export async function meRoutes(appBase: FastifyInstance, options: { sessions: Se
     },
   }, async (request) => {
     const caller = user(request.caller);
-    return sessions.end(caller.sessionId, caller, 'logout');
+    return revocation.end(caller.sessionId, caller, 'logout');
   });
 }

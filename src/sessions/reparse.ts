@@ -1,5 +1,5 @@
-import { deviceKey, PARSER_VERSION, type UserAgentParser } from '../enrich/user-agent.js';
-import type { SessionRepository } from './repository.js';
+import { deviceKey, PARSER_VERSION, type UserAgentParser } from '../enrich/user-agent/index.js';
+import type { SessionsRepository } from './repositories/sessions.js';
 
 /**
  * Re-derives device, OS, browser and client fields of stored sessions from their raw User-Agent,
@@ -8,7 +8,7 @@ import type { SessionRepository } from './repository.js';
  * stopped and the service can keep running (activity columns are not written).
  */
 export async function reparseStoredSessions(
-  repo: SessionRepository,
+  repo: SessionsRepository,
   parser: UserAgentParser,
   options: { batchSize?: number; onBatch?(done: number): void } = {},
 ): Promise<number> {
@@ -20,7 +20,7 @@ export async function reparseStoredSessions(
     if (rows.length === 0) return done;
     const updates = rows.map((row) => {
       const { isBot: _isBot, ...info } = parser.parse(row.user_agent, row.client_hints, row.client_input);
-      return { id: row.id, agent: JSON.stringify(info), deviceKey: deviceKey(info, row.device_id) };
+      return { id: row.id, agent: info, deviceKey: deviceKey(info, row.device_id) };
     });
     await repo.updateAgents(PARSER_VERSION, updates);
     done += rows.length;

@@ -1,29 +1,16 @@
-import { Type, type Static, type TLiteral, type TUnion } from '@sinclair/typebox';
+import { Type, type Static } from '@sinclair/typebox';
 import { CLIENT_KINDS, DEVICE_TYPES, RISK_FLAGS } from '../enrich/types.js';
+import { PRINTABLE_PATTERN } from '../text.js';
+import { literalUnion, Nullable } from '../typebox.js';
+import { END_REASONS, EVENT_TYPES, SERVICE_END_REASONS, SESSION_STATUSES } from './vocabulary.js';
 
-const NullableString = (options: Record<string, unknown> = {}) => Type.Union([Type.String(options), Type.Null()]);
-const literalUnion = <T extends readonly string[]>(values: T, options: Record<string, unknown> = {}): TUnion<TLiteral<T[number]>[]> =>
-  Type.Union(
-    values.map((v) => Type.Literal(v as T[number])),
-    options,
-  );
+// Every shape of the sessions API, once: validation, the handlers' types (Static<>), response
+// serialisation and the OpenAPI document all come from here.
+
+const NullableString = (options: Record<string, unknown> = {}) => Nullable(Type.String(options));
 
 /** Identifiers and labels: printable text only (no control characters, which PostgreSQL may refuse). */
-const NO_CONTROL = '^[^\\u0000-\\u001f\\u007f]*$';
-
-export const SESSION_STATUSES = ['active', 'ended', 'all'] as const;
-export const END_REASONS = [
-  'logout',
-  'revoked',
-  'revoked_by_user',
-  'password_change',
-  'admin',
-  'idle_timeout',
-  'max_age',
-  'suspicious',
-  'evicted',
-] as const;
-export const SERVICE_END_REASONS = ['revoked', 'password_change', 'admin', 'suspicious', 'evicted', 'logout'] as const;
+const NO_CONTROL = PRINTABLE_PATTERN;
 
 export const SessionIdParams = Type.Object({
   id: Type.String({ format: 'uuid', description: 'Session id (UUID v7).' }),
@@ -83,6 +70,7 @@ export const SessionSchema = Type.Object(
   },
   { $id: 'Session', title: 'Session', examples: [SESSION_EXAMPLE] },
 );
+export type SessionResource = Static<typeof SessionSchema>;
 
 const ClientInputSchema = Type.Object(
   {
@@ -130,7 +118,7 @@ export const HeartbeatBody = Type.Object(
   {
     ip: Type.Optional(Type.String({ maxLength: 64, description: 'A new address moves the session: location and risk signals are derived again.' })),
     userAgent: Type.Optional(Type.String({ maxLength: 8192, description: 'A new User-Agent (an update) derives the device fields again.' })),
-    pageViews: Type.Optional(Type.Integer({ minimum: 0, maximum: 10000, description: 'Pages viewed since the last heartbeat.' })),
+    pageViews: Type.Integer({ minimum: 0, maximum: 10000, default: 0, description: 'Pages viewed since the last heartbeat.' }),
     path: Type.Optional(Type.String({ maxLength: 2048, description: 'The page viewed. Validated but not stored: pages are counted through pageViews.' })),
   },
   { additionalProperties: false, examples: [{ pageViews: 1 }] },
@@ -146,6 +134,7 @@ export const HeartbeatResult = Type.Object(
   },
   { examples: [{ id: SESSION_EXAMPLE.id, userId: 'alice', status: 'active', expiresAt: '2026-12-07T15:37:28.441Z' }] },
 );
+export type HeartbeatAnswer = Static<typeof HeartbeatResult>;
 
 export const CreatedSession = Type.Object({
   session: Type.Ref(SessionSchema),
@@ -154,13 +143,15 @@ export const CreatedSession = Type.Object({
 
 export const ListQuery = Type.Object(
   {
-    status: Type.Optional(literalUnion(SESSION_STATUSES, { default: 'active' })),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 50 })),
+    status: literalUnion(SESSION_STATUSES, { default: 'active' }),
+    limit: Type.Integer({ minimum: 1, maximum: 100, default: 50 }),
     cursor: Type.Optional(Type.String({ maxLength: 512, description: 'nextCursor of the previous page.' })),
-    flagged: Type.Optional(Type.Boolean({ description: 'Only sessions with at least one risk flag.' })),
+    flagged: Type.Boolean({ default: false, description: 'Only sessions with at least one risk flag.' }),
   },
   { additionalProperties: false },
 );
+
+export type ListOptions = Static<typeof ListQuery>;
 
 export const SessionPage = Type.Object({
   items: Type.Array(Type.Ref(SessionSchema)),
@@ -175,16 +166,18 @@ export const RevokeResult = Type.Object(
   { examples: [{ revoked: 1, ids: [SESSION_EXAMPLE.id] }] },
 );
 
+export type RevokeAnswer = Static<typeof RevokeResult>;
+
 export const RevokeUserBody = Type.Object(
   {
     exceptSessionId: Type.Optional(Type.String({ format: 'uuid' })),
-    reason: Type.Optional(literalUnion(SERVICE_END_REASONS, { default: 'revoked' })),
+    reason: literalUnion(SERVICE_END_REASONS, { default: 'revoked' }),
   },
   { additionalProperties: false, examples: [{ reason: 'password_change' }] },
 );
 
 export const EndQuery = Type.Object(
-  { reason: Type.Optional(literalUnion(SERVICE_END_REASONS, { default: 'revoked' })) },
+  { reason: literalUnion(SERVICE_END_REASONS, { default: 'revoked' }) },
   { additionalProperties: false },
 );
 
@@ -194,9 +187,11 @@ export const IntrospectResult = Type.Union([
   Type.Object({ active: Type.Literal(false) }),
 ]);
 
+export type IntrospectAnswer = Static<typeof IntrospectResult>;
+
 export const EventsQuery = Type.Object(
   {
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 50 })),
+    limit: Type.Integer({ minimum: 1, maximum: 100, default: 50 }),
     cursor: Type.Optional(Type.String({ maxLength: 32, pattern: '^[0-9]{1,19}$' })),
   },
   { additionalProperties: false },
@@ -207,12 +202,13 @@ export const SessionEventSchema = Type.Object(
     id: Type.String(),
     sessionId: Type.String({ format: 'uuid' }),
     at: Type.String({ format: 'date-time' }),
-    type: Type.String({ description: 'login, ip_changed, country_changed, user_agent_changed, flagged, ended, expired' }),
+    type: Type.String({ description: EVENT_TYPES.join(', ') }),
     actor: NullableString({ description: 'Who caused it: "user:<sessionId>", "service:<sub>", "expiry".' }),
     data: Type.Record(Type.String(), Type.Unknown()),
   },
   { $id: 'SessionEvent', title: 'SessionEvent' },
 );
+export type SessionEventResource = Static<typeof SessionEventSchema>;
 export const EventPage = Type.Object({
   items: Type.Array(Type.Ref(SessionEventSchema)),
   nextCursor: Type.Union([Type.String(), Type.Null()]),

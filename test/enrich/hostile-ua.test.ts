@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import t from 'tap';
-import { MAX_UA_PARSE_LENGTH, createUserAgentParser } from '../../src/enrich/user-agent.js';
+import { MAX_UA_PARSE_LENGTH, createUserAgentParser } from '../../src/enrich/user-agent/index.js';
 
 // Deterministic pseudo-random bytes (mulberry32) so a failure can be replayed.
 function randomText(length: number, seed: number): string {

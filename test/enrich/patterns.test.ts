@@ -1,6 +1,6 @@
 import t from 'tap';
-import { parseUserAgentPatterns } from '../../src/enrich/patterns.js';
-import { createUserAgentParser } from '../../src/enrich/user-agent.js';
+import { parseUserAgentPatterns } from '../../src/enrich/user-agent/patterns.js';
+import { createUserAgentParser } from '../../src/enrich/user-agent/index.js';
 
 t.test('USER_AGENT_PATTERNS unset or blank means no patterns', async (t) => {
   t.same(parseUserAgentPatterns(null), []);

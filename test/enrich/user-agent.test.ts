@@ -8,7 +8,7 @@ import {
   deviceKey,
   parseUserAgent,
   sanitizeUserAgent,
-} from '../../src/enrich/user-agent.js';
+} from '../../src/enrich/user-agent/index.js';
 import type { ClientHints, ClientInput } from '../../src/enrich/types.js';
 
 interface Fixture {

@@ -2,7 +2,8 @@ import pg from 'pg';
 import { sql } from 'kysely';
 import type { FastifyInstance } from 'fastify';
 import { createDatabase } from '../../src/db/database.js';
-import { createSessionRepository } from '../../src/sessions/repository.js';
+import { createSessionEndsRepository } from '../../src/sessions/repositories/session-ends.js';
+import { createSessionsRepository } from '../../src/sessions/repositories/sessions.js';
 import { call, login, serviceToken } from '../helper.js';
 import { buildConfiguredApp } from './support/app.js';
 import { family, iterations } from './support/family.js';
@@ -37,11 +38,11 @@ family(
   { kind: 'fault', unit: `checks over ${iterations(6, 60)} kills`, timeout: 600000 },
   async (t, tally) => {
     const poolSize = 6;
-    const { app, db } = await buildConfiguredApp(t, { DATABASE_POOL_SIZE: String(poolSize) });
+    const { app, db, sessions: feature } = await buildConfiguredApp(t, { DATABASE_POOL_SIZE: String(poolSize) });
     const killer = await admin(db.url, t);
     const other = createDatabase({ connectionString: db.url, poolSize: 2, applicationName: 'another-instance' });
     t.teardown(() => other.close());
-    const otherRepo = createSessionRepository(other.db, other.pool);
+    const otherRepo = createSessionEndsRepository(other);
     const token = serviceToken(app);
     const sessions: Array<{ id: string; token: string; userId: string }> = [];
     for (let i = 0; i < 24; i++) {
@@ -114,7 +115,7 @@ family(
     const violations = observations.filter((o) => o.active && revokedAt.has(o.session) && o.sentAt > (revokedAt.get(o.session) as number) + 250);
     tally.check(violations.length === 0, 'a session ended by another instance while the feed was down is never active here', { first: violations.slice(0, 5) });
 
-    const feedBack = await until(() => app.registry.listener.trusted, 5000);
+    const feedBack = await until(() => feature.feedTrusted, 5000);
     tally.check(feedBack, 'the revocation feed reconnects');
     const ready = await app.inject({ method: 'GET', url: '/readyz' });
     tally.check(ready.statusCode === 200, '/readyz is 200 after the kills', { body: ready.body });
@@ -127,7 +128,7 @@ family(
 
 family('row lock held while a revoke arrives', { kind: 'fault', unit: `checks over ${iterations(3, 20)} locks`, timeout: 600000 }, async (t, tally) => {
   const lockTimeoutMs = 1500;
-  const { app, db } = await buildConfiguredApp(t, { DATABASE_POOL_SIZE: '4', DATABASE_STATEMENT_TIMEOUT_MS: String(lockTimeoutMs) });
+  const { app, db, activity, database } = await buildConfiguredApp(t, { DATABASE_POOL_SIZE: '4', DATABASE_STATEMENT_TIMEOUT_MS: String(lockTimeoutMs) });
   const token = serviceToken(app);
   const rounds = iterations(3, 20);
   const waits: number[] = [];
@@ -167,8 +168,8 @@ family('row lock held while a revoke arrives', { kind: 'fault', unit: `checks ov
       const after = await call(app, token, { method: 'POST', url: `/v1/sessions/${mine.session.id}/heartbeat` });
       t.equal(after.statusCode, 410, 'and the session is ended');
       // The flushes that met the lock were retried, once each: nothing lost, nothing doubled.
-      await app.registry.buffer.flush();
-      const row = await app.registry.repo.findById(mine.session.id);
+      await activity.flush();
+      const row = await createSessionsRepository(database).findById(mine.session.id);
       t.equal(Number(row?.page_views), 5, 'page views written exactly once');
       t.equal(Number(row?.heartbeats), 5, 'heartbeats written exactly once');
     });
@@ -212,7 +213,7 @@ family('pool exhausted by slow statements', { kind: 'fault', unit: `checks over 
   const rounds = iterations(2, 10);
   for (let round = 0; round < rounds; round++) {
     await tally.trial(`round ${round + 1}: slow statements`, async () => {
-      const db = slow.app.registry.database.db;
+      const db = slow.database.db;
       const holds = Array.from({ length: poolSize }, () => sql`select pg_sleep(3)`.execute(db).then(() => 'done', () => 'failed'));
       await sleep(50);
       const healthAt = Date.now();
@@ -233,7 +234,7 @@ family('pool exhausted by slow statements', { kind: 'fault', unit: `checks over 
       tally.note(`slow round ${round + 1}: ${refused.length}/120 refused, max wait ${maxMs} ms`);
     });
     await tally.trial(`round ${round + 1}: runaway statements`, async () => {
-      const db = runaway.app.registry.database.db;
+      const db = runaway.database.db;
       const started = Date.now();
       const holds = Array.from({ length: poolSize }, () =>
         sql`select pg_sleep(60)`.execute(db).then(

@@ -99,8 +99,7 @@ family('GeoIP database damaged inside', { kind: 'fault', unit: `damaged files ×
   const dir = workDir(t);
   const file = path.join(dir, 'City.mmdb');
   copyFileSync(BUNDLED_CITY_DB, file);
-  const { app } = await buildConfiguredApp(t, { GEOIP_CITY_DB: file });
-  const geo = app.registry.geo;
+  const { app, geo } = await buildConfiguredApp(t, { GEOIP_CITY_DB: file });
   const records = recordOffsets();
   const runs = iterations(25, 300);
   const failures: string[] = [];
@@ -145,7 +144,7 @@ family('GeoIP database replaced under load', { kind: 'fault', unit: 'requests du
   const dir = workDir(t);
   const file = path.join(dir, 'City.mmdb');
   copyFileSync(BUNDLED_CITY_DB, file);
-  const { app } = await buildConfiguredApp(t, { GEOIP_CITY_DB: file });
+  const { app, geo } = await buildConfiguredApp(t, { GEOIP_CITY_DB: file });
   const results: Array<{ ok: boolean; detail: string; located: boolean }> = [];
   const traffic = loop(4, async (worker) => {
     results.push(await exercise(app, PUBLIC_IPS[(results.length + worker) % PUBLIC_IPS.length], PUBLIC_IPS[results.length % 3]));
@@ -178,6 +177,6 @@ family('GeoIP database replaced under load', { kind: 'fault', unit: 'requests du
   t.same(failed.slice(0, 5).map((r) => r.detail), [], 'every request served during the replacements');
   const after = await exercise(app, PUBLIC_IPS[0], PUBLIC_IPS[1]);
   tally.check(after.ok && after.located, 'with a good file back, locations are found again', after);
-  tally.check(app.registry.geo.status().state === 'ok', 'geo status is ok again', app.registry.geo.status() as unknown as Record<string, unknown>);
+  tally.check(geo.status().state === 'ok', 'geo status is ok again', geo.status() as unknown as Record<string, unknown>);
   tally.note(`${replacements} replacements, ${results.length} requests, ${results.filter((r) => r.located).length} located`);
 });

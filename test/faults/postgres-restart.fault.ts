@@ -1,5 +1,5 @@
 import { createDatabase } from '../../src/db/database.js';
-import { createSessionRepository } from '../../src/sessions/repository.js';
+import { createSessionEndsRepository } from '../../src/sessions/repositories/session-ends.js';
 import { family, iterations } from './support/family.js';
 import { keepAliveAgent, loop, percentile, request, sleep } from './support/http.js';
 import { startPrivatePostgres } from './support/private-postgres.js';
@@ -83,7 +83,7 @@ family('PostgreSQL restarted mid-traffic', { kind: 'fault', unit: `checks over $
   // its own connection, ending sessions and notifying.
   const other = createDatabase({ connectionString: database.url, poolSize: 2, connectionTimeoutMs: 1000 });
   t.teardown(() => other.close());
-  const otherRepo = createSessionRepository(other.db, other.pool);
+  const otherRepo = createSessionEndsRepository(other);
 
   const revokeThroughService = async (id: string): Promise<number> => {
     for (const giveUpAt = Date.now() + 15000; ; ) {

@@ -1,7 +1,7 @@
 import t from 'tap';
 import pg from 'pg';
 import { buildTestApp, call, login, serviceToken, until } from '../helper.js';
-import { ENDED_CHANNEL } from '../../src/sessions/repository.js';
+import { ENDED_CHANNEL } from '../../src/sessions/repositories/revocation-feed.js';
 
 async function listen(t: { teardown(fn: () => unknown): void }, url: string): Promise<string[]> {
   const client = new pg.Client({ connectionString: url });
@@ -15,16 +15,16 @@ async function listen(t: { teardown(fn: () => unknown): void }, url: string): Pr
 }
 
 t.test('a revoke sends one notice in the listener format, with one ended event', async (t) => {
-  const { app, db } = await buildTestApp(t);
+  const { app, db, rows, eventLog } = await buildTestApp(t);
   const payloads = await listen(t, db.url);
   const { session } = await login(app, { userId: 'nora' });
   const response = await call(app, serviceToken(app), { method: 'DELETE', url: `/v1/sessions/${session.id}?reason=password_change` });
   t.equal(response.statusCode, 200);
-  const row = await app.registry.repo.findById(session.id);
+  const row = await rows.findById(session.id);
   const notice = { id: session.id, userId: 'nora', endedAt: row?.ended_at?.toISOString(), reason: 'password_change' };
   t.ok(await until(() => payloads.length > 0));
   t.same(payloads, [JSON.stringify([notice])], 'exactly what JSON.stringify of the notices writes');
-  const events = (await app.registry.repo.listEvents(session.id, 10, null)).filter((e) => e.type === 'ended');
+  const events = (await eventLog.list(session.id, 10, null)).filter((e) => e.type === 'ended');
   t.same(events.map((e) => [e.at.toISOString(), e.actor, e.data]), [[notice.endedAt, 'service:test-backend', { reason: 'password_change' }]]);
   const again = await call(app, serviceToken(app), { method: 'DELETE', url: `/v1/sessions/${session.id}` });
   t.same([again.statusCode, again.json().endReason], [200, 'password_change'], 'ending again answers the first end');

@@ -3,7 +3,7 @@ import { buildTestApp, call, fixedClock, login, serviceToken } from '../helper.j
 
 t.test('idle timeout: usable until the last instant, ended exactly at the boundary', async (t) => {
   const clock = fixedClock();
-  const { app } = await buildTestApp(t, { clock });
+  const { app, rows } = await buildTestApp(t, { clock });
   const token = serviceToken(app);
   const { session, token: sessionToken } = await login(app, { idleTimeoutSeconds: 600, maxAgeSeconds: 86400 });
   clock.advance(600 * 1000 - 1);
@@ -19,7 +19,7 @@ t.test('idle timeout: usable until the last instant, ended exactly at the bounda
   t.equal(heartbeat.json().endReason, 'idle_timeout');
   const me = await call(app, sessionToken, { method: 'GET', url: '/v1/me/sessions' });
   t.equal(me.statusCode, 401);
-  const row = await app.registry.repo.findById(session.id);
+  const row = await rows.findById(session.id);
   t.equal(row?.end_reason, 'idle_timeout', 'written at read time');
 });
 
@@ -42,23 +42,23 @@ t.test('a heartbeat pushes the idle limit; the absolute limit stays', async (t) 
 
 t.test('the sweeper writes expiries and purges history past retention', async (t) => {
   const clock = fixedClock();
-  const { app } = await buildTestApp(t, { clock, env: { SESSION_HISTORY_RETENTION: '2h' } });
+  const { app, rows, sessions } = await buildTestApp(t, { clock, env: { SESSION_HISTORY_RETENTION: '2h' } });
   const token = serviceToken(app);
   const idle = await login(app, { userId: 'hal', idleTimeoutSeconds: 60, maxAgeSeconds: 7200 });
   const fresh = await login(app, { userId: 'hal', idleTimeoutSeconds: 7200, maxAgeSeconds: 7200 });
   clock.advance(61 * 1000);
-  const first = await app.registry.sessions.sweep();
+  const first = await sessions.sweep();
   t.equal(first.expired, 1);
-  const row = await app.registry.repo.findById(idle.session.id);
+  const row = await rows.findById(idle.session.id);
   t.equal(row?.end_reason, 'idle_timeout');
   t.equal(row?.ended_by, 'expiry');
-  t.equal((await app.registry.repo.findById(fresh.session.id))?.ended_at, null);
+  t.equal((await rows.findById(fresh.session.id))?.ended_at, null);
   const events = (await call(app, token, { method: 'GET', url: `/v1/sessions/${idle.session.id}/events` })).json();
   t.equal(events.items[0].type, 'expired');
   t.equal(events.items[0].actor, 'expiry');
 
   clock.advance(2 * 3600 * 1000 + 1000);
-  const second = await app.registry.sessions.sweep();
+  const second = await sessions.sweep();
   t.equal(second.expired, 1, 'the other one reached its max age');
   t.equal(second.purged, 1, 'the first one ended more than 2 h ago');
   const gone = await call(app, token, { method: 'GET', url: `/v1/sessions/${idle.session.id}` });

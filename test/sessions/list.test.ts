@@ -3,7 +3,7 @@ import { buildTestApp, call, fixedClock, login, serviceToken } from '../helper.j
 
 t.test('active by last activity, ended by end time, all lists active first', async (t) => {
   const clock = fixedClock();
-  const { app } = await buildTestApp(t, { clock });
+  const { app, activity } = await buildTestApp(t, { clock });
   const token = serviceToken(app);
   const ids: string[] = [];
   for (let i = 0; i < 4; i++) {
@@ -15,7 +15,7 @@ t.test('active by last activity, ended by end time, all lists active first', asy
   await call(app, token, { method: 'DELETE', url: `/v1/sessions/${ids[1]}` });
   clock.advance(1000);
   await call(app, token, { method: 'DELETE', url: `/v1/sessions/${ids[2]}` });
-  await app.registry.buffer.flush();
+  await activity.flush();
   const active = (await call(app, token, { method: 'GET', url: '/v1/users/fay/sessions' })).json();
   t.same(active.items.map((s: { id: string }) => s.id), [ids[0], ids[3]], 'heartbeat moved the first to the top');
   t.equal(active.nextCursor, null);
@@ -28,7 +28,7 @@ t.test('active by last activity, ended by end time, all lists active first', asy
 
 t.test('keyset pages have no gaps or repeats while sessions are being added', async (t) => {
   const clock = fixedClock();
-  const { app } = await buildTestApp(t, { clock });
+  const { app, handle } = await buildTestApp(t, { clock });
   const token = serviceToken(app);
   const created: string[] = [];
   for (let i = 0; i < 23; i++) {
@@ -36,7 +36,7 @@ t.test('keyset pages have no gaps or repeats while sessions are being added', as
     clock.advance(i % 3 === 0 ? 0 : 10); // ties on the timestamp too
   }
   for (const status of ['active', 'all']) {
-    const present = Number((await app.registry.database.pool.query("select count(*) from sessions where user_id = 'gil'")).rows[0].count);
+    const present = Number((await handle.pool.query("select count(*) from sessions where user_id = 'gil'")).rows[0].count);
     const seen: string[] = [];
     let cursor: string | null = null;
     let pages = 0;

@@ -1,4 +1,5 @@
 import t from 'tap';
+import { createActivityFlushesRepository } from '../../src/sessions/repositories/activity-flushes.js';
 import pg from 'pg';
 import { buildTestApp, call, createTestDatabase, login, serviceToken, until } from '../helper.js';
 
@@ -30,15 +31,17 @@ t.test('losing the revocation feed falls back to the database, then recovers', a
   const admin = new pg.Client({ connectionString: db.url });
   await admin.connect();
   t.teardown(() => admin.end());
-  const pid = b.app.registry.listener.backendPid;
-  t.ok(pid, 'B listens on its own connection');
-  await admin.query('select pg_terminate_backend($1)', [pid]);
-  t.ok(await until(() => !b.app.registry.listener.trusted, 3000), 'B notices the loss');
+  // Both instances' listening connections go: B's cache must stop answering on its own.
+  const killed = await admin.query(
+    "select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and application_name = 'session-registry-listener'",
+  );
+  t.equal(killed.rowCount, 2, 'each instance listens on its own connection');
+  t.ok(await until(() => !b.sessions.feedTrusted, 3000), 'B notices the loss');
   // Revoke on A while B is deaf: B must not answer from its cache.
   await call(a.app, serviceToken(a.app), { method: 'DELETE', url: `/v1/sessions/${session.id}` });
   const during = await call(b.app, tokenB, { method: 'POST', url: `/v1/sessions/${session.id}/heartbeat` });
   t.equal(during.statusCode, 410, 'refused from the database while the feed is down');
-  t.ok(await until(() => b.app.registry.listener.trusted, 10000), 'the feed comes back');
+  t.ok(await until(() => b.sessions.feedTrusted, 10000), 'the feed comes back');
   const other = await login(a.app);
   t.equal((await call(b.app, tokenB, { method: 'POST', url: `/v1/sessions/${other.session.id}/heartbeat` })).statusCode, 200);
   await call(a.app, serviceToken(a.app), { method: 'DELETE', url: `/v1/sessions/${other.session.id}` });
@@ -68,13 +71,13 @@ t.test('heartbeats racing a revoke never report active after it returned', async
 });
 
 t.test('a flush racing a revoke never revives the session; counts stay exact', async (t) => {
-  const { app } = await buildTestApp(t);
+  const { app, activity, rows } = await buildTestApp(t);
   const token = serviceToken(app);
   const { session } = await login(app);
   for (let i = 0; i < 7; i++) await call(app, token, { method: 'POST', url: `/v1/sessions/${session.id}/heartbeat`, payload: { pageViews: 1 } });
-  const [, revoke] = await Promise.all([app.registry.buffer.flush(), call(app, token, { method: 'DELETE', url: `/v1/sessions/${session.id}` })]);
-  await app.registry.buffer.flush();
-  const row = await app.registry.repo.findById(session.id);
+  const [, revoke] = await Promise.all([activity.flush(), call(app, token, { method: 'DELETE', url: `/v1/sessions/${session.id}` })]);
+  await activity.flush();
+  const row = await rows.findById(session.id);
   t.equal(row?.end_reason, 'revoked');
   t.equal(row?.ended_at?.toISOString(), revoke.json().endedAt);
   t.equal(Number(row?.page_views), 7);
@@ -96,11 +99,12 @@ t.test('pending activity is written on graceful close', async (t) => {
 });
 
 t.test('a retried flush is applied once', async (t) => {
-  const { app } = await buildTestApp(t);
+  const { app, rows, handle } = await buildTestApp(t);
   const { session } = await login(app);
+  const flushes = createActivityFlushesRepository(handle);
   const delta = [{ id: session.id, lastActiveAt: new Date(), pageViews: 3, heartbeats: 1 }];
-  t.equal(await app.registry.repo.applyActivity('0190a000-0000-7000-8000-0000000000aa', delta), true);
-  t.equal(await app.registry.repo.applyActivity('0190a000-0000-7000-8000-0000000000aa', delta), false, 'same flush id: skipped');
-  const row = await app.registry.repo.findById(session.id);
+  t.equal(await flushes.apply('0190a000-0000-7000-8000-0000000000aa', delta), true);
+  t.equal(await flushes.apply('0190a000-0000-7000-8000-0000000000aa', delta), false, 'same flush id: skipped');
+  const row = await rows.findById(session.id);
   t.equal(Number(row?.page_views), 3);
 });

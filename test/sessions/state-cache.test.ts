@@ -1,6 +1,5 @@
 import t from 'tap';
-import { createStateCache, type SessionState } from '../../src/sessions/state-cache.js';
-import { stateFromRow } from '../../src/sessions/dto.js';
+import { createStateCache, stateFromRow, type SessionState } from '../../src/sessions/live-state/state-cache.js';
 import { buildTestApp, login } from '../helper.js';
 
 const state = (id: string): SessionState => ({
@@ -76,10 +75,10 @@ t.test('a cached token hash does not pin a slab of the shared buffer pool', asyn
   t.equal(held.tokenHash.buffer.byteLength, 32, 'held in memory of its own');
   t.same(held.tokenHash, pooled, 'same bytes');
 
-  const { app } = await buildTestApp(t);
+  const { app, cache } = await buildTestApp(t);
   const { session, token } = await login(app);
-  app.registry.cache.clear();
+  cache.clear();
   const me = await app.inject({ method: 'GET', url: '/v1/me/sessions', headers: { authorization: `Bearer ${token}` } });
   t.equal(me.statusCode, 200, 'the session token authenticates, filling the cache from the database');
-  t.equal(app.registry.cache.get(session.id)?.tokenHash.buffer.byteLength, 32, 'a state read from the database holds no slab');
+  t.equal(cache.get(session.id)?.tokenHash.buffer.byteLength, 32, 'a state read from the database holds no slab');
 });

@@ -1,7 +1,8 @@
 import t from 'tap';
 import pg from 'pg';
 import { buildTestApp, call, createTestDatabase, fixedClock, login, serviceToken, until } from '../helper.js';
-import { ENDED_CHANNEL, SWEEP_LOCK_KEY, sweepStatement } from '../../src/sessions/repository.js';
+import { ENDED_CHANNEL } from '../../src/sessions/repositories/revocation-feed.js';
+import { SWEEP_LOCK_KEY, sweepStatement } from '../../src/sessions/repositories/session-ends.js';
 
 /** A plain client on the test database, closed when the test ends. */
 async function connect(t: { teardown(fn: () => unknown): void }, url: string): Promise<pg.Client> {
@@ -42,66 +43,66 @@ t.test('the sweep ends idle and max-age sessions with their reasons, events and 
   for (const s of [idle, old, fresh]) {
     t.equal((await call(b.app, serviceToken(b.app), { method: 'POST', url: `/v1/sessions/${s.session.id}/heartbeat` })).statusCode, 200);
   }
-  await b.app.registry.buffer.flush();
+  await b.activity.flush();
   const listener = await connect(t, db.url);
   const payloads: string[] = [];
   listener.on('notification', (m) => m.channel === ENDED_CHANNEL && payloads.push(m.payload as string));
   await listener.query(`listen ${ENDED_CHANNEL}`);
 
   clock.advance(100 * 1000);
-  t.same(await a.app.registry.sessions.sweep(), { expired: 2, purged: 0 });
+  t.same(await a.sessions.sweep(), { expired: 2, purged: 0 });
   const createdAt = Date.parse(idle.session.createdAt);
   const expected = [
     { id: idle.session.id, userId: 'sid', endedAt: new Date(createdAt + 60000).toISOString(), reason: 'idle_timeout' },
     { id: old.session.id, userId: 'sid', endedAt: new Date(createdAt + 90000).toISOString(), reason: 'max_age' },
   ].sort((x, y) => (x.id < y.id ? -1 : 1));
   for (const e of expected) {
-    const row = await a.app.registry.repo.findById(e.id);
+    const row = await a.rows.findById(e.id);
     t.same([row?.ended_at?.toISOString(), row?.end_reason, row?.ended_by], [e.endedAt, e.reason, 'expiry'], `${e.reason} written`);
-    const events = (await a.app.registry.repo.listEvents(e.id, 10, null)).filter((ev) => ev.type === 'expired');
+    const events = (await a.eventLog.list(e.id, 10, null)).filter((ev) => ev.type === 'expired');
     t.same(events.map((ev) => [ev.at.toISOString(), ev.actor, ev.data]), [[e.endedAt, 'expiry', { reason: e.reason }]], 'one expired event');
   }
-  t.equal((await a.app.registry.repo.findById(fresh.session.id))?.ended_at, null, 'the fresh one stays');
+  t.equal((await a.rows.findById(fresh.session.id))?.ended_at, null, 'the fresh one stays');
   t.ok(await until(() => payloads.length > 0), 'a notice is sent');
   t.same(payloads, [JSON.stringify(expected)], 'one notice, in the format JSON.stringify writes');
-  t.ok(await until(() => b.app.registry.cache.endedInfo(idle.session.id)?.endedAt === createdAt + 60000), 'the other instance learns the end');
+  t.ok(await until(() => b.cache.endedInfo(idle.session.id)?.endedAt === createdAt + 60000), 'the other instance learns the end');
   const refused = await call(b.app, serviceToken(b.app), { method: 'POST', url: `/v1/sessions/${old.session.id}/heartbeat` });
   t.equal(refused.json().endReason, 'max_age');
 });
 
 t.test('a session active since it became due is not ended: its check time moves to its real expiry', async (t) => {
   const clock = fixedClock();
-  const { app, handle } = await buildTestApp(t, { clock });
+  const { app, handle, activity, rows, sessions } = await buildTestApp(t, { clock });
   const { session } = await login(app, { idleTimeoutSeconds: 60, maxAgeSeconds: 7200 });
   const checkAt = async () => (await handle.db.selectFrom('sessions').select('expiry_check_at').where('id', '=', session.id).executeTakeFirstOrThrow()).expiry_check_at.getTime();
   const createdAt = Date.parse(session.createdAt);
   t.equal(await checkAt(), createdAt + 60000, 'set at login to the earliest possible expiry');
   clock.advance(50 * 1000);
   t.equal((await call(app, serviceToken(app), { method: 'POST', url: `/v1/sessions/${session.id}/heartbeat` })).statusCode, 200);
-  await app.registry.buffer.flush();
+  await activity.flush();
   t.equal(await checkAt(), createdAt + 60000, 'an activity flush does not write it');
   clock.advance(20 * 1000);
-  t.equal((await app.registry.sessions.sweep()).expired, 0);
-  t.equal((await app.registry.repo.findById(session.id))?.ended_at, null, 'still active');
+  t.equal((await sessions.sweep()).expired, 0);
+  t.equal((await rows.findById(session.id))?.ended_at, null, 'still active');
   t.equal(await checkAt(), createdAt + 110000, 'moved to last activity + idle timeout');
   clock.advance(40 * 1000);
-  t.equal((await app.registry.sessions.sweep()).expired, 1);
-  const row = await app.registry.repo.findById(session.id);
+  t.equal((await sessions.sweep()).expired, 1);
+  const row = await rows.findById(session.id);
   t.same([row?.ended_at?.getTime(), row?.end_reason], [createdAt + 110000, 'idle_timeout']);
 });
 
 t.test('sessions with unflushed activity are neither ended nor moved, and the sweep still finishes', async (t) => {
   const clock = fixedClock();
-  const { app, db } = await buildTestApp(t, { clock, env: { ACTIVITY_FLUSH_INTERVAL_MS: '60000' } });
+  const { db, activity, rows, sessions } = await buildTestApp(t, { clock, env: { ACTIVITY_FLUSH_INTERVAL_MS: '60000' } });
   const client = await connect(t, db.url);
   const start = clock.now();
   // More than one batch (1000) of due sessions, all with activity waiting in this instance.
   const busy = await insertSessions(client, { count: 1500, user: 'busy', createdAt: start, lastActiveAt: start, idleSeconds: 60, maxAgeSeconds: 7200 });
   const [idle] = await insertSessions(client, { count: 1, user: 'idle', createdAt: start, lastActiveAt: start, idleSeconds: 60, maxAgeSeconds: 7200 });
   clock.advance(61 * 1000);
-  for (const id of busy) app.registry.buffer.record(id, clock.now(), 1);
+  for (const id of busy) activity.record(id, clock.now(), 1);
   const result = await Promise.race([
-    app.registry.sessions.sweep(),
+    sessions.sweep(),
     new Promise<'stuck'>((resolve) => setTimeout(() => resolve('stuck'), 15000).unref()),
   ]);
   t.same(result, { expired: 1, purged: 0 }, 'finishes, ending only the idle one');
@@ -110,9 +111,9 @@ t.test('sessions with unflushed activity are neither ended nor moved, and the sw
     [busy, new Date(start.getTime() + 60000)],
   );
   t.same(state.rows[0], { ended: '0', moved: '0' }, 'the busy ones are left for a later round');
-  t.ok((await app.registry.repo.findById(idle))?.ended_at, 'the idle one ended');
-  await app.registry.buffer.flush();
-  t.same(await app.registry.sessions.sweep(), { expired: 0, purged: 0 }, 'once written, their activity keeps them');
+  t.ok((await rows.findById(idle))?.ended_at, 'the idle one ended');
+  await activity.flush();
+  t.same(await sessions.sweep(), { expired: 0, purged: 0 }, 'once written, their activity keeps them');
   const moved = await client.query<{ n: string }>('select count(*) as n from sessions where id = any($1) and expiry_check_at > $2', [busy, clock.now()]);
   t.equal(moved.rows[0].n, '1500', 'and their check time moves on');
 });
@@ -132,7 +133,7 @@ t.test('two instances sweeping at once end each session once', async (t) => {
   clock.advance(61 * 1000);
   let expired = 0;
   for (let round = 0; round < 10; round++) {
-    const results = await Promise.all([a.app.registry.sessions.sweep(), b.app.registry.sessions.sweep()]);
+    const results = await Promise.all([a.sessions.sweep(), b.sessions.sweep()]);
     expired += results[0].expired + results[1].expired;
     const left = await client.query('select 1 from sessions where ended_at is null limit 1');
     if (left.rowCount === 0) break;
@@ -148,17 +149,17 @@ t.test('two instances sweeping at once end each session once', async (t) => {
 
 t.test('while another instance holds the sweep lock, a sweep skips the round without waiting', async (t) => {
   const clock = fixedClock();
-  const { app, db } = await buildTestApp(t, { clock });
+  const { app, db, rows, sessions } = await buildTestApp(t, { clock });
   const { session } = await login(app, { idleTimeoutSeconds: 60 });
   const other = await connect(t, db.url);
   await other.query('select pg_advisory_lock($1)', [SWEEP_LOCK_KEY]);
   clock.advance(61 * 1000);
   const started = performance.now();
-  t.equal((await app.registry.sessions.sweep()).expired, 0);
+  t.equal((await sessions.sweep()).expired, 0);
   t.ok(performance.now() - started < 1000, 'did not wait for the lock');
-  t.equal((await app.registry.repo.findById(session.id))?.ended_at, null, 'left for the lock holder');
+  t.equal((await rows.findById(session.id))?.ended_at, null, 'left for the lock holder');
   await other.query('select pg_advisory_unlock($1)', [SWEEP_LOCK_KEY]);
-  t.equal((await app.registry.sessions.sweep()).expired, 1, 'swept once the lock is free');
+  t.equal((await sessions.sweep()).expired, 1, 'swept once the lock is free');
 });
 
 t.test('the sweep finds due sessions through sessions_expiry_check, not by scanning the table', async (t) => {

@@ -1,8 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../../src/app.js';
 import type { Clock } from '../../../src/clock.js';
+import { openConfiguredDatabase, type DatabaseHandle } from '../../../src/db/database.js';
+import { BUNDLED_CITY_DB, openGeoLookup } from '../../../src/enrich/geo.js';
 import type { GeoLookup } from '../../../src/enrich/types.js';
-import { createTestDatabase, testConfig, type TestDatabase } from '../../helper.js';
+import { createTestDatabase, createTestSessions, silentLogger, testConfig, type TestDatabase, type TestSessions } from '../../helper.js';
 
 interface Teardown {
   teardown(fn: () => unknown): void;
@@ -11,24 +13,38 @@ interface Teardown {
 /** Limits high enough that they never mask what a test looks at (the rate-limit tests set their own). */
 export const UNLIMITED = { RATE_LIMIT_PER_MINUTE: '1000000', AUTH_FAILURES_PER_MINUTE: '1000000' };
 
+export interface ConfiguredApp extends TestSessions {
+  app: FastifyInstance;
+  db: TestDatabase;
+  database: DatabaseHandle;
+  geo: GeoLookup;
+}
+
 /**
  * An in-process app built the way the server builds it: the database pool comes from the
- * configuration (DATABASE_POOL_SIZE, DATABASE_STATEMENT_TIMEOUT_MS), not from the test helper.
+ * configuration (DATABASE_POOL_SIZE, DATABASE_STATEMENT_TIMEOUT_MS), and so does the City
+ * database (GEOIP_CITY_DB, watched for replacement), not from the test helper.
  */
 export async function buildConfiguredApp(
   t: Teardown,
   env: Record<string, string> = {},
   options: { db?: TestDatabase; clock?: Clock; geo?: GeoLookup } = {},
-): Promise<{ app: FastifyInstance; db: TestDatabase }> {
+): Promise<ConfiguredApp> {
   const db = options.db ?? (await createTestDatabase());
-  const app = await buildApp({ config: testConfig(db.url, { ...UNLIMITED, ...env }), clock: options.clock, geo: options.geo, logger: false, sweeper: false });
+  const config = testConfig(db.url, { ...UNLIMITED, ...env });
+  const database = openConfiguredDatabase(config);
+  const geo = options.geo ?? (await openGeoLookup({ cityDbPath: config.geoipCityDb ?? BUNDLED_CITY_DB, asnDbPath: config.geoipAsnDb, logger: silentLogger, watch: true }));
+  const parts = createTestSessions(config, database, { clock: options.clock, geo });
+  const app = await buildApp({ config, database, clock: options.clock, geo, sessions: parts.sessions, logger: false });
   await app.ready();
   t.teardown(async () => {
     await app.close();
+    await database.close();
+    if (!options.geo) await geo.close();
     if (!options.db) await db.drop();
   });
   await settled(app);
-  return { app, db };
+  return { app, db, database, geo, ...parts };
 }
 
 /**

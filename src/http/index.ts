@@ -1,0 +1,29 @@
+import type { FastifyInstance } from 'fastify';
+import type { Config } from '../config.js';
+import { errorHandler } from '../errors.js';
+import { accessLog } from './access-log.js';
+import { loadShedding } from './load-shedding.js';
+import { openApi } from './openapi.js';
+import { rateLimits } from './rate-limit.js';
+import { requestIds } from './request-id.js';
+import { shutdownGuard } from './shutdown-guard.js';
+
+export interface HttpOptions {
+  config: Config;
+  recordRequest(route: string, method: string, status: number, seconds: number): void;
+}
+
+/**
+ * What every request goes through before and after its route, in order: request id, refusal while
+ * closing, errors as problems, the OpenAPI document, the access log, load shedding, rate limits.
+ * Registered on the root instance, so that every route below shares it.
+ */
+export async function httpLayer(app: FastifyInstance, { config, recordRequest }: HttpOptions): Promise<void> {
+  requestIds(app);
+  shutdownGuard(app);
+  await app.register(errorHandler);
+  await openApi(app);
+  accessLog(app, recordRequest);
+  await loadShedding(app, config);
+  await rateLimits(app, { perMinute: config.rateLimitPerMinute });
+}

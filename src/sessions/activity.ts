@@ -1,0 +1,117 @@
+import { mayAccess, type Caller } from '../auth/caller.js';
+import { ApiError, notFound } from '../errors.js';
+import { deviceKey, PARSER_VERSION, sanitizeUserAgent } from '../enrich/user-agent/index.js';
+import type { RiskHistoryItem } from '../risk/assess.js';
+import type { SessionsContext } from './context.js';
+import { bodyIp } from './input.js';
+import { expiresAtMs, expiryReason } from './lifetime.js';
+import type { SessionStates } from './live-state/session-state.js';
+import type { SessionState } from './live-state/state-cache.js';
+import type { EventInput } from './repositories/session-events.js';
+import { assessAgainstHistory } from './risk-history.js';
+import type { HeartbeatAnswer, HeartbeatInput } from './schemas.js';
+
+const answer = (state: SessionState): HeartbeatAnswer => ({
+  id: state.id,
+  userId: state.userId,
+  status: 'active',
+  expiresAt: new Date(expiresAtMs(state)).toISOString(),
+});
+
+const ended = (state: SessionState) => new ApiError('session_ended', 'This session has ended.', { endReason: state.endReason });
+
+/** Heartbeats: activity recorded in memory, and the changes of address or device they may bring. */
+export function createActivity(ctx: SessionsContext, states: SessionStates) {
+  const { repositories, cache, activity, feed, clock, geo, userAgents, metrics } = ctx;
+
+  /** A heartbeat with a new User-Agent (a browser or app update): device fields derived again. */
+  async function changeAgent(state: SessionState, userAgent: string, now: Date): Promise<void> {
+    const row = await repositories.sessions.findById(state.id);
+    if (!row || row.ended_at) return;
+    const { isBot: _isBot, ...agent } = userAgents.parse(userAgent, row.client_hints, row.client_input);
+    await repositories.sessions.updateAgent(
+      state.id,
+      { userAgent, agent, deviceKey: deviceKey(agent, row.device_id), parserVersion: PARSER_VERSION },
+      { sessionId: state.id, userId: state.userId, at: now, type: 'user_agent_changed', actor: null, data: { from: row.agent.label, to: agent.label } },
+    );
+    state.userAgent = userAgent;
+  }
+
+  /** A heartbeat from a new address: new location, signals assessed again, the change recorded. */
+  async function changeNetwork(state: SessionState, ip: string, now: Date, previousActiveAt: number): Promise<void> {
+    const row = await repositories.sessions.findById(state.id);
+    if (!row || row.ended_at) return;
+    const location = geo.lookup(ip);
+    // The session's own last position counts for travel speed. It is passed as a finished
+    // segment so that the session is not "concurrent" with itself in another country.
+    const ownPast: RiskHistoryItem = {
+      id: row.id,
+      createdAt: row.created_at,
+      lastActiveAt: new Date(previousActiveAt),
+      endedAt: new Date(previousActiveAt),
+      deviceKey: row.device_key,
+      location: row.location,
+    };
+    const candidate = { at: now, deviceKey: row.device_key, isBot: row.risk.flags.includes('bot'), location };
+    const risk = await assessAgainstHistory(ctx, state.userId, state.id, candidate, [ownPast]);
+    const base = { sessionId: state.id, userId: state.userId, at: now, actor: null };
+    const events: EventInput[] = [{ ...base, type: 'ip_changed', data: { from: row.ip, to: ip } }];
+    const fromCountry = row.location?.countryCode ?? null;
+    const toCountry = location?.countryCode ?? null;
+    if (fromCountry !== toCountry) events.push({ ...base, type: 'country_changed', data: { from: fromCountry, to: toCountry } });
+    const raised = risk.flags.filter((f) => !row.risk.flags.includes(f));
+    if (raised.length > 0) events.push({ ...base, type: 'flagged', data: { flags: raised } });
+    await repositories.sessions.updateNetwork(state.id, { ip, location, risk }, events);
+    state.ip = ip;
+  }
+
+  /** Everything but the common case: a state to load, an expiry to settle, a change to record. */
+  async function heartbeatWithChanges(id: string, caller: Caller, pageViews: number, ip: string | null, userAgent: string | null): Promise<HeartbeatAnswer> {
+    const state = await states.load(id);
+    if (!state || !mayAccess(caller, state.userId)) throw notFound();
+    const now = clock.now();
+    const nowMs = now.getTime();
+    await states.settleExpiry(state, nowMs);
+    if (state.endedAt !== null) throw ended(state);
+    const previousActiveAt = state.lastActiveAt;
+    activity.record(id, now, pageViews);
+    if (nowMs > state.lastActiveAt) state.lastActiveAt = nowMs;
+    if (ip !== null && ip !== state.ip) await changeNetwork(state, ip, now, previousActiveAt);
+    if (userAgent !== null && userAgent !== state.userAgent) await changeAgent(state, userAgent, now);
+    // A change above awaited: a revoke may have landed meanwhile, and it wins.
+    if (state.endedAt !== null) throw ended(state);
+    metrics.heartbeats.inc();
+    return answer(state);
+  }
+
+  return {
+    /**
+     * Records activity. The common case (state in memory and trusted, nothing changed) is answered
+     * synchronously, with no promise; anything else takes the asynchronous path.
+     */
+    heartbeat(id: string, caller: Caller, input: HeartbeatInput): HeartbeatAnswer | Promise<HeartbeatAnswer> {
+      const ip = bodyIp(input.ip, 'ip');
+      const userAgent = input.userAgent === undefined ? null : sanitizeUserAgent(input.userAgent);
+      const state = feed.trusted ? cache.get(id) : undefined;
+      if (
+        state !== undefined &&
+        state.endedAt === null &&
+        mayAccess(caller, state.userId) &&
+        (ip === null || ip === state.ip) &&
+        (userAgent === null || userAgent === state.userAgent)
+      ) {
+        const now = clock.now();
+        const nowMs = now.getTime();
+        if (expiryReason(state, nowMs) === null) {
+          activity.record(id, now, input.pageViews);
+          if (nowMs > state.lastActiveAt) state.lastActiveAt = nowMs;
+          metrics.heartbeats.inc();
+          return answer(state);
+        }
+      }
+      return heartbeatWithChanges(id, caller, input.pageViews, ip, userAgent);
+    },
+  };
+}
+
+export type Activity = ReturnType<typeof createActivity>;

@@ -1,0 +1,39 @@
+import type { Clock } from '../clock.js';
+import type { GeoLookup } from '../enrich/types.js';
+import type { UserAgentParser } from '../enrich/user-agent/index.js';
+import type { ActivityBuffer } from './live-state/activity-buffer.js';
+import type { StateCache } from './live-state/state-cache.js';
+import type { SessionMetrics } from './metrics.js';
+import type { ActivityFlushesRepository } from './repositories/activity-flushes.js';
+import type { SessionEndsRepository } from './repositories/session-ends.js';
+import type { SessionEventsRepository } from './repositories/session-events.js';
+import type { SessionListsRepository } from './repositories/session-lists.js';
+import type { SessionsRepository } from './repositories/sessions.js';
+
+export interface SessionRepositories {
+  sessions: SessionsRepository;
+  lists: SessionListsRepository;
+  ends: SessionEndsRepository;
+  events: SessionEventsRepository;
+  flushes: ActivityFlushesRepository;
+}
+
+export interface SessionLimits {
+  idleTimeoutSeconds: number;
+  maxAgeSeconds: number;
+  historyRetentionSeconds: number;
+}
+
+/** What every behaviour of the feature works with; built once in index.ts. */
+export interface SessionsContext {
+  repositories: SessionRepositories;
+  cache: StateCache;
+  activity: ActivityBuffer;
+  /** Whether the revocation feed is whole: while it is not, the cache is not trusted. */
+  feed: { readonly trusted: boolean };
+  clock: Clock;
+  geo: GeoLookup;
+  userAgents: UserAgentParser;
+  metrics: SessionMetrics;
+  limits: SessionLimits;
+}

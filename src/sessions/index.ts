@@ -1,0 +1,149 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import type { DatabaseHandle } from '../db/database.js';
+import type { GeoLookup } from '../enrich/types.js';
+import { createUserAgentParser } from '../enrich/user-agent/index.js';
+import { parseUserAgentPatterns } from '../enrich/user-agent/patterns.js';
+import type { Logger } from '../logger.js';
+import { createActivity } from './activity.js';
+import { createAuthentication } from './authentication.js';
+import type { SessionLimits, SessionRepositories, SessionsContext } from './context.js';
+import { createEndings } from './endings.js';
+import { startActivityFlusher } from './jobs/activity-flusher.js';
+import { createSweeper } from './jobs/sweeper.js';
+import { createActivityBuffer, type ActivityBuffer } from './live-state/activity-buffer.js';
+import { createSessionStates } from './live-state/session-state.js';
+import { createStateCache, type StateCache } from './live-state/state-cache.js';
+import { createLogin } from './login.js';
+import { meRoutes } from './me-routes.js';
+import { createSessionMetrics } from './metrics.js';
+import type { SessionOperations } from './operations.js';
+import { createQueries } from './queries.js';
+import { createActivityFlushesRepository } from './repositories/activity-flushes.js';
+import { createRevocationFeed } from './repositories/revocation-feed.js';
+import { createSessionEndsRepository } from './repositories/session-ends.js';
+import { createSessionEventsRepository } from './repositories/session-events.js';
+import { createSessionListsRepository } from './repositories/session-lists.js';
+import { createSessionsRepository } from './repositories/sessions.js';
+import { createRevocation } from './revocation.js';
+import { LocationSchema, SessionEventSchema, SessionSchema } from './schemas.js';
+import { serviceRoutes } from './service-routes.js';
+
+// The sessions feature: wires repositories, live state and behaviours, and hands its routes and
+// its background work to the app.
+
+/** The feature's settings, as the configuration gives them. */
+export function sessionSettings(config: Config) {
+  return {
+    limits: { idleTimeoutSeconds: config.idleTimeoutSeconds, maxAgeSeconds: config.maxAgeSeconds, historyRetentionSeconds: config.historyRetentionSeconds },
+    flushIntervalMs: config.flushIntervalMs,
+    sweepIntervalMs: config.sweepIntervalSeconds * 1000,
+    userAgentPatterns: config.userAgentPatterns,
+  };
+}
+
+export interface SessionsOptions {
+  database: DatabaseHandle;
+  clock: Clock;
+  geo: GeoLookup;
+  logger: Logger;
+  limits: SessionLimits;
+  flushIntervalMs: number;
+  /** Sweep every this many ms; 0 leaves sweeping to whoever calls sweep(). */
+  sweepIntervalMs: number;
+  userAgentPatterns: string | null;
+  /** Parts to use instead of the feature's own (held by the caller, to look into or to record). */
+  cache?: StateCache;
+  activity?: ActivityBuffer;
+  repositories?: Partial<SessionRepositories>;
+}
+
+const STATE_CACHE_ENTRIES = 200_000;
+const ACTIVITY_MAX_ENTRIES = 20_000;
+
+export function createSessions(options: SessionsOptions) {
+  const { database, logger } = options;
+  const repositories: SessionRepositories = {
+    sessions: createSessionsRepository(database),
+    lists: createSessionListsRepository(database),
+    ends: createSessionEndsRepository(database),
+    events: createSessionEventsRepository(database),
+    flushes: createActivityFlushesRepository(database),
+    ...options.repositories,
+  };
+  const cache = options.cache ?? createStateCache(STATE_CACHE_ENTRIES);
+  const feed = createRevocationFeed({
+    database,
+    logger,
+    onEnded: (notices) => {
+      for (const n of notices) cache.markEnded(n.id, Date.parse(n.endedAt), n.reason);
+    },
+    // Whatever was cached may have missed a revocation: drop it on loss and again on return.
+    onTrustChange: () => cache.clear(),
+  });
+  const metrics = createSessionMetrics({ cacheSize: () => cache.size, feedUp: () => feed.trusted });
+  const activity = options.activity ?? createActivityBuffer({
+    apply: (flushId, deltas) => repositories.flushes.apply(flushId, deltas),
+    maxEntries: ACTIVITY_MAX_ENTRIES,
+    logger,
+    onFlushed: (_count, ok) => metrics.flushed(ok),
+  });
+  const ctx: SessionsContext = {
+    repositories,
+    cache,
+    activity,
+    feed,
+    clock: options.clock,
+    geo: options.geo,
+    userAgents: createUserAgentParser({ customPatterns: parseUserAgentPatterns(options.userAgentPatterns) }),
+    metrics,
+    limits: options.limits,
+  };
+  const endings = createEndings(ctx);
+  const states = createSessionStates(ctx, endings);
+  const queries = createQueries(ctx, states, endings);
+  const operations: SessionOperations = {
+    login: createLogin(ctx),
+    activity: createActivity(ctx, states),
+    queries,
+    revocation: createRevocation(ctx, states, endings),
+    authentication: createAuthentication(ctx, states, queries),
+  };
+  const sweeper = createSweeper(ctx, endings);
+  const stops: Array<() => void> = [];
+
+  return {
+    operations,
+    /** Writes expiries and purges old history now (the timer does it every sweep interval). */
+    sweep: sweeper.sweep,
+    /** Whether this instance hears every revocation (for readiness). */
+    get feedTrusted(): boolean {
+      return feed.trusted;
+    },
+    metrics: metrics.registry,
+
+    /** The routes, for the app to register; their shared schemas go to the root, for the OpenAPI document. */
+    routes: fp(async function sessionRoutes(app: FastifyInstance) {
+      for (const schema of [LocationSchema, SessionSchema, SessionEventSchema]) app.addSchema(schema);
+      await app.register(serviceRoutes, { operations });
+      await app.register(meRoutes, { operations });
+    }),
+
+    async start(): Promise<void> {
+      await feed.start();
+      stops.push(startActivityFlusher(activity, options.flushIntervalMs));
+      if (options.sweepIntervalMs > 0) stops.push(sweeper.start(options.sweepIntervalMs, logger));
+    },
+
+    /** After the last request: stops the timers, writes what was recorded, leaves the feed. */
+    async close(): Promise<void> {
+      for (const stop of stops.splice(0)) stop();
+      await activity.drain();
+      await feed.close();
+    },
+  };
+}
+
+export type Sessions = ReturnType<typeof createSessions>;

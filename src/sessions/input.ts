@@ -1,0 +1,34 @@
+import { canonicalIp } from '../enrich/ip.js';
+import type { ClientInput } from '../enrich/types.js';
+import { ApiError } from '../errors.js';
+import { cleanText } from '../text.js';
+
+// Checks of client input that a JSON schema cannot express, made before anything is derived or stored.
+
+const METADATA_MAX_BYTES = 4096;
+const CLIENT_TEXT_MAX = 64;
+
+/** The canonical form of an address given in the body, or a 400 naming the field. */
+export function bodyIp(raw: string | undefined, field: string): string | null {
+  if (raw === undefined) return null;
+  const ip = canonicalIp(raw);
+  if (ip === null) {
+    throw new ApiError('validation_failed', `${field} is not a valid IP address.`, { errors: [{ path: `body/${field}`, message: 'must be a bare IPv4 or IPv6 address' }] });
+  }
+  return ip;
+}
+
+/** Metadata as it will be stored: small, and free of the NUL that jsonb refuses. */
+export function checkMetadata(metadata: Record<string, unknown> | undefined): Record<string, unknown> {
+  const value = metadata ?? {};
+  const json = JSON.stringify(value);
+  if (Buffer.byteLength(json) > METADATA_MAX_BYTES) throw new ApiError('validation_failed', `metadata must serialise to at most ${METADATA_MAX_BYTES} bytes.`);
+  if (json.includes('\\u0000')) throw new ApiError('validation_failed', 'metadata must not contain NUL characters.');
+  return value;
+}
+
+/** What a native app says it is, cleaned; null when it says nothing usable. */
+export function cleanClient(client: ClientInput | undefined): ClientInput | null {
+  if (!client) return null;
+  return { kind: client.kind, name: cleanText(client.name, CLIENT_TEXT_MAX) ?? undefined, version: cleanText(client.version, CLIENT_TEXT_MAX) ?? undefined };
+}

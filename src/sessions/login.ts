@@ -1,0 +1,74 @@
+import { v7 as uuidv7 } from 'uuid';
+import { actorOf, type Caller } from '../auth/caller.js';
+import { issueToken } from '../auth/session-tokens.js';
+import { deviceKey, PARSER_VERSION, sanitizeClientHints, sanitizeUserAgent } from '../enrich/user-agent/index.js';
+import type { SessionsContext } from './context.js';
+import { bodyIp, checkMetadata, cleanClient } from './input.js';
+import { stateFromRow } from './live-state/state-cache.js';
+import type { NewSessionRow } from './repositories/sessions.js';
+import { toSessionResource } from './resource.js';
+import { assessAgainstHistory } from './risk-history.js';
+import type { CreateSessionInput, SessionResource } from './schemas.js';
+
+/** Registers a login: derives device, location and risk, stores the session, returns it with its token. */
+export type Login = ReturnType<typeof createLogin>;
+
+export function createLogin(ctx: SessionsContext) {
+  const { repositories, cache, clock, geo, userAgents, metrics, limits } = ctx;
+
+  return async function login(input: CreateSessionInput, caller: Caller): Promise<{ session: SessionResource; token: string }> {
+    const ip = bodyIp(input.ip, 'ip');
+    const metadata = checkMetadata(input.metadata);
+    const idle = input.idleTimeoutSeconds ?? limits.idleTimeoutSeconds;
+    const maxAge = input.maxAgeSeconds ?? limits.maxAgeSeconds;
+    const now = clock.now();
+    const id = uuidv7({ msecs: now.getTime() });
+    const { token, hash } = issueToken(id);
+    // Raw client text is cleaned before it is parsed or stored.
+    const userAgent = sanitizeUserAgent(input.userAgent);
+    const hints = sanitizeClientHints(input.clientHints);
+    const client = cleanClient(input.client);
+    const { isBot, ...agent } = userAgents.parse(userAgent, hints, client);
+    const location = ip ? geo.lookup(ip) : null;
+    const key = deviceKey(agent, input.deviceId ?? null);
+    const risk = await assessAgainstHistory(ctx, input.userId, null, { at: now, deviceKey: key, isBot, location });
+    const absoluteExpiresAt = new Date(now.getTime() + maxAge * 1000);
+    const row: NewSessionRow = {
+      id,
+      user_id: input.userId,
+      token_hash: hash,
+      created_at: now,
+      last_active_at: now,
+      idle_timeout_seconds: idle,
+      max_age_seconds: maxAge,
+      absolute_expires_at: absoluteExpiresAt,
+      // The earliest it can expire: the sweeper's index finds it from then on.
+      expiry_check_at: new Date(Math.min(absoluteExpiresAt.getTime(), now.getTime() + idle * 1000)),
+      ip,
+      user_agent: userAgent,
+      client_hints: hints,
+      parser_version: PARSER_VERSION,
+      agent,
+      client_input: client,
+      device_id: input.deviceId ?? null,
+      device_key: key,
+      location,
+      risk,
+      label: input.label ?? null,
+      login_method: input.loginMethod ?? null,
+      metadata,
+    };
+    await repositories.sessions.insert(row, {
+      sessionId: id,
+      userId: input.userId,
+      at: now,
+      type: 'login',
+      actor: actorOf(caller),
+      data: { ip, countryCode: location?.countryCode ?? null, flags: risk.flags },
+    });
+    const stored = { ...row, ended_at: null, end_reason: null, page_views: '0', heartbeats: '0' };
+    cache.fill(stateFromRow(stored), cache.generation);
+    metrics.sessionCreated();
+    return { session: toSessionResource(stored, { now, activity: { lastActiveAt: now.getTime(), pageViews: 0, heartbeats: 0 } }), token };
+  };
+}

@@ -1,0 +1,100 @@
+import { sql } from 'kysely';
+import type { DatabaseHandle } from '../../db/database.js';
+import type { SessionRow } from '../../db/types.js';
+import { translatingErrors } from '../../db/errors.js';
+import type { DeviceInfo, Location, Risk } from '../../enrich/types.js';
+import { STATE_COLUMNS, type StateRow } from './columns.js';
+import { eventRows, type EventInput } from './session-events.js';
+
+// Statements about one session at a time (login, reads, changes of address or device) and the
+// batched re-derivation of device fields. Every statement is scoped by a session id or a user id,
+// so the table can be distributed by user_id without rewriting queries.
+
+/** A session as login writes it: every column but the ones the database fills. */
+export type NewSessionRow = Omit<SessionRow, 'ended_at' | 'end_reason' | 'ended_by' | 'page_views' | 'heartbeats'>;
+
+const INSERT_COLUMNS = [
+  'id', 'user_id', 'token_hash', 'created_at', 'last_active_at', 'idle_timeout_seconds', 'max_age_seconds', 'absolute_expires_at',
+  'expiry_check_at', 'ip', 'user_agent', 'client_hints', 'parser_version', 'agent', 'client_input', 'device_id', 'device_key',
+  'location', 'risk', 'label', 'login_method', 'metadata',
+] as const satisfies ReadonlyArray<keyof NewSessionRow>;
+const JSON_COLUMNS = new Set<string>(['client_hints', 'agent', 'client_input', 'location', 'risk', 'metadata']);
+const placeholders = (from: number, count: number) => Array.from({ length: count }, (_, i) => `$${from + i}`).join(', ');
+
+// Login runs as a named (prepared) statement with a fixed text: each connection parses and plans
+// it once, and no query builder runs per login.
+const INSERT_SQL = `
+  with inserted as (
+    insert into sessions (${INSERT_COLUMNS.join(', ')})
+    values (${placeholders(1, INSERT_COLUMNS.length)})
+    returning id, user_id
+  )
+  insert into session_events (session_id, user_id, at, type, actor, data)
+  select id, user_id, $${INSERT_COLUMNS.length + 1}, $${INSERT_COLUMNS.length + 2}, $${INSERT_COLUMNS.length + 3}, $${INSERT_COLUMNS.length + 4}
+  from inserted`;
+
+export function createSessionsRepository({ db, pool }: DatabaseHandle) {
+  return translatingErrors({
+    /** The session and its login event in one statement (atomic, one round trip). */
+    async insert(row: NewSessionRow, login: EventInput): Promise<void> {
+      const values: unknown[] = INSERT_COLUMNS.map((column) => (JSON_COLUMNS.has(column) ? JSON.stringify(row[column]) : row[column]));
+      values.push(login.at, login.type, login.actor, JSON.stringify(login.data ?? {}));
+      await pool.query({ name: 'sr_insert_session', text: INSERT_SQL, values });
+    },
+
+    findById(id: string): Promise<SessionRow | undefined> {
+      return db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
+    },
+
+    findStateById(id: string): Promise<StateRow | undefined> {
+      return db.selectFrom('sessions').select(STATE_COLUMNS).where('id', '=', id).executeTakeFirst();
+    },
+
+    /** A new address on an active session, and its events, in one statement. */
+    async updateNetwork(id: string, changes: { ip: string | null; location: Location | null; risk: Risk }, events: EventInput[]): Promise<void> {
+      await sql`
+        with changed as (
+          update sessions set ip = ${changes.ip}, location = ${JSON.stringify(changes.location)}::jsonb, risk = ${JSON.stringify(changes.risk)}::jsonb
+          where id = ${id} and ended_at is null
+          returning id
+        )
+        insert into session_events (session_id, user_id, at, type, actor, data)
+        select e.* from (${eventRows(events)}) e where exists (select 1 from changed)`.execute(db);
+    },
+
+    /** A new User-Agent on an active session: the raw string and what is derived from it, and its event. */
+    async updateAgent(id: string, changes: { userAgent: string; agent: DeviceInfo; deviceKey: string; parserVersion: string }, event: EventInput): Promise<void> {
+      await sql`
+        with changed as (
+          update sessions set user_agent = ${changes.userAgent}, agent = ${JSON.stringify(changes.agent)}::jsonb,
+            device_key = ${changes.deviceKey}, parser_version = ${changes.parserVersion}
+          where id = ${id} and ended_at is null
+          returning id
+        )
+        insert into session_events (session_id, user_id, at, type, actor, data)
+        select e.* from (${eventRows([event])}) e where exists (select 1 from changed)`.execute(db);
+    },
+
+    /** Sessions whose device fields were derived by another parser version, in id order after `afterId`. */
+    listStaleAgents(parserVersion: string, afterId: string | null, limit: number) {
+      let query = db
+        .selectFrom('sessions')
+        .select(['id', 'user_agent', 'client_hints', 'client_input', 'device_id'])
+        .where(sql<boolean>`parser_version is distinct from ${parserVersion}`);
+      if (afterId) query = query.where('id', '>', afterId);
+      return query.orderBy('id').limit(limit).execute();
+    },
+
+    /** Writes re-derived device fields for a batch in one statement. */
+    async updateAgents(parserVersion: string, rows: Array<{ id: string; agent: DeviceInfo; deviceKey: string }>): Promise<void> {
+      if (rows.length === 0) return;
+      await sql`
+        update sessions s set agent = u.agent, device_key = u.device_key, parser_version = ${parserVersion}
+        from unnest(${rows.map((r) => r.id)}::uuid[], ${rows.map((r) => JSON.stringify(r.agent))}::jsonb[], ${rows.map((r) => r.deviceKey)}::text[])
+          as u(id, agent, device_key)
+        where s.id = u.id`.execute(db);
+    },
+  });
+}
+
+export type SessionsRepository = ReturnType<typeof createSessionsRepository>;

@@ -1,0 +1,40 @@
+import { actorOf, mayAccess, type Caller } from '../auth/caller.js';
+import { ApiError, notFound } from '../errors.js';
+import type { SessionsContext } from './context.js';
+import type { Endings } from './endings.js';
+import type { SessionStates } from './live-state/session-state.js';
+import { storedActivity, toSessionResource } from './resource.js';
+import type { RevokeAnswer, SessionResource } from './schemas.js';
+import type { EndReason } from './vocabulary.js';
+
+/** Ending sessions on request: one (revoke, sign out elsewhere, log out) or all of a user's. */
+export function createRevocation(ctx: SessionsContext, states: SessionStates, endings: Endings) {
+  const { activity, clock } = ctx;
+
+  return {
+    async end(id: string, caller: Caller, reason: EndReason): Promise<SessionResource> {
+      const state = await states.load(id);
+      if (!state || !mayAccess(caller, state.userId)) throw notFound();
+      if (caller.kind === 'user' && caller.sessionId === id && reason !== 'logout') {
+        throw new ApiError('cannot_revoke_current', 'The current session cannot be ended from the list; log out instead.');
+      }
+      const now = clock.now();
+      // An expired session ends with its expiry, not with this request.
+      await states.settleExpiry(state, now.getTime());
+      const row = await endings.endOne(id, reason, actorOf(caller), now);
+      if (!row) throw notFound();
+      return toSessionResource(row, {
+        now,
+        activity: activity.overlay(id, storedActivity(row)),
+        current: caller.kind === 'user' ? id === caller.sessionId : undefined,
+      });
+    },
+
+    async endAllForUser(userId: string, exceptId: string | null, reason: EndReason, caller: Caller): Promise<RevokeAnswer> {
+      const rows = await endings.endAllForUser(userId, exceptId, reason, actorOf(caller), clock.now());
+      return { revoked: rows.length, ids: rows.map((r) => r.id) };
+    },
+  };
+}
+
+export type Revocation = ReturnType<typeof createRevocation>;

@@ -1,0 +1,26 @@
+// What text from a client may contain, decided once for every input: schema patterns, cleaning
+// before storage, and parsing all use these.
+
+/**
+ * C0 and C1 control characters and DEL. NUL breaks PostgreSQL text and jsonb, CR and LF forge log
+ * lines, and none of them belongs in a name, a label or an identifier.
+ */
+const CONTROL_RANGE = '\\u0000-\\u001f\\u007f-\\u009f';
+const CONTROL_RUN = new RegExp(`[${CONTROL_RANGE}]+`, 'g');
+
+/** A JSON-schema `pattern` for printable text (no control characters at all). */
+export const PRINTABLE_PATTERN = `^[^${CONTROL_RANGE}]*$`;
+
+// Half of a surrogate pair (a cut in the middle of an emoji, or plain garbage) is not valid UTF-16.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+/**
+ * Client text as it may be stored and shown: at most `maxLength` characters (cut before any regex
+ * runs, so a huge input costs no more than a small one), each run of control characters turned into
+ * one space, broken surrogate pairs replaced, trimmed. Null when nothing is left.
+ */
+export function cleanText(value: unknown, maxLength: number): string | null {
+  if (typeof value !== 'string') return null;
+  const text = value.slice(0, maxLength).replace(CONTROL_RUN, ' ').replace(LONE_SURROGATE, '\ufffd').trim();
+  return text === '' ? null : text;
+}
