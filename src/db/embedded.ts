@@ -9,6 +9,7 @@ import { arch, platform, tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import pg from 'pg';
+import type { Logger } from '../logger.js';
 
 export interface EmbeddedPostgres {
   url: string;
@@ -17,10 +18,6 @@ export interface EmbeddedPostgres {
   stop(): Promise<void>;
 }
 
-interface Logger {
-  info(obj: object, msg: string): void;
-  warn(obj: object, msg: string): void;
-}
 
 const DATABASE = 'registry';
 

@@ -1,9 +1,6 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import { ERROR_CODES, ProblemSchema, type ErrorCode } from '../errors.js';
 
-const STATUS_CODES: Record<number, ErrorCode[]> = {};
-for (const [code, { status }] of Object.entries(ERROR_CODES)) (STATUS_CODES[status] ??= []).push(code as ErrorCode);
-
 /** OpenAPI/serialisation entries for the problem+json responses a route can give. */
 export function problems(...codes: ErrorCode[]): Record<number, unknown> {
   const result: Record<number, unknown> = {};

@@ -1,5 +1,6 @@
 import t from 'tap';
-import { assessRisk, haversineKm } from '../../src/risk/assess.js';
+import { assessRisk } from '../../src/risk/assess.js';
+import { haversineKm } from '../../src/risk/travel.js';
 import type { RiskCandidate, RiskHistoryItem, RiskPlace } from '../../src/risk/assess.js';
 
 const PARIS: RiskPlace = { countryCode: 'FR', latitude: 48.8566, longitude: 2.3522, accuracyRadiusKm: 0, timeZone: 'Europe/Paris' };

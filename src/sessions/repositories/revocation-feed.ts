@@ -142,4 +142,3 @@ export function createRevocationFeed(options: RevocationFeedOptions) {
   };
 }
 
-export type RevocationFeed = ReturnType<typeof createRevocationFeed>;

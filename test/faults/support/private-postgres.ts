@@ -2,11 +2,12 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from '../../../src/db/embedded.js';
+import { silentLogger } from '../../helper.js';
 
 // A PostgreSQL of the test's own, so it can be stopped and restarted without touching the server
 // other test runs share. It keeps its port across restarts, as a real server would.
 
-const quiet = { info() {}, warn() {} };
+const quiet = silentLogger;
 
 export interface PrivatePostgres {
   readonly url: string;
