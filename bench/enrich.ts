@@ -2,7 +2,7 @@
 // Run alone: `node --import tsx bench/enrich.ts`; the main harness imports runEnrichBench().
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { BUNDLED_CITY_DB, openGeoLookup } from '../src/enrich/geo.js';
+import { BUNDLED_CITY_DB, openGeoLookup } from '../src/enrich/geo/lookup.js';
 import { canonicalIp, isPublicIp } from '../src/enrich/ip.js';
 import { createUserAgentParser } from '../src/enrich/user-agent.js';
 import { assessRisk } from '../src/risk/assess.js';

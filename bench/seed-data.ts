@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type pg from 'pg';
-import { BUNDLED_CITY_DB, openGeoLookup } from '../src/enrich/geo.js';
+import { BUNDLED_CITY_DB, openGeoLookup } from '../src/enrich/geo/lookup.js';
 import { isPublicIp } from '../src/enrich/ip.js';
 import { createUserAgentParser, deviceKey, PARSER_VERSION } from '../src/enrich/user-agent.js';
 

@@ -9,7 +9,7 @@ import { errorHandler, ProblemSchema, sendProblem } from './errors.js';
 import { authPlugin } from './auth/plugin.js';
 import { protection } from './protection.js';
 import { openApiOptions } from './openapi.js';
-import { BUNDLED_CITY_DB, openGeoLookup } from './enrich/geo.js';
+import { BUNDLED_CITY_DB, openGeoLookup } from './enrich/geo/lookup.js';
 import { createUserAgentParser } from './enrich/user-agent.js';
 import { parseUserAgentPatterns } from './enrich/patterns.js';
 import type { GeoLookup } from './enrich/types.js';

@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import t from 'tap';
-import { BUNDLED_CITY_DB, openGeoLookup, toLocation } from '../../src/enrich/geo.js';
+import { BUNDLED_CITY_DB, openGeoLookup, toLocation } from '../../src/enrich/geo/lookup.js';
 import type { GeoLookup } from '../../src/enrich/types.js';
 
 const BUNDLED_COUNTRY_DB: string = createRequire(import.meta.url)('geoip-database').country;

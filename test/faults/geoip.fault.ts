@@ -4,7 +4,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { Reader } from 'maxmind';
 import type { FastifyInstance } from 'fastify';
-import { BUNDLED_CITY_DB } from '../../src/enrich/geo.js';
+import { BUNDLED_CITY_DB } from '../../src/enrich/geo/lookup.js';
 import { call, serviceToken } from '../helper.js';
 import { buildConfiguredApp } from './support/app.js';
 import { family, iterations, SEED } from './support/family.js';

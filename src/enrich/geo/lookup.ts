@@ -2,11 +2,11 @@ import { createRequire } from 'node:module';
 import { resolve } from 'node:path';
 import type { AsnResponse, CityResponse } from 'maxmind';
 import { countryFlag } from './flag.js';
-import { ASN_TYPE, CITY_TYPE, loadDatabase } from './geo-database.js';
-import type { AsnDatabase, CityDatabase } from './geo-database.js';
-import { fileSignature, watchFileChanges } from './geo-watch.js';
-import { canonicalIp, isPublicIp } from './ip.js';
-import type { GeoLookup, GeoStatus, Location } from './types.js';
+import { ASN_TYPE, CITY_TYPE, loadDatabase } from './database.js';
+import type { AsnDatabase, CityDatabase } from './database.js';
+import { fileSignature, watchFileChanges } from './watch.js';
+import { canonicalIp, isPublicIp } from '../ip.js';
+import type { GeoLookup, GeoStatus, Location } from '../types.js';
 
 /** The GeoLite2 City database shipped with the `geoip-database` package (used when none is configured). */
 export const BUNDLED_CITY_DB: string = createRequire(import.meta.url)('geoip-database').city;
