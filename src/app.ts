@@ -9,7 +9,7 @@ import { errorHandler, ProblemSchema, sendProblem } from './errors.js';
 import { authPlugin } from './auth/plugin.js';
 import { protection } from './protection.js';
 import { openApiOptions } from './openapi.js';
-import { BUNDLED_CITY_DB, openGeoLookup } from './enrich/geo/lookup.js';
+import { openConfiguredGeo, type GeoUpdater } from './enrich/geo/index.js';
 import { createUserAgentParser } from './enrich/user-agent.js';
 import { parseUserAgentPatterns } from './enrich/patterns.js';
 import type { GeoLookup } from './enrich/types.js';
@@ -112,7 +112,9 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     maxQueue: config.databaseMaxQueue,
     statementTimeoutMs: config.statementTimeoutMs,
   });
-  const geo = options.geo ?? (await openGeoLookup({ cityDbPath: config.geoipCityDb ?? BUNDLED_CITY_DB, asnDbPath: config.geoipAsnDb, logger: app.log, watch: true }));
+  let geo = options.geo;
+  let geoUpdater: GeoUpdater | null = null;
+  if (!geo) ({ geo, updater: geoUpdater } = await openConfiguredGeo(config.geoip, app.log, (database, outcome) => metrics.geoipUpdates.inc({ database, outcome })));
   const repo = createSessionRepository(database.db, database.pool);
   const cache = createStateCache(200000);
   const buffer = createActivityBuffer({
@@ -131,7 +133,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     // Whatever was cached may have missed a revocation: drop it on loss and again on return.
     onTrustChange: () => cache.clear(),
   });
-  const metrics = createMetrics({ cacheSize: () => cache.size, feedUp: () => listener.trusted });
+  const metrics = createMetrics({ cacheSize: () => cache.size, feedUp: () => listener.trusted, geo: () => geo.status() });
   const userAgents = createUserAgentParser({ customPatterns: parseUserAgentPatterns(config.userAgentPatterns) });
   const sessions = createSessionService({
     repo,
@@ -175,7 +177,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     maxEventLoopUtilization: config.maxEventLoopUtilization,
   });
   await app.register(authPlugin, { config, sessions });
-  await app.register(healthRoutes, { db: database.db, geo, metrics, listener, metricsToken: config.metricsToken });
+  await app.register(healthRoutes, { db: database.db, geo, geoUpdater, metrics, listener, metricsToken: config.metricsToken });
   await app.register(serviceRoutes, { sessions });
   await app.register(meRoutes, { sessions });
 
@@ -183,6 +185,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.addHook('onReady', async () => {
     await listener.start();
     buffer.start();
+    await geoUpdater?.start();
     if (options.sweeper !== false) {
       sweepTimer = setInterval(() => {
         sessions.sweep().catch((error: Error) => app.log.warn({ reason: error.message }, 'sweep failed; will retry'));
@@ -195,6 +198,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     // In-flight requests have finished by now: write what they recorded before letting go.
     await buffer.close();
     await listener.close();
+    await geoUpdater?.close();
     if (!options.geo) await geo.close();
     if (!options.database) await database.close();
   });

@@ -22,8 +22,7 @@ export interface Config {
     issuer: string;
     audience: string;
   };
-  geoipCityDb: string | null;
-  geoipAsnDb: string | null;
+  geoip: GeoipConfig;
   userAgentPatterns: string | null;
   idleTimeoutSeconds: number;
   maxAgeSeconds: number;
@@ -45,6 +44,73 @@ export interface Config {
   /** 0 = off; otherwise shed when the event loop is busy more than this share of the time. */
   maxEventLoopUtilization: number;
 }
+
+// --- GeoIP data (src/enrich/geo) -------------------------------------------------------------
+export interface GeoipConfig {
+  /** GEOIP_CITY_DB: City files (comma-separated), MaxMind or ip-location-db layout; null = bundled. */
+  cityDb: string[] | null;
+  /** GEOIP_ASN_DB: a MaxMind ASN database; null = the bundled ASN lists. */
+  asnDb: string | null;
+  /** GEOIP_DIR: downloaded databases and the compiled ASN table. */
+  dir: string;
+  /** MAXMIND_ACCOUNT_ID + MAXMIND_LICENSE_KEY: keep City (and ASN) current from MaxMind. */
+  maxmind: { accountId: string; licenseKey: string } | null;
+  cityEdition: string;
+  /** null when GEOIP_ASN_EDITION=none. */
+  asnEdition: string | null;
+  updateIntervalSeconds: number;
+  downloadUrl: string;
+}
+
+const EDITION = /^[A-Za-z0-9-]{1,64}$/;
+
+function loadGeoipConfig(
+  get: (name: string) => string | undefined,
+  duration: (name: string, fallback: string, min: number) => number,
+  dataDir: string,
+  problems: string[],
+): GeoipConfig {
+  const cityDb = get('GEOIP_CITY_DB')?.split(',').map((p) => p.trim()) ?? null;
+  if (cityDb?.some((p) => p === '')) problems.push('GEOIP_CITY_DB must be one path, or several separated by commas, with no empty entry');
+  const accountId = get('MAXMIND_ACCOUNT_ID');
+  const licenseKey = get('MAXMIND_LICENSE_KEY');
+  if ((accountId === undefined) !== (licenseKey === undefined)) {
+    problems.push(`${accountId === undefined ? 'MAXMIND_ACCOUNT_ID' : 'MAXMIND_LICENSE_KEY'} must be set too: MaxMind downloads need both MAXMIND_ACCOUNT_ID and MAXMIND_LICENSE_KEY`);
+  }
+  if (accountId !== undefined && !/^\d{1,12}$/.test(accountId)) problems.push('MAXMIND_ACCOUNT_ID must be the numeric account id shown on the MaxMind account page');
+  if (licenseKey !== undefined && !/^[\x21-\x7e]{8,128}$/.test(licenseKey)) problems.push('MAXMIND_LICENSE_KEY must be the license key as MaxMind shows it (8 to 128 printable characters, no spaces)');
+  const cityEdition = get('GEOIP_CITY_EDITION') ?? 'GeoLite2-City';
+  if (!EDITION.test(cityEdition) || !/City|Enterprise/.test(cityEdition)) {
+    problems.push(`GEOIP_CITY_EDITION must be a MaxMind City edition id such as GeoLite2-City or GeoIP2-City (got "${cityEdition}")`);
+  }
+  const asnRaw = get('GEOIP_ASN_EDITION') ?? 'GeoLite2-ASN';
+  const asnEdition = asnRaw.toLowerCase() === 'none' ? null : asnRaw;
+  if (asnEdition !== null && (!EDITION.test(asnEdition) || !/ASN|ISP/.test(asnEdition))) {
+    problems.push(`GEOIP_ASN_EDITION must be a MaxMind ASN edition id such as GeoLite2-ASN, or none (got "${asnRaw}")`);
+  }
+  const downloadUrl = (get('GEOIP_DOWNLOAD_URL') ?? 'https://download.maxmind.com').replace(/\/+$/, '');
+  let url: URL | null = null;
+  try {
+    url = new URL(downloadUrl);
+  } catch {
+    problems.push(`GEOIP_DOWNLOAD_URL must be an http(s) URL (got "${downloadUrl}")`);
+  }
+  // The license key travels in every request: plain HTTP only to this machine.
+  if (url && !(url.protocol === 'https:' || (url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)))) {
+    problems.push(`GEOIP_DOWNLOAD_URL must be https:// (http:// only to 127.0.0.1, localhost or [::1]) (got "${downloadUrl}")`);
+  }
+  return {
+    cityDb,
+    asnDb: get('GEOIP_ASN_DB') ?? null,
+    dir: get('GEOIP_DIR') ?? `${dataDir}/geoip`,
+    maxmind: accountId !== undefined && licenseKey !== undefined ? { accountId, licenseKey } : null,
+    cityEdition,
+    asnEdition,
+    updateIntervalSeconds: duration('GEOIP_UPDATE_INTERVAL', '1d', 3600),
+    downloadUrl,
+  };
+}
+// --- end of GeoIP data -------------------------------------------------------------------------
 
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
@@ -153,13 +219,14 @@ export function loadConfig(env: Env = process.env): Config {
   const logLevel = (get('LOG_LEVEL') ?? 'info') as Config['logLevel'];
   if (!LOG_LEVELS.includes(logLevel)) problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
 
+  const dataDir = get('DATA_DIR') ?? '.data';
   const config: Config = {
     nodeEnv,
     production,
     port: integer('PORT', 3000, 0, 65535),
     host: get('HOST') ?? '127.0.0.1',
     databaseUrl,
-    dataDir: get('DATA_DIR') ?? '.data',
+    dataDir,
     jwt: {
       algorithm,
       secret,
@@ -168,8 +235,7 @@ export function loadConfig(env: Env = process.env): Config {
       issuer: get('JWT_ISSUER') ?? 'session-registry',
       audience: get('JWT_AUDIENCE') ?? 'session-registry',
     },
-    geoipCityDb: get('GEOIP_CITY_DB') ?? null,
-    geoipAsnDb: get('GEOIP_ASN_DB') ?? null,
+    geoip: loadGeoipConfig(get, duration, dataDir, problems),
     userAgentPatterns: get('USER_AGENT_PATTERNS') ?? null,
     idleTimeoutSeconds: duration('SESSION_IDLE_TIMEOUT', '14d', 60),
     maxAgeSeconds: duration('SESSION_MAX_AGE', '90d', 60),

@@ -6,7 +6,7 @@ import type { GeoLookup } from './enrich/types.js';
 // but never started: no database connection is made, and no GeoIP file is read.
 const noGeo: GeoLookup = {
   lookup: () => null,
-  status: () => ({ state: 'degraded', path: '', databaseType: null, buildEpoch: null, error: null }),
+  status: () => ({ state: 'degraded', path: '', databaseType: null, buildEpoch: null, error: null, databases: [] }),
   close: async () => {},
 };
 

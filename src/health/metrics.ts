@@ -1,8 +1,9 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import type { GeoStatus } from '../enrich/types.js';
 import { createHotCounter, createRequestMetrics } from './request-metrics.js';
 
 // One registry per app instance, so two instances in one process (tests) do not collide.
-export function createMetrics(probes: { cacheSize(): number; feedUp(): boolean }) {
+export function createMetrics(probes: { cacheSize(): number; feedUp(): boolean; geo?(): GeoStatus }) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'session_registry_' });
   const requests = createRequestMetrics(registry);
@@ -39,6 +40,28 @@ export function createMetrics(probes: { cacheSize(): number; feedUp(): boolean }
       collect() {
         this.set(probes.feedUp() ? 1 : 0);
       },
+    }),
+    // Alert on stale location data with time() - this; a database with several files reports its oldest.
+    geoipBuild: new Gauge({
+      name: 'session_registry_geoip_build_timestamp_seconds',
+      help: 'Build time (Unix seconds) of the GeoIP data in use, by database (city, asn).',
+      labelNames: ['database'] as const,
+      registers: [registry],
+      collect() {
+        this.reset();
+        const oldest = new Map<string, number>();
+        for (const d of probes.geo?.().databases ?? []) {
+          const at = d.inUse && d.buildEpoch ? Date.parse(d.buildEpoch) / 1000 : Number.NaN;
+          if (!Number.isNaN(at)) oldest.set(d.database, Math.min(oldest.get(d.database) ?? at, at));
+        }
+        for (const [database, at] of oldest) this.set({ database }, at);
+      },
+    }),
+    geoipUpdates: new Counter({
+      name: 'session_registry_geoip_update_checks_total',
+      help: 'MaxMind update checks, by database and outcome (updated, current, failed).',
+      labelNames: ['database', 'outcome'] as const,
+      registers: [registry],
     }),
     sessionsEnded(reasons: string[]) {
       for (const reason of reasons) ended.inc({ reason });

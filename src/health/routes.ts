@@ -2,10 +2,32 @@ import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
+import type { GeoUpdater } from '../enrich/geo/index.js';
 import type { GeoLookup } from '../enrich/types.js';
 import { sendProblem } from '../errors.js';
 import type { Metrics } from './metrics.js';
 import type { EndedListener } from '../sessions/ended-listener.js';
+
+const NullableString = Type.Union([Type.String(), Type.Null()]);
+const GeoData = Type.Object({
+  database: Type.String({ description: 'city or asn' }),
+  file: Type.String(),
+  layout: NullableString,
+  databaseType: NullableString,
+  builtAt: NullableString,
+  ageDays: Type.Union([Type.Integer(), Type.Null()], { description: 'Whole days since the data was built.' }),
+  inUse: Type.Boolean(),
+  error: NullableString,
+});
+const GeoUpdate = Type.Object({
+  database: Type.String(),
+  edition: Type.String(),
+  release: NullableString,
+  lastCheckAt: NullableString,
+  lastUpdateAt: NullableString,
+  nextCheckAt: NullableString,
+  lastError: NullableString,
+});
 
 const Health = Type.Object({
   status: Type.String(),
@@ -15,13 +37,15 @@ const Health = Type.Object({
       revocationFeed: Type.String(),
       geo: Type.String(),
       geoError: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+      geoData: Type.Optional(Type.Array(GeoData)),
+      geoUpdates: Type.Optional(Type.Array(GeoUpdate)),
     }),
   ),
 });
 
 export async function healthRoutes(
   app: FastifyInstance,
-  options: { db: Kysely<any>; geo: GeoLookup; metrics: Metrics; listener: EndedListener; metricsToken: string | null },
+  options: { db: Kysely<any>; geo: GeoLookup; geoUpdater?: GeoUpdater | null; metrics: Metrics; listener: EndedListener; metricsToken: string | null },
 ) {
   const tags = ['operations'];
   app.get('/healthz', {
@@ -34,7 +58,7 @@ export async function healthRoutes(
     schema: {
       operationId: 'readiness',
       summary: 'Readiness',
-      description: 'Ready when the database answers. Reports the revocation feed and the GeoIP database ("degraded" when no City database could be loaded; the service still serves).',
+      description: 'Ready when the database answers. Reports the revocation feed and the GeoIP database ("degraded" when no City database could be loaded; the service still serves), the build date and age of each GeoIP data set, and the MaxMind update checks when they are configured.',
       tags,
       response: { 200: Health, 503: Health },
     },
@@ -51,6 +75,8 @@ export async function healthRoutes(
       revocationFeed: options.listener.trusted ? 'ok' : 'reconnecting',
       geo: geo.state,
       geoError: geo.error,
+      geoData: geo.databases.map(({ buildEpoch, ...d }) => ({ ...d, builtAt: buildEpoch, ageDays: ageDays(buildEpoch) })),
+      ...(options.geoUpdater ? { geoUpdates: options.geoUpdater.status() } : {}),
     };
     return reply.code(database === 'ok' ? 200 : 503).send({ status: database === 'ok' ? 'ready' : 'unavailable', checks });
   });
@@ -70,4 +96,9 @@ export async function healthRoutes(
     }
     return reply.type(options.metrics.registry.contentType).send(await options.metrics.registry.metrics());
   });
+}
+
+function ageDays(builtAt: string | null): number | null {
+  const at = builtAt === null ? Number.NaN : Date.parse(builtAt);
+  return Number.isNaN(at) ? null : Math.max(0, Math.floor((Date.now() - at) / 86_400_000));
 }

@@ -4,7 +4,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { Reader } from 'maxmind';
 import type { FastifyInstance } from 'fastify';
-import { BUNDLED_CITY_DB } from '../../src/enrich/geo/lookup.js';
+import { BUNDLED_CITY_DBS } from '../../src/enrich/geo/index.js';
 import { call, serviceToken } from '../helper.js';
 import { buildConfiguredApp } from './support/app.js';
 import { family, iterations, SEED } from './support/family.js';
@@ -15,7 +15,9 @@ import { loop, sleep } from './support/http.js';
 // heartbeats succeed with a location or with none, never a 5xx, and a good file is picked up again.
 
 const PUBLIC_IPS = ['81.2.69.142', '2.125.160.216', '89.160.20.112', '175.16.199.1', '216.160.83.56', '2001:218::1', '67.43.156.1', '8.8.8.8', '1.1.1.1', '185.60.216.35'];
-const ORIGINAL = readFileSync(BUNDLED_CITY_DB);
+// The bundled IPv4 City file (ip-location-db layout), the one most logins are looked up in.
+const BUNDLED_IPV4 = BUNDLED_CITY_DBS[0];
+const ORIGINAL = readFileSync(BUNDLED_IPV4);
 
 function workDir(t: { teardown(fn: () => unknown): void }): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'registry-geoip-'));
@@ -98,7 +100,7 @@ family('GeoIP database missing or not a database', { kind: 'fault', unit: 'check
 family('GeoIP database damaged inside', { kind: 'fault', unit: `damaged files × ${PUBLIC_IPS.length} addresses`, timeout: 600000 }, async (t, tally) => {
   const dir = workDir(t);
   const file = path.join(dir, 'City.mmdb');
-  copyFileSync(BUNDLED_CITY_DB, file);
+  copyFileSync(BUNDLED_IPV4, file);
   const { app } = await buildConfiguredApp(t, { GEOIP_CITY_DB: file });
   const geo = app.registry.geo;
   const records = recordOffsets();
@@ -144,7 +146,7 @@ family('GeoIP database damaged inside', { kind: 'fault', unit: `damaged files ×
 family('GeoIP database replaced under load', { kind: 'fault', unit: 'requests during replacements', timeout: 300000 }, async (t, tally) => {
   const dir = workDir(t);
   const file = path.join(dir, 'City.mmdb');
-  copyFileSync(BUNDLED_CITY_DB, file);
+  copyFileSync(BUNDLED_IPV4, file);
   const { app } = await buildConfiguredApp(t, { GEOIP_CITY_DB: file });
   const results: Array<{ ok: boolean; detail: string; located: boolean }> = [];
   const traffic = loop(4, async (worker) => {
@@ -169,7 +171,7 @@ family('GeoIP database replaced under load', { kind: 'fault', unit: 'requests du
     }
     await sleep(700);
   }
-  copyFileSync(BUNDLED_CITY_DB, path.join(dir, 'final.mmdb'));
+  copyFileSync(BUNDLED_IPV4, path.join(dir, 'final.mmdb'));
   renameSync(path.join(dir, 'final.mmdb'), file);
   await sleep(1500);
   await traffic.stop();
