@@ -1,5 +1,5 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
-import type { DeviceInfo, ClientHints, ClientInput, Location, Risk } from '../enrich/types.js';
+import type { DeviceInfo, ClientHints, ClientInput, Location, Network, Risk } from '../enrich/types.js';
 
 type Timestamp = ColumnType<Date, Date, Date>;
 // bigint columns come back from pg as strings; the repository converts them.
@@ -31,6 +31,7 @@ export interface SessionsTable {
   device_id: string | null;
   device_key: string;
   location: Json<Location | null>;
+  network: Json<Network | null>;
   risk: Json<Risk>;
   label: string | null;
   login_method: string | null;

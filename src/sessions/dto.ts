@@ -55,7 +55,7 @@ export type SessionDto = Static<typeof SessionSchema>;
 export type DtoRow = Pick<
   SessionRow,
   | 'id' | 'user_id' | 'created_at' | 'last_active_at' | 'idle_timeout_seconds' | 'absolute_expires_at' | 'ended_at' | 'end_reason'
-  | 'page_views' | 'heartbeats' | 'ip' | 'user_agent' | 'agent' | 'label' | 'location' | 'risk' | 'login_method' | 'metadata'
+  | 'page_views' | 'heartbeats' | 'ip' | 'user_agent' | 'agent' | 'label' | 'location' | 'network' | 'risk' | 'login_method' | 'metadata'
 >;
 
 /** When a stored session stops being usable, in the form expiryReason takes. */
@@ -104,6 +104,7 @@ export function toSessionDto(row: DtoRow, options: { now: Date; pending?: Pendin
     client: row.agent.client,
     label: row.label ?? row.agent.label,
     location: row.location,
+    network: row.network ?? null,
     risk: row.risk,
     loginMethod: row.login_method,
     metadata: row.metadata,

@@ -11,15 +11,15 @@ import type { ListCursor, ListStatus, SessionEventInput } from './repository.js'
 /** What a list page reads: what the resource shows, never the token hash. */
 const DTO_COLUMNS = [
   'id', 'user_id', 'created_at', 'last_active_at', 'idle_timeout_seconds', 'absolute_expires_at', 'ended_at', 'end_reason',
-  'page_views', 'heartbeats', 'ip', 'user_agent', 'agent', 'label', 'location', 'risk', 'login_method', 'metadata',
+  'page_views', 'heartbeats', 'ip', 'user_agent', 'agent', 'label', 'location', 'network', 'risk', 'login_method', 'metadata',
 ] as const satisfies ReadonlyArray<keyof DtoRow>;
 
 const INSERT_COLUMNS = [
   'id', 'user_id', 'token_hash', 'created_at', 'last_active_at', 'idle_timeout_seconds', 'max_age_seconds', 'absolute_expires_at',
   'expiry_check_at', 'ip', 'user_agent', 'client_hints', 'parser_version', 'agent', 'client_input', 'device_id', 'device_key',
-  'location', 'risk', 'label', 'login_method', 'metadata',
+  'location', 'network', 'risk', 'label', 'login_method', 'metadata',
 ] as const satisfies ReadonlyArray<keyof SessionRow>;
-const JSON_COLUMNS = new Set<string>(['client_hints', 'agent', 'client_input', 'location', 'risk', 'metadata']);
+const JSON_COLUMNS = new Set<string>(['client_hints', 'agent', 'client_input', 'location', 'network', 'risk', 'metadata']);
 
 const placeholders = (from: number, count: number) => Array.from({ length: count }, (_, i) => `$${from + i}`).join(', ');
 

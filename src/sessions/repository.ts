@@ -1,6 +1,6 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { Database, SessionRow, SessionEventRow } from '../db/types.js';
-import type { Location, Risk } from '../enrich/types.js';
+import type { Location, Network, Risk } from '../enrich/types.js';
 import type pg from 'pg';
 import type { DtoRow } from './dto.js';
 import { insertSession, listPage, sessionHistory, type HistoryRow } from './hot-statements.js';
@@ -282,13 +282,13 @@ export function createSessionRepository(db: Kysely<Database>, pool: pg.Pool) {
 
     async updateNetwork(
       id: string,
-      changes: { ip: string | null; location: Location | null; risk: Risk },
+      changes: { ip: string | null; location: Location | null; network: Network | null; risk: Risk },
       events: SessionEventInput[],
     ): Promise<void> {
       await db.transaction().execute(async (trx) => {
         await trx
           .updateTable('sessions')
-          .set({ ip: changes.ip, location: JSON.stringify(changes.location), risk: JSON.stringify(changes.risk) })
+          .set({ ip: changes.ip, location: JSON.stringify(changes.location), network: JSON.stringify(changes.network), risk: JSON.stringify(changes.risk) })
           .where('id', '=', id)
           .where('ended_at', 'is', null)
           .execute();

@@ -186,6 +186,7 @@ export function createSessionService(deps: SessionServiceDeps) {
       const agent = userAgents.parse(userAgent, hints, client);
       const { isBot, ...info } = agent;
       const location = ip ? geo.lookup(ip) : null;
+      const network = ip ? (geo.network?.(ip) ?? null) : null;
       const key = deviceKey(info, input.deviceId ?? null);
       const risk = await assessFor(input.userId, null, { at: now, deviceKey: key, isBot, location });
       const events: SessionEventInput = {
@@ -222,6 +223,7 @@ export function createSessionService(deps: SessionServiceDeps) {
         device_id: input.deviceId ?? null,
         device_key: key,
         location,
+        network,
         risk,
         label: input.label ?? null,
         login_method: input.loginMethod ?? null,
@@ -295,6 +297,7 @@ export function createSessionService(deps: SessionServiceDeps) {
       const row = await repo.findById(state.id);
       if (!row || row.ended_at) return;
       const location = geo.lookup(ip);
+      const network = geo.network?.(ip) ?? null;
       // The session's own last position counts for travel speed. It is passed as a finished
       // segment so that the session is not "concurrent" with itself in another country.
       const ownPast: RiskHistoryItem = {
@@ -314,7 +317,7 @@ export function createSessionService(deps: SessionServiceDeps) {
       }
       const raised = risk.flags.filter((f) => !row.risk.flags.includes(f));
       if (raised.length > 0) events.push({ sessionId: state.id, userId: state.userId, at: now, type: 'flagged', actor: null, data: { flags: raised } });
-      await repo.updateNetwork(state.id, { ip, location, risk }, events);
+      await repo.updateNetwork(state.id, { ip, location, network, risk }, events);
       state.ip = ip;
     },
 
