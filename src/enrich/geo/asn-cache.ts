@@ -30,7 +30,7 @@ export async function loadAsnTable(dir: string, source: AsnTableSource, logger: 
     return decodeAsnTable(await readFile(path));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT') logger.warn({ path, reason: (error as Error).message }, 'ASN table cache unreadable; rebuilding it');
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') logger.warn({ path, reason: (error as Error).message }, 'ASN table cache unreadable; rebuilding it');
   }
   const started = performance.now();
   const table = buildAsnTable(source.ipv4Csv, source.ipv6Csv);
