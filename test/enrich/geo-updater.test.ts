@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import t from 'tap';
+import t, { type Test } from 'tap';
 import { ASN_TYPE, CITY_TYPE } from '../../src/enrich/geo/database.js';
 import { openGeoLookup } from '../../src/enrich/geo/index.js';
 import { createGeoUpdater, releaseName, type GeoEdition } from '../../src/enrich/geo/updater.js';
@@ -21,7 +21,7 @@ async function cityArchive(dir: string, day: string, city: string, buildEpoch = 
 }
 
 /** A server, a lookup whose primary City file the updater keeps (a small fallback serving meanwhile), and the updater. */
-async function setup(t: { testdir(fixture: object): string; teardown(fn: () => unknown): void }, options: { now?: () => number; credentials?: [string, string]; asn?: boolean } = {}) {
+async function setup(t: Test, options: { now?: () => number; credentials?: [string, string]; asn?: boolean } = {}) {
   const dir = t.testdir({});
   const server = await startMaxMindServer();
   t.teardown(() => server.close());
