@@ -68,7 +68,9 @@ t.test('success: downloaded, verified, swapped in; the same release is not downl
   t.equal(s.geo.lookup('81.2.69.142')?.city, 'First Release', 'the downloaded file serves');
   t.match(s.geo.status().databases, [{ file: 'GeoLite2-City.mmdb', layout: 'maxmind', databaseType: 'GeoLite2-City', buildEpoch: '2026-06-16T08:00:00.000Z', inUse: true, error: null }]);
   t.match(s.updater.status(), [{ edition: 'GeoLite2-City', release: 'GeoLite2-City_20260616', lastError: null }]);
-  t.ok(s.server.requests.every((r) => r.authorized || r.path.startsWith('/presigned/')), 'credentials sent as basic auth');
+  t.ok(s.server.requests.filter((r) => r.path.startsWith('/geoip/')).every((r) => r.authorized), 'credentials sent as basic auth');
+  const storage = s.server.requests.filter((r) => r.path.startsWith('/presigned/'));
+  t.ok(storage.length >= 3 && storage.every((r) => !r.authorized), 'and never to the storage the downloads redirect to');
   t.same(s.leftovers(), [], 'no temporary file left');
   const mtime = statSync(s.city.path).mtimeMs;
 

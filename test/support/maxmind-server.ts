@@ -1,8 +1,8 @@
 // An HTTP server on 127.0.0.1 that answers as MaxMind's direct-download endpoint does:
 //   GET|HEAD /geoip/databases/{edition}/download?suffix=tar.gz          (basic auth)
 //   GET      /geoip/databases/{edition}/download?suffix=tar.gz.sha256   (basic auth)
-// both redirecting to a presigned-style URL that serves the file with
-// `Content-Disposition: attachment; filename={edition}_{YYYYMMDD}.tar.gz[.sha256]`.
+// both redirecting to a presigned-style URL on another origin (as MaxMind redirects to its storage)
+// that serves the file with `Content-Disposition: attachment; filename={edition}_{YYYYMMDD}.tar.gz[.sha256]`.
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -39,6 +39,7 @@ export async function startMaxMindServer(): Promise<MaxMindServer> {
   const requests: MaxMindServer['requests'] = [];
   const expected = `Basic ${Buffer.from(`${ACCOUNT_ID}:${LICENSE_KEY}`).toString('base64')}`;
 
+  let storage = '';
   const handler = (request: IncomingMessage, response: ServerResponse) => {
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     const authorized = request.headers.authorization === expected;
@@ -53,7 +54,7 @@ export async function startMaxMindServer(): Promise<MaxMindServer> {
       const release = releases.get(download[1]);
       const suffix = url.searchParams.get('suffix');
       if (!release || (suffix !== 'tar.gz' && suffix !== 'tar.gz.sha256')) return text(response, 404, 'Not found');
-      response.writeHead(302, { location: `/presigned/${download[1]}_${release.day}.${suffix}?X-Amz-Signature=abc` });
+      response.writeHead(302, { location: `${storage}/presigned/${download[1]}_${release.day}.${suffix}?X-Amz-Signature=abc` });
       return response.end();
     }
     const presigned = /^\/presigned\/([A-Za-z0-9-]+)_(\d{8})\.(tar\.gz|tar\.gz\.sha256)$/.exec(url.pathname);
@@ -77,19 +78,21 @@ export async function startMaxMindServer(): Promise<MaxMindServer> {
     response.end(body);
   };
 
-  const server = createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const servers = [createServer(handler), createServer(handler)];
+  for (const server of servers) await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const [api, files] = servers.map((server) => `http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  storage = files;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: api,
     releases,
     fault,
     requests,
-    close: () =>
-      new Promise<void>((resolve) => {
+    close: async () => {
+      for (const server of servers) {
         server.closeAllConnections();
-        server.close(() => resolve());
-      }),
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+      }
+    },
   };
 }
 
