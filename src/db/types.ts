@@ -1,5 +1,5 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
-import type { DeviceInfo, ClientHints, ClientInput, Location, Risk } from '../enrich/types.js';
+import type { DeviceInfo, ClientHints, ClientInput, Location, Network, Risk } from '../enrich/types.js';
 import type { EndReason, EventType } from '../sessions/vocabulary.js';
 
 type Timestamp = ColumnType<Date, Date, Date>;
@@ -32,6 +32,7 @@ export interface SessionsTable {
   device_id: string | null;
   device_key: string;
   location: Json<Location | null>;
+  network: Json<Network | null>;
   risk: Json<Risk>;
   label: string | null;
   login_method: string | null;

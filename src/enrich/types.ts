@@ -45,8 +45,14 @@ export interface Location {
   longitude: number | null;
   accuracyRadiusKm: number | null;
   timeZone: string | null;
-  /** Network organisation, when an ASN database is configured. */
+  /** Network organisation, from the same source as Network. */
   asOrganization?: string | null;
+}
+
+/** Who routes an address: its autonomous system and the organisation that holds it. */
+export interface Network {
+  asn: number;
+  organization: string | null;
 }
 
 export interface GeoStatus {
@@ -56,11 +62,27 @@ export interface GeoStatus {
   databaseType: string | null;
   buildEpoch: string | null;
   error: string | null;
+  /** Every configured source, and the fallback ones while they serve. */
+  databases: GeoDatabaseStatus[];
+}
+
+export interface GeoDatabaseStatus {
+  database: 'city' | 'asn';
+  /** File name (never the full path: readiness is unauthenticated), or package@version. */
+  file: string;
+  layout: 'maxmind' | 'ip-location-db' | null;
+  databaseType: string | null;
+  /** When the data was built (ISO 8601), null while nothing is loaded. */
+  buildEpoch: string | null;
+  inUse: boolean;
+  error: string | null;
 }
 
 export interface GeoLookup {
   /** `ip` must already be canonical; non-public addresses give null. */
   lookup(ip: string): Location | null;
+  /** Who routes the address; null when unknown, non-public, or no network source exists. */
+  network?(ip: string): Network | null;
   status(): GeoStatus;
   /** Re-reads the database file(s) now; a failed read keeps the previous database. */
   reload?(): Promise<void>;

@@ -1,8 +1,31 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
 import { Registry } from 'prom-client';
+import type { GeoUpdater } from '../enrich/geo/index.js';
 import type { GeoLookup } from '../enrich/types.js';
+import { Nullable } from '../typebox.js';
 import { sendProblem } from '../errors.js';
+
+const NullableString = Nullable(Type.String());
+const GeoData = Type.Object({
+  database: Type.String({ description: 'city or asn' }),
+  file: Type.String(),
+  layout: NullableString,
+  databaseType: NullableString,
+  builtAt: NullableString,
+  ageDays: Nullable(Type.Integer({ description: 'Whole days since the data was built.' })),
+  inUse: Type.Boolean(),
+  error: NullableString,
+});
+const GeoUpdate = Type.Object({
+  database: Type.String(),
+  edition: Type.String(),
+  release: NullableString,
+  lastCheckAt: NullableString,
+  lastUpdateAt: NullableString,
+  nextCheckAt: NullableString,
+  lastError: NullableString,
+});
 
 const Health = Type.Object({
   status: Type.String(),
@@ -12,6 +35,8 @@ const Health = Type.Object({
       revocationFeed: Type.String(),
       geo: Type.String(),
       geoError: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+      geoData: Type.Optional(Type.Array(GeoData)),
+      geoUpdates: Type.Optional(Type.Array(GeoUpdate)),
     }),
   ),
 });
@@ -20,6 +45,8 @@ export interface HealthOptions {
   /** Resolves when the database answers. */
   ping(): Promise<void>;
   geo: GeoLookup;
+  /** The MaxMind update checks, when they are configured. */
+  geoUpdates: (() => ReturnType<GeoUpdater['status']>) | null;
   /** Whether this instance hears every revocation. */
   feedTrusted(): boolean;
   /** Every registry /metrics serves. */
@@ -41,7 +68,7 @@ export async function healthRoutes(app: FastifyInstance, options: HealthOptions)
     schema: {
       operationId: 'readiness',
       summary: 'Readiness',
-      description: 'Ready when the database answers. Reports the revocation feed and the GeoIP database ("degraded" when no City database could be loaded; the service still serves).',
+      description: 'Ready when the database answers. Reports the revocation feed and the GeoIP database ("degraded" when no City database could be loaded; the service still serves), the build date and age of each GeoIP data set, and the MaxMind update checks when they are configured.',
       tags,
       response: { 200: Health, 503: Health },
     },
@@ -58,6 +85,8 @@ export async function healthRoutes(app: FastifyInstance, options: HealthOptions)
       revocationFeed: options.feedTrusted() ? 'ok' : 'reconnecting',
       geo: geo.state,
       geoError: geo.error,
+      geoData: geo.databases.map(({ buildEpoch, ...d }) => ({ ...d, builtAt: buildEpoch, ageDays: ageDays(buildEpoch) })),
+      ...(options.geoUpdates ? { geoUpdates: options.geoUpdates() } : {}),
     };
     return reply.code(database === 'ok' ? 200 : 503).send({ status: database === 'ok' ? 'ready' : 'unavailable', checks });
   });
@@ -77,4 +106,9 @@ export async function healthRoutes(app: FastifyInstance, options: HealthOptions)
     }
     return reply.type(metrics.contentType).send(await metrics.metrics());
   });
+}
+
+function ageDays(builtAt: string | null): number | null {
+  const at = builtAt === null ? Number.NaN : Date.parse(builtAt);
+  return Number.isNaN(at) ? null : Math.max(0, Math.floor((Date.now() - at) / 86_400_000));
 }

@@ -14,7 +14,7 @@ export const DEFAULT_RISK_OPTIONS: RiskOptions = {
   maxSpeedKmh: 1000,
   unusualHourMinHistory: 10,
   unusualHourToleranceHours: 2,
-  countryName: englishCountryName,
+  countryName: (code) => englishCountryName(code) ?? code,
 };
 
 

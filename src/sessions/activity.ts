@@ -42,6 +42,7 @@ export function createActivity(ctx: SessionsContext, states: SessionStates) {
     const row = await repositories.sessions.findById(state.id);
     if (!row || row.ended_at) return;
     const location = geo.lookup(ip);
+    const network = geo.network?.(ip) ?? null;
     // The session's own last position counts for travel speed. It is passed as a finished
     // segment so that the session is not "concurrent" with itself in another country.
     const ownPast: RiskHistoryItem = {
@@ -61,7 +62,7 @@ export function createActivity(ctx: SessionsContext, states: SessionStates) {
     if (fromCountry !== toCountry) events.push({ ...base, type: 'country_changed', data: { from: fromCountry, to: toCountry } });
     const raised = risk.flags.filter((f) => !row.risk.flags.includes(f));
     if (raised.length > 0) events.push({ ...base, type: 'flagged', data: { flags: raised } });
-    await repositories.sessions.updateNetwork(state.id, { ip, location, risk }, events);
+    await repositories.sessions.updateNetwork(state.id, { ip, location, network, risk }, events);
     state.ip = ip;
   }
 

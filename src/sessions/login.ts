@@ -30,6 +30,7 @@ export function createLogin(ctx: SessionsContext) {
     const client = cleanClient(input.client);
     const { isBot, ...agent } = userAgents.parse(userAgent, hints, client);
     const location = ip ? geo.lookup(ip) : null;
+    const network = ip ? (geo.network?.(ip) ?? null) : null;
     const key = deviceKey(agent, input.deviceId ?? null);
     const risk = await assessAgainstHistory(ctx, input.userId, null, { at: now, deviceKey: key, isBot, location });
     const absoluteExpiresAt = new Date(now.getTime() + maxAge * 1000);
@@ -53,6 +54,7 @@ export function createLogin(ctx: SessionsContext) {
       device_id: input.deviceId ?? null,
       device_key: key,
       location,
+      network,
       risk,
       label: input.label ?? null,
       login_method: input.loginMethod ?? null,

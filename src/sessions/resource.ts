@@ -47,6 +47,7 @@ export function toSessionResource(row: ResourceRow, options: { now: Date; activi
     client: row.agent.client,
     label: row.label ?? row.agent.label,
     location: row.location,
+    network: row.network ?? null,
     risk: row.risk,
     loginMethod: row.login_method,
     metadata: row.metadata,

@@ -19,7 +19,7 @@ export const UserIdParams = Type.Object({
   userId: Type.String({ minLength: 1, maxLength: 128, pattern: NO_CONTROL, description: 'The user id the calling system uses.' }),
 });
 
-const SESSION_EXAMPLE = {"id": "01a2090e-1752-7517-90db-10e12a707e92", "userId": "alice", "status": "active", "createdAt": "2026-11-23T15:37:28.146Z", "lastActiveAt": "2026-11-23T15:37:28.146Z", "expiresAt": "2026-12-07T15:37:28.146Z", "endedAt": null, "endReason": null, "durationSeconds": 0, "activity": {"pageViews": 0, "heartbeats": 0}, "ip": "8.8.8.8", "userAgent": "Immich_Android_1.120.0", "device": {"type": "mobile", "vendor": null, "model": null}, "os": {"name": "Android", "version": null}, "browser": {"name": null, "version": null}, "client": {"kind": "app", "name": "Immich", "version": "1.120.0"}, "label": "Immich 1.120 on Android", "location": {"countryCode": "US", "country": "United States", "flag": "🇺🇸", "region": null, "city": null, "latitude": 37.751, "longitude": -97.822, "accuracyRadiusKm": 1000, "timeZone": "America/Chicago"}, "risk": {"flags": ["new_country"], "reasons": [{"flag": "new_country", "message": "First sign-in from United States for this account."}]}, "loginMethod": null, "metadata": {}};
+const SESSION_EXAMPLE = {"id": "01a2090e-1752-7517-90db-10e12a707e92", "userId": "alice", "status": "active", "createdAt": "2026-11-23T15:37:28.146Z", "lastActiveAt": "2026-11-23T15:37:28.146Z", "expiresAt": "2026-12-07T15:37:28.146Z", "endedAt": null, "endReason": null, "durationSeconds": 0, "activity": {"pageViews": 0, "heartbeats": 0}, "ip": "8.8.8.8", "userAgent": "Immich_Android_1.120.0", "device": {"type": "mobile", "vendor": null, "model": null}, "os": {"name": "Android", "version": null}, "browser": {"name": null, "version": null}, "client": {"kind": "app", "name": "Immich", "version": "1.120.0"}, "label": "Immich 1.120 on Android", "location": {"countryCode": "US", "country": "United States", "flag": "🇺🇸", "region": null, "city": null, "latitude": 37.751, "longitude": -97.822, "accuracyRadiusKm": 2500, "timeZone": "America/Chicago", "asOrganization": "Google LLC"}, "network": {"asn": 15169, "organization": "Google LLC"}, "risk": {"flags": ["new_country"], "reasons": [{"flag": "new_country", "message": "First sign-in from United States for this account."}]}, "loginMethod": null, "metadata": {}};
 
 export const LocationSchema = Type.Object(
   {
@@ -32,9 +32,17 @@ export const LocationSchema = Type.Object(
     longitude: Type.Union([Type.Number(), Type.Null()]),
     accuracyRadiusKm: Type.Union([Type.Number(), Type.Null()]),
     timeZone: NullableString(),
-    asOrganization: Type.Optional(NullableString({ description: 'Network organisation, with an ASN database.' })),
+    asOrganization: Type.Optional(NullableString({ description: 'Network organisation (as in network.organization).' })),
   },
   { $id: 'Location', title: 'Location', description: 'Approximate location from the IP address.' },
+);
+
+export const NetworkSchema = Type.Object(
+  {
+    asn: Type.Integer({ minimum: 0, description: 'Autonomous system number.' }),
+    organization: NullableString({ description: 'The organisation that holds the autonomous system, e.g. "Hetzner Online GmbH".' }),
+  },
+  { description: 'Who routes the address.' },
 );
 
 export const SessionSchema = Type.Object(
@@ -61,6 +69,7 @@ export const SessionSchema = Type.Object(
     client: Type.Object({ kind: literalUnion(CLIENT_KINDS), name: NullableString(), version: NullableString() }),
     label: Type.String({ description: 'Human text such as "Chrome 126 on macOS".' }),
     location: Type.Union([Type.Ref(LocationSchema), Type.Null()]),
+    network: Type.Union([NetworkSchema, Type.Null()], { description: 'The address\'s network; null when unknown or not public.' }),
     risk: Type.Object({
       flags: Type.Array(literalUnion(RISK_FLAGS)),
       reasons: Type.Array(Type.Object({ flag: literalUnion(RISK_FLAGS), message: Type.String() })),

@@ -69,7 +69,7 @@ t.test('expiry_check_at: existing rows get their earliest expiry; the index leav
   // An index on an activity column would turn every activity flush into a non-HOT update.
   t.same(indexes.rows.filter((i) => /last_active_at|page_views|heartbeats/.test(i.def)), []);
 
-  t.error((await migrator.migrateDown()).error);
+  t.error((await migrator.migrateTo('20261123150000_create_sessions')).error);
   const after = await handle.pool.query("select 1 from information_schema.columns where table_name = 'sessions' and column_name = 'expiry_check_at'");
   t.equal(after.rowCount, 0, 'down drops the column');
   const restored = await handle.pool.query("select 1 from pg_indexes where indexname = 'sessions_absolute_expiry'");

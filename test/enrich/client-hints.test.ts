@@ -1,6 +1,6 @@
 import t from 'tap';
 import { parseBrandList, readClientHints, sanitizeClientHints, trimVersion, windowsRelease } from '../../src/enrich/user-agent/client-hints.js';
-import { countryFlag } from '../../src/enrich/flag.js';
+import { countryFlag } from '../../src/enrich/geo/flag.js';
 
 t.test('brand lists skip GREASE brands and tolerate odd spacing', async (t) => {
   t.same(parseBrandList('"Chromium";v="126", "Google Chrome";v="126", "Not-A.Brand";v="99"'), [

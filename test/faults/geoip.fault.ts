@@ -4,7 +4,7 @@ import path from 'node:path';
 import fc from 'fast-check';
 import { Reader } from 'maxmind';
 import type { FastifyInstance } from 'fastify';
-import { BUNDLED_CITY_DB } from '../../src/enrich/geo.js';
+import { BUNDLED_CITY_DBS } from '../../src/enrich/geo/index.js';
 import { call, serviceToken } from '../helper.js';
 import { buildConfiguredApp } from './support/app.js';
 import { family, iterations, SEED } from './support/family.js';
@@ -13,9 +13,19 @@ import { loop, sleep } from './support/http.js';
 // The GeoIP City database is missing, not a database at all, damaged inside, or replaced (by
 // garbage, by a torn write, and back) while requests run. The registry keeps serving: logins and
 // heartbeats succeed with a location or with none, never a 5xx, and a good file is picked up again.
+// The files are copies of the bundled data (ip-location-db layout, one file per address family),
+// configured through GEOIP_CITY_DB as an operator would; the IPv4 file takes the damage.
 
 const PUBLIC_IPS = ['81.2.69.142', '2.125.160.216', '89.160.20.112', '175.16.199.1', '216.160.83.56', '2001:218::1', '67.43.156.1', '8.8.8.8', '1.1.1.1', '185.60.216.35'];
-const ORIGINAL = readFileSync(BUNDLED_CITY_DB);
+const [BUNDLED_IPV4, BUNDLED_IPV6] = BUNDLED_CITY_DBS;
+const ORIGINAL = readFileSync(BUNDLED_IPV4);
+
+/** GEOIP_CITY_DB for a damaged or replaced IPv4 file beside an intact copy of the IPv6 one. */
+function cityFiles(dir: string, ipv4File: string): string {
+  const ipv6File = path.join(dir, 'city-ipv6.mmdb');
+  copyFileSync(BUNDLED_IPV6, ipv6File);
+  return `${ipv4File},${ipv6File}`;
+}
 
 function workDir(t: { teardown(fn: () => unknown): void }): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'registry-geoip-'));
@@ -29,7 +39,8 @@ function recordOffsets(): number[] {
     metadata: { nodeCount: number; searchTreeSize: number };
     findAddressInTree(ip: string): [number | null, number];
   };
-  return PUBLIC_IPS.map((ip) => reader.findAddressInTree(ip)[0])
+  return PUBLIC_IPS.filter((ip) => !ip.includes(':'))
+    .map((ip) => reader.findAddressInTree(ip)[0])
     .filter((pointer): pointer is number => pointer !== null)
     .map((pointer) => pointer - reader.metadata.nodeCount + reader.metadata.searchTreeSize);
 }
@@ -97,9 +108,9 @@ family('GeoIP database missing or not a database', { kind: 'fault', unit: 'check
 
 family('GeoIP database damaged inside', { kind: 'fault', unit: `damaged files × ${PUBLIC_IPS.length} addresses`, timeout: 600000 }, async (t, tally) => {
   const dir = workDir(t);
-  const file = path.join(dir, 'City.mmdb');
-  copyFileSync(BUNDLED_CITY_DB, file);
-  const { app, geo } = await buildConfiguredApp(t, { GEOIP_CITY_DB: file });
+  const file = path.join(dir, 'city-ipv4.mmdb');
+  copyFileSync(BUNDLED_IPV4, file);
+  const { app, geo } = await buildConfiguredApp(t, { GEOIP_CITY_DB: cityFiles(dir, file) });
   const records = recordOffsets();
   const runs = iterations(25, 300);
   const failures: string[] = [];
@@ -142,9 +153,9 @@ family('GeoIP database damaged inside', { kind: 'fault', unit: `damaged files ×
 
 family('GeoIP database replaced under load', { kind: 'fault', unit: 'requests during replacements', timeout: 300000 }, async (t, tally) => {
   const dir = workDir(t);
-  const file = path.join(dir, 'City.mmdb');
-  copyFileSync(BUNDLED_CITY_DB, file);
-  const { app, geo } = await buildConfiguredApp(t, { GEOIP_CITY_DB: file });
+  const file = path.join(dir, 'city-ipv4.mmdb');
+  copyFileSync(BUNDLED_IPV4, file);
+  const { app, geo } = await buildConfiguredApp(t, { GEOIP_CITY_DB: cityFiles(dir, file) });
   const results: Array<{ ok: boolean; detail: string; located: boolean }> = [];
   const traffic = loop(4, async (worker) => {
     results.push(await exercise(app, PUBLIC_IPS[(results.length + worker) % PUBLIC_IPS.length], PUBLIC_IPS[results.length % 3]));
@@ -168,7 +179,7 @@ family('GeoIP database replaced under load', { kind: 'fault', unit: 'requests du
     }
     await sleep(700);
   }
-  copyFileSync(BUNDLED_CITY_DB, path.join(dir, 'final.mmdb'));
+  copyFileSync(BUNDLED_IPV4, path.join(dir, 'final.mmdb'));
   renameSync(path.join(dir, 'final.mmdb'), file);
   await sleep(1500);
   await traffic.stop();

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { DatabaseHandle } from '../../db/database.js';
 import type { SessionRow } from '../../db/types.js';
 import { translatingErrors } from '../../db/errors.js';
-import type { DeviceInfo, Location, Risk } from '../../enrich/types.js';
+import type { DeviceInfo, Location, Network, Risk } from '../../enrich/types.js';
 import { STATE_COLUMNS, type StateRow } from './columns.js';
 import { eventRows, type EventInput } from './session-events.js';
 
@@ -16,9 +16,9 @@ export type NewSessionRow = Omit<SessionRow, 'ended_at' | 'end_reason' | 'ended_
 const INSERT_COLUMNS = [
   'id', 'user_id', 'token_hash', 'created_at', 'last_active_at', 'idle_timeout_seconds', 'max_age_seconds', 'absolute_expires_at',
   'expiry_check_at', 'ip', 'user_agent', 'client_hints', 'parser_version', 'agent', 'client_input', 'device_id', 'device_key',
-  'location', 'risk', 'label', 'login_method', 'metadata',
+  'location', 'network', 'risk', 'label', 'login_method', 'metadata',
 ] as const satisfies ReadonlyArray<keyof NewSessionRow>;
-const JSON_COLUMNS = new Set<string>(['client_hints', 'agent', 'client_input', 'location', 'risk', 'metadata']);
+const JSON_COLUMNS = new Set<string>(['client_hints', 'agent', 'client_input', 'location', 'network', 'risk', 'metadata']);
 const placeholders = (from: number, count: number) => Array.from({ length: count }, (_, i) => `$${from + i}`).join(', ');
 
 // Login runs as a named (prepared) statement with a fixed text: each connection parses and plans
@@ -51,10 +51,11 @@ export function createSessionsRepository({ db, pool }: DatabaseHandle) {
     },
 
     /** A new address on an active session, and its events, in one statement. */
-    async updateNetwork(id: string, changes: { ip: string | null; location: Location | null; risk: Risk }, events: EventInput[]): Promise<void> {
+    async updateNetwork(id: string, changes: { ip: string | null; location: Location | null; network: Network | null; risk: Risk }, events: EventInput[]): Promise<void> {
       await sql`
         with changed as (
-          update sessions set ip = ${changes.ip}, location = ${JSON.stringify(changes.location)}::jsonb, risk = ${JSON.stringify(changes.risk)}::jsonb
+          update sessions set ip = ${changes.ip}, location = ${JSON.stringify(changes.location)}::jsonb,
+            network = ${JSON.stringify(changes.network)}::jsonb, risk = ${JSON.stringify(changes.risk)}::jsonb
           where id = ${id} and ended_at is null
           returning id
         )

@@ -2,9 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../../src/app.js';
 import type { Clock } from '../../../src/clock.js';
 import { openConfiguredDatabase, type DatabaseHandle } from '../../../src/db/database.js';
-import { BUNDLED_CITY_DB, openGeoLookup } from '../../../src/enrich/geo.js';
+import { givenGeo } from '../../../src/enrich/geo/index.js';
 import type { GeoLookup } from '../../../src/enrich/types.js';
-import { createTestDatabase, createTestSessions, silentLogger, testConfig, type TestDatabase, type TestSessions } from '../../helper.js';
+import { createTestDatabase, createTestSessions, openTestGeo, testConfig, type TestDatabase, type TestSessions } from '../../helper.js';
 
 interface Teardown {
   teardown(fn: () => unknown): void;
@@ -33,14 +33,14 @@ export async function buildConfiguredApp(
   const db = options.db ?? (await createTestDatabase());
   const config = testConfig(db.url, { ...UNLIMITED, ...env });
   const database = openConfiguredDatabase(config);
-  const geo = options.geo ?? (await openGeoLookup({ cityDbPath: config.geoipCityDb ?? BUNDLED_CITY_DB, asnDbPath: config.geoipAsnDb, logger: silentLogger, watch: true }));
+  const feature = options.geo ? givenGeo(options.geo) : await openTestGeo(t, config);
+  const { geo } = feature;
   const parts = createTestSessions(config, database, { clock: options.clock, geo });
-  const app = await buildApp({ config, database, clock: options.clock, geo, sessions: parts.sessions, logger: false });
+  const app = await buildApp({ config, database, clock: options.clock, geo: feature, sessions: parts.sessions, logger: false });
   await app.ready();
   t.teardown(async () => {
     await app.close();
     await database.close();
-    if (!options.geo) await geo.close();
     if (!options.db) await db.drop();
   });
   await settled(app);

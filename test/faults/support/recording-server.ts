@@ -10,7 +10,7 @@ import { buildApp } from '../../../src/app.js';
 import { systemClock } from '../../../src/clock.js';
 import { loadConfig } from '../../../src/config.js';
 import { openConfiguredDatabase } from '../../../src/db/database.js';
-import { BUNDLED_CITY_DB, openGeoLookup } from '../../../src/enrich/geo.js';
+import { openConfiguredGeo } from '../../../src/enrich/geo/index.js';
 import { loggerOptions } from '../../../src/logger.js';
 import { createSessions, sessionSettings } from '../../../src/sessions/index.js';
 import { createActivityFlushesRepository, type ActivityFlushesRepository } from '../../../src/sessions/repositories/activity-flushes.js';
@@ -19,7 +19,7 @@ const config = loadConfig(process.env);
 const logDir = process.env.FLUSH_LOG_DIR as string;
 const log = pino(loggerOptions(config.logLevel) as pino.LoggerOptions);
 const database = openConfiguredDatabase(config);
-const geo = await openGeoLookup({ cityDbPath: config.geoipCityDb ?? BUNDLED_CITY_DB, logger: log, watch: false });
+const geo = await openConfiguredGeo(config.geoip, log);
 const flushes = createActivityFlushesRepository(database);
 const recording: ActivityFlushesRepository = {
   ...flushes,
@@ -36,7 +36,7 @@ const recording: ActivityFlushesRepository = {
     }
   },
 };
-const sessions = createSessions({ ...sessionSettings(config), database, clock: systemClock, geo, logger: log, repositories: { flushes: recording } });
+const sessions = createSessions({ ...sessionSettings(config), database, clock: systemClock, geo: geo.geo, logger: log, repositories: { flushes: recording } });
 const app = await buildApp({ config, database, geo, sessions, loggerInstance: log });
 await app.listen({ port: config.port, host: config.host });
 process.on('SIGTERM', () => void app.close().then(() => process.exit(0)));

@@ -15,11 +15,14 @@ export interface LoadedDatabase<T extends Response> {
   reader: Reader<T>;
   databaseType: string;
   buildEpoch: string | null;
+  /** 4: the file holds IPv4 networks only; 6: IPv6, and IPv4 under ::/96 when the file has any. */
+  ipVersion: number;
 }
 
 /**
  * Reads and validates a MaxMind DB file whose `metadata.databaseType` matches `expected`
- * (a Country or ASN file where a City one is configured is refused, not silently half-used). Throws an Error whose message is a short reason an operator can act on.
+ * (a Country or ASN file where a City one is configured is refused, not silently half-used).
+ * Throws an Error whose message is a short reason an operator can act on.
  */
 export async function loadDatabase<T extends Response>(
   path: string,
@@ -51,16 +54,18 @@ export async function loadDatabase<T extends Response>(
   }
   const epoch = reader.metadata.buildEpoch;
   const buildEpoch = epoch instanceof Date && !Number.isNaN(epoch.getTime()) ? epoch.toISOString() : null;
-  return { reader, databaseType, buildEpoch };
+  return { reader, databaseType, buildEpoch, ipVersion: Number(reader.metadata.ipVersion) };
 }
 
 export interface ExpectedType {
   pattern: RegExp;
   description: string;
 }
-// GeoIP2 Enterprise is a superset of City with the same record shape.
-export const CITY_TYPE: ExpectedType = { pattern: /City|Enterprise/, description: 'a City database' };
-export const ASN_TYPE: ExpectedType = { pattern: /ASN/, description: 'an ASN database' };
+// GeoIP2 Enterprise is a superset of City with the same record shape; ip-location-db's City files
+// are typed "city ipv4" and "city ipv6" (see layouts.ts).
+export const CITY_TYPE: ExpectedType = { pattern: /City|Enterprise|^city ipv[46]$/, description: 'a City database' };
+// GeoIP2 ISP records carry the same two autonomous_system_* fields as GeoLite2 ASN.
+export const ASN_TYPE: ExpectedType = { pattern: /ASN|ISP|^asn ipv[46]$/, description: 'an ASN database' };
 export type CityDatabase = LoadedDatabase<CityResponse>;
 export type AsnDatabase = LoadedDatabase<AsnResponse>;
 

@@ -1,0 +1,31 @@
+import { Counter, Gauge, Registry } from 'prom-client';
+import type { GeoStatus } from '../types.js';
+import type { CheckOutcome } from './updater.js';
+
+/** The data's age and the update checks, in a registry of their own that /metrics serves with the others. */
+export function createGeoMetrics(status: () => GeoStatus) {
+  const registry = new Registry();
+  // Alert on stale location data with time() - this; a database with several files reports its oldest.
+  new Gauge({
+    name: 'session_registry_geoip_build_timestamp_seconds',
+    help: 'Build time (Unix seconds) of the GeoIP data in use, by database (city, asn).',
+    labelNames: ['database'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      const oldest = new Map<string, number>();
+      for (const d of status().databases) {
+        const at = d.inUse && d.buildEpoch ? Date.parse(d.buildEpoch) / 1000 : Number.NaN;
+        if (!Number.isNaN(at)) oldest.set(d.database, Math.min(oldest.get(d.database) ?? at, at));
+      }
+      for (const [database, at] of oldest) this.set({ database }, at);
+    },
+  });
+  const checks = new Counter({
+    name: 'session_registry_geoip_update_checks_total',
+    help: 'MaxMind update checks, by database and outcome (updated, current, failed).',
+    labelNames: ['database', 'outcome'] as const,
+    registers: [registry],
+  });
+  return { registry, updateChecked: (database: 'city' | 'asn', outcome: CheckOutcome) => checks.inc({ database, outcome }) };
+}
