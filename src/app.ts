@@ -178,6 +178,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(healthRoutes, { db: database.db, geo, metrics, listener, metricsToken: config.metricsToken });
   await app.register(serviceRoutes, { sessions });
   await app.register(meRoutes, { sessions });
+  await app.register(import('./ui/index.js'));
 
   let sweepTimer: NodeJS.Timeout | null = null;
   app.addHook('onReady', async () => {
