@@ -3,6 +3,7 @@ import type { Body, Result } from './client.js';
 import { createSessionHelper, type RegistrySession, type SessionHelperOptions } from './helper/core.js';
 
 export type { RegistrySession, SessionCookieOptions, SessionHelperOptions } from './helper/core.js';
+export { isSameOrigin } from './helper/core.js';
 
 type SignInBody = Omit<Body<'createSession'>, 'ip' | 'userAgent' | 'clientHints'>;
 

@@ -3,6 +3,7 @@ import type { Body, Result } from './client.js';
 import { createSessionHelper, type HelperRequest, type RegistrySession, type SessionHelperOptions } from './helper/core.js';
 
 export type { RegistrySession, SessionCookieOptions, SessionHelperOptions } from './helper/core.js';
+export { isSameOrigin } from './helper/core.js';
 
 /** A Node request as Express and Connect hand it on (they add `ip`, `originalUrl` and a parsed `body`). */
 export type SessionRequest = IncomingMessage & {

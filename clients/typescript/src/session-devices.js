@@ -529,7 +529,7 @@ ul.cards { list-style: none; margin: 0; padding: 0; display: grid; gap: 12px; }
 .badge { display: inline-flex; align-items: center; gap: 4px; font-size: 0.8rem; font-weight: 600; padding: 2px 10px; border-radius: 999px; background: var(--sd-success-bg); color: var(--sd-success-fg); white-space: nowrap; }
 .badge svg { width: 14px; height: 14px; }
 .body { grid-column: 1 / -1; display: grid; gap: 12px; margin-top: 8px; }
-dl { margin: 0; display: grid; grid-template-columns: repeat(auto-fill, minmax(170px, 1fr)); gap: 10px 16px; }
+dl { margin: 0; display: grid; grid-template-columns: repeat(auto-fit, minmax(132px, 1fr)); gap: 10px 16px; }
 dl div { min-width: 0; }
 dt { color: var(--sd-muted); font-size: 0.8rem; }
 dd { margin: 0; overflow-wrap: anywhere; }
@@ -541,6 +541,8 @@ dd { margin: 0; overflow-wrap: anywhere; }
 .review { display: flex; flex-wrap: wrap; gap: 8px 12px; align-items: center; margin-top: 8px; }
 .review p { font-weight: 600; }
 .note { color: var(--sd-muted); font-size: 0.9rem; }
+.only { margin-top: 12px; }
+.history-heading { margin-bottom: 12px; }
 .actions { display: flex; flex-wrap: wrap; gap: 8px; justify-content: flex-end; }
 button { font: inherit; font-size: 0.925rem; cursor: pointer; border-radius: 8px; padding: 7px 14px; min-height: 40px; border: 1px solid var(--sd-border); background: var(--sd-bg); color: var(--sd-fg); }
 button:hover { background: var(--sd-surface); }
@@ -579,6 +581,9 @@ dialog .actions { justify-content: flex-end; }
   td::before { content: attr(data-label); color: var(--sd-muted); font-size: 0.8rem; }
 }
 `;
+
+/** @type {CSSStyleSheet | undefined} */
+let sheet;
 
 class ApiError extends Error {
   /** @param {number} status @param {string | null} code */
@@ -627,6 +632,12 @@ export class SessionDevicesElement extends BaseElement {
   constructor() {
     super();
     this.#root = this.attachShadow({ mode: 'open' });
+    // A constructed style sheet works under a Content-Security-Policy without 'unsafe-inline'.
+    if ('adoptedStyleSheets' in this.#root && typeof CSSStyleSheet === 'function' && 'replaceSync' in CSSStyleSheet.prototype) {
+      sheet ??= new CSSStyleSheet();
+      if (sheet.cssRules.length === 0) sheet.replaceSync(STYLE);
+      this.#root.adoptedStyleSheets = [sheet];
+    }
   }
 
   connectedCallback() {
@@ -877,9 +888,8 @@ export class SessionDevicesElement extends BaseElement {
     }
     wrapper.append(this.#renderDialog(m, hx));
 
-    const style = document.createElement('style');
-    style.textContent = STYLE;
-    this.#root.replaceChildren(style, wrapper);
+    if (this.#root.adoptedStyleSheets?.length) this.#root.replaceChildren(wrapper);
+    else this.#root.replaceChildren(Object.assign(document.createElement('style'), { textContent: STYLE }), wrapper);
     if (wasOpen) /** @type {HTMLDialogElement} */ (this.#root.querySelector('dialog')).showModal();
 
     const target = this.#focusAfterRender ?? (focused ? `[data-key="${CSS.escape(focused)}"]` : null);
@@ -908,7 +918,7 @@ export class SessionDevicesElement extends BaseElement {
     const list = h('ul', { class: 'cards', role: 'list' });
     for (const session of sorted) list.append(h('li', null, this.#renderCard(session, m, f, hy)));
     section.append(list);
-    if (others.length === 0) section.append(h('p', { class: 'note', style: 'margin-top:12px' }, m.onlyThisDevice));
+    if (others.length === 0) section.append(h('p', { class: 'note only' }, m.onlyThisDevice));
     return section;
   }
 
@@ -1025,7 +1035,7 @@ export class SessionDevicesElement extends BaseElement {
       );
     } else if (review && review.state === 'confirmed') {
       box.append(h('p', { class: 'note' }, m.confirmedNote));
-    } else {
+    } else if (!session.current) {
       box.append(h('p', null, m.riskAdvice));
     }
     return box;
@@ -1034,7 +1044,7 @@ export class SessionDevicesElement extends BaseElement {
   /** @param {Messages} m @param {Format} f @param {string} hx */
   #renderHistory(m, f, hx) {
     const section = h('section', { 'aria-labelledby': 'sd-history-heading', part: 'history' });
-    section.append(h(hx, { id: 'sd-history-heading', tabindex: '-1', 'data-key': 'history-heading', style: 'margin-bottom:12px' }, m.historyHeading));
+    section.append(h(hx, { id: 'sd-history-heading', class: 'history-heading', tabindex: '-1', 'data-key': 'history-heading' }, m.historyHeading));
     if (this.#history.length === 0) {
       section.append(h('p', { class: 'empty' }, m.noHistory));
       return section;
@@ -1044,18 +1054,21 @@ export class SessionDevicesElement extends BaseElement {
       const { title, subtitle } = describe(session, m);
       const place = placeOf(session.location, f);
       const reason = session.endReason ? (/** @type {Record<string, string>} */ (m.endReasons)[session.endReason] ?? m.ended) : m.ended;
+      const cell = (/** @type {string} */ label, /** @type {string | null} */ field, /** @type {(Child | Child[])[]} */ ...content) =>
+        h('td', { 'data-label': label, 'data-field': field }, h('div', null, ...content));
+      const sub = (/** @type {Child} */ content) => h('div', { class: 'sub' }, content);
       return h(
         'tr',
         { 'data-key': `history-${session.id}`, tabindex: '-1', 'data-session-id': session.id },
-        h('td', { 'data-label': m.device }, h('div', null, title), h('div', { class: 'sub' }, subtitle)),
-        h('td', { 'data-label': m.location, 'data-field': 'location' }, place ? [place.flag ? h('span', { class: 'flag', 'aria-hidden': 'true' }, place.flag) : null, place.text] : m.unknownLocation, session.ip ? h('div', { class: 'sub' }, session.ip) : null),
-        h('td', { 'data-label': m.signedIn }, h('time', { datetime: session.createdAt }, f.dateTime(session.createdAt))),
-        h('td', { 'data-label': m.duration, 'data-field': 'duration' }, f.duration(session.durationSeconds, m.lessThanAMinute)),
-        h(
-          'td',
-          { 'data-label': m.howEnded, 'data-field': 'end-reason', 'data-reason': session.endReason ?? '' },
-          h('div', null, reason),
-          session.endedAt ? h('div', { class: 'sub' }, h('time', { datetime: session.endedAt, 'data-relative': '', title: f.dateTime(session.endedAt) }, f.relative(session.endedAt, now))) : null,
+        cell(m.device, 'device', h('div', null, title), sub(subtitle)),
+        cell(m.location, 'location', place ? [place.flag ? h('span', { class: 'flag', 'aria-hidden': 'true' }, place.flag) : null, place.text] : m.unknownLocation, session.ip ? sub(session.ip) : null),
+        cell(m.signedIn, 'signed-in', h('time', { datetime: session.createdAt }, f.dateTime(session.createdAt))),
+        cell(m.duration, 'duration', f.duration(session.durationSeconds, m.lessThanAMinute)),
+        cell(
+          m.howEnded,
+          'end-reason',
+          h('div', { 'data-reason': session.endReason ?? '' }, reason),
+          session.endedAt ? sub(h('time', { datetime: session.endedAt, 'data-relative': '', title: f.dateTime(session.endedAt) }, f.relative(session.endedAt, now))) : null,
         ),
       );
     });
