@@ -25,7 +25,7 @@
 
 const plural = (/** @type {string} */ locale, /** @type {number} */ n) => new Intl.PluralRules(locale).select(n);
 
-const MESSAGES = {
+export const MESSAGES = {
   en: {
     activeHeading: 'Active sessions',
     intro: 'These devices are signed in to your account. Sign out of any you don’t recognise.',

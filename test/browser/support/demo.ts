@@ -15,8 +15,8 @@ export interface Demo {
 }
 
 /** The example account app on a registry with a fresh database, both on loopback. */
-export async function startDemo(t: Teardown): Promise<Demo> {
-  const registry = await startRegistry(t);
+export async function startDemo(t: Teardown, options: Parameters<typeof startRegistry>[1] = {}): Promise<Demo> {
+  const registry = await startRegistry(t, options);
   const app = await buildAccountApp({ registryUrl: registry.url, serviceToken: registry.token });
   await app.listen({ host: '127.0.0.1', port: 0 });
   t.teardown(() => app.close());

@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
+import type { Clock } from '../../../src/clock.js';
 import { buildTestApp, serviceToken } from '../../helper.js';
 
 export interface RunningRegistry {
@@ -18,8 +19,8 @@ interface Teardown {
  * A registry on a fresh test database, listening on a free loopback port. It trusts X-Forwarded-For
  * from loopback (TRUST_PROXY), as a deployment names the backends that call it for their users.
  */
-export async function startRegistry(t: Teardown, env: Record<string, string> = {}): Promise<RunningRegistry> {
-  const { app } = await buildTestApp(t, { env: { TRUST_PROXY: '127.0.0.1', ...env } });
+export async function startRegistry(t: Teardown, options: { env?: Record<string, string>; clock?: Clock } = {}): Promise<RunningRegistry> {
+  const { app } = await buildTestApp(t, { clock: options.clock, env: { TRUST_PROXY: '127.0.0.1', ...options.env } });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as AddressInfo;
   return { app, url: `http://127.0.0.1:${port}`, token: serviceToken(app) };
