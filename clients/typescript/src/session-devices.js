@@ -567,6 +567,9 @@ dialog::backdrop { background: rgb(0 0 0 / 0.45); }
 dialog p { margin: 8px 0 var(--sd-gap); }
 dialog .actions { justify-content: flex-end; }
 .sr-only { position: absolute; width: 1px; height: 1px; margin: -1px; padding: 0; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; border: 0; }
+@container (min-width: 760px) {
+  dl { grid-template-columns: minmax(110px, 0.9fr) minmax(190px, 1.7fr) repeat(3, minmax(110px, 1fr)); }
+}
 @container (max-width: 520px) {
   .card { grid-template-columns: 40px 1fr; padding: 14px; }
   .icon { width: 40px; height: 40px; }
