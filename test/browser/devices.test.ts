@@ -96,3 +96,24 @@ browserTest('history shows how each session ended, how long it lasted, and relat
   t.match(await historyRow(page, seeded.immichUs.session.id).locator('[data-field="end-reason"] time').innerText(), /^1 hour ago$/);
   t.equal(await field(card(page, seeded.windowsGb.session.id), 'last-active').innerText(), '3 hours ago');
 });
+
+browserTest('history pages: ten at first, "Show more" brings the next ones and moves focus to them', async (t) => {
+  const demo = await startDemo(t);
+  const browser = await launchBrowser(t);
+  const page = await (await newContext(browser)).newPage();
+  const ended: string[] = [];
+  for (let i = 0; i < 12; i++) {
+    const { session } = await demo.client.createSession({ userId: 'kim', ip: '81.2.69.142' });
+    await demo.client.endSession(session.id, { reason: 'admin' });
+    ended.unshift(session.id);
+  }
+  await signIn(page, demo, 'kim');
+  const rows = page.locator('session-devices tbody tr');
+  t.equal(await rows.count(), 10);
+  await page.locator('session-devices button[data-key="more-history"]').click();
+  await rows.nth(11).waitFor();
+  t.same(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-session-id'))), ended, 'newest first, none twice');
+  t.equal(await page.locator('session-devices button[data-key="more-history"]').count(), 0, 'nothing more to show');
+  t.equal(await page.evaluate(() => (document.querySelector('session-devices')?.shadowRoot?.activeElement as HTMLElement | null)?.dataset.sessionId), ended[10]);
+  t.equal(await historyRow(page, ended[0]).locator('[data-reason]').innerText(), 'Ended by an administrator');
+});
