@@ -34,6 +34,8 @@ export async function buildAccountApp(options: AccountAppOptions): Promise<Fasti
     client: registry,
     apiPrefix: '/account/api/me',
     cookie: { name: 'sid', sameSite: 'Lax', secure: true },
+    // Static files need no check: one page load, one call to the registry.
+    shouldCheck: (request) => !request.url?.startsWith('/assets/'),
   });
 
   const csp = [

@@ -11,7 +11,8 @@ async function backend(t: Teardown, registryUrl?: string) {
   const registry = await startRegistry(t);
   const client = createRegistryClient({ baseUrl: registryUrl ?? registry.url, token: registry.token, retries: 0, timeoutMs: 2000 });
   const app = Fastify();
-  await app.register(sessionRegistry, { client, apiPrefix: '/account/api/me' });
+  await app.register(sessionRegistry, { client, apiPrefix: '/account/api/me', shouldCheck: (request) => !request.url?.startsWith('/assets/') });
+  app.get('/assets/site.css', async (request) => ({ checked: request.registrySession !== null }));
   app.post<{ Body: { user: string } }>('/login', async (request, reply) => {
     const { session } = await reply.signIn({ userId: request.body.user, loginMethod: 'password' });
     return { id: session.id };
@@ -71,6 +72,10 @@ t.test('each request is checked through the heartbeat: a page view counts, other
 
   const anonymous = await app.inject({ method: 'GET', url: '/page', headers: html });
   t.equal(anonymous.json().session, null);
+
+  const asset = await app.inject({ method: 'GET', url: '/assets/site.css', headers: { cookie } });
+  t.equal(asset.json().checked, false, 'shouldCheck leaves static files out');
+  t.same((await service.getSession(id)).activity, { pageViews: 1, heartbeats: 2 }, 'no call for them');
 });
 
 t.test('an ended session is signed out: the cookie is cleared', async (t) => {

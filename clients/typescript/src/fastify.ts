@@ -43,7 +43,7 @@ async function sessionRegistry(app: FastifyInstance, options: SessionHelperOptio
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
     // The account page's calls are checked by the registry itself when they are passed on.
-    if (helper.apiPath(request.url)) return;
+    if (helper.apiPath(request.url) || !helper.shouldCheck(request)) return;
     const token = helper.tokenOf(request);
     if (!token) return;
     let session: RegistrySession | null;

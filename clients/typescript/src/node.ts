@@ -73,7 +73,7 @@ export function createSessionMiddleware(options: SessionHelperOptions) {
       return true;
     }
     request.registrySession = null;
-    if (!token) return false;
+    if (!token || !helper.shouldCheck(req)) return false;
     const session = await helper.validate(token, req);
     if (!session) appendCookie(response, helper.clearedCookie());
     request.registrySession = session;

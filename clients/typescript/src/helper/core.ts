@@ -26,6 +26,11 @@ export interface SessionHelperOptions {
   apiPrefix?: string;
   /** Whether a request is a page view (counted on the session). Default: a GET for an HTML page. */
   isPageView?: (request: HelperRequest) => boolean;
+  /**
+   * Whether to check the cookie on this request at all. Default every request; leave out static
+   * files so that one page load costs one call (the registry rate-limits each token, 600 a minute by default).
+   */
+  shouldCheck?: (request: HelperRequest) => boolean;
 }
 
 export interface HelperRequest extends IncomingLike {
@@ -122,6 +127,7 @@ export function createSessionHelper(options: SessionHelperOptions) {
   return {
     cookieName: cookie.name,
     apiPrefix,
+    shouldCheck: options.shouldCheck ?? (() => true),
 
     tokenOf(request: HelperRequest): string | null {
       return readCookie(first(request.headers.cookie), cookie.name);
