@@ -11,6 +11,7 @@ import { httpLayer } from './http/index.js';
 import { serverOptions } from './http/server-options.js';
 import { loggerOptions } from './logger.js';
 import { createSessions, sessionSettings, type Sessions } from './sessions/index.js';
+import { uiRoutes } from './ui/index.js';
 
 // The app: the HTTP layer, authentication, then the features, in this order. See src/README.md
 // for the map of the folders and the path a login and a heartbeat take through them.
@@ -58,6 +59,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     metricsToken: config.metricsToken,
   });
   await app.register(sessions.routes);
+  await app.register(uiRoutes);
 
   app.addHook('onReady', async () => {
     await sessions.start();

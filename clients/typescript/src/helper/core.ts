@@ -1,0 +1,217 @@
+import type { Body, RegistryClient, Result } from '../client.js';
+import { RegistryError } from '../errors.js';
+import { userContext, type IncomingLike } from '../user-context.js';
+
+// What the Fastify plugin and the Node/Express middleware share: the cookie, the per-request check,
+// and the pass-through of the account page's calls. Framework-free, so both behave alike.
+
+export interface SessionCookieOptions {
+  /** Default `sr_session`. */
+  name?: string;
+  /** Default `/`. */
+  path?: string;
+  domain?: string;
+  /** Default true. Browsers keep Secure cookies of http://localhost too, so leave it on in development. */
+  secure?: boolean;
+  /** Default `Lax`: the cookie is not sent with other sites' POST, DELETE or fetch requests. */
+  sameSite?: 'Lax' | 'Strict';
+  /** Cookie lifetime; default the session's absolute lifetime is left to the registry (a browser-session cookie). */
+  maxAgeSeconds?: number;
+}
+
+export interface SessionHelperOptions {
+  client: RegistryClient;
+  cookie?: SessionCookieOptions;
+  /** Where the account page's calls arrive; `{apiPrefix}/sessions` is passed to `/v1/me/sessions`. Default `/account/api/me`. */
+  apiPrefix?: string;
+  /** Whether a request is a page view (counted on the session). Default: a GET for an HTML page. */
+  isPageView?: (request: HelperRequest) => boolean;
+  /**
+   * Whether to check the cookie on this request at all. Default every request; leave out static
+   * files so that one page load costs one call (the registry rate-limits each token, 600 a minute by default).
+   */
+  shouldCheck?: (request: HelperRequest) => boolean;
+}
+
+export interface HelperRequest extends IncomingLike {
+  method?: string;
+  url?: string;
+}
+
+/** The signed-in session of a request, as the registry confirmed it. */
+export interface RegistrySession {
+  id: string;
+  userId: string;
+  expiresAt: string;
+}
+
+export interface ForwardedAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+const MAX_FORWARD_BODY = 16 * 1024;
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+const FORWARDED_METHODS = new Set(['GET', 'POST', 'PATCH', 'DELETE']);
+
+function first(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+export function readCookie(header: string | undefined, name: string): string | null {
+  if (!header) return null;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq < 0 || part.slice(0, eq).trim() !== name) continue;
+    const raw = part.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1');
+    try {
+      return decodeURIComponent(raw) || null;
+    } catch {
+      return null;
+    }
+  }
+  return null;
+}
+
+function problem(status: number, code: string, detail: string): ForwardedAnswer {
+  return {
+    status,
+    headers: { 'content-type': 'application/problem+json', 'cache-control': 'no-store' },
+    body: JSON.stringify({ type: `urn:session-registry:error:${code}`, title: code, status, detail, code, requestId: '' }),
+  };
+}
+
+/**
+ * A state-changing call must come from the page's own origin. The cookie is SameSite=Lax already;
+ * this also refuses a request from a sibling subdomain or a browser that ignores SameSite.
+ */
+export function isSameOrigin(request: HelperRequest): boolean {
+  const site = first(request.headers['sec-fetch-site']);
+  if (site !== undefined) return site === 'same-origin';
+  const origin = first(request.headers.origin);
+  const host = first(request.headers.host);
+  if (!origin || !host) return false;
+  try {
+    return new URL(origin).host === host;
+  } catch {
+    return false;
+  }
+}
+
+function defaultIsPageView(request: HelperRequest): boolean {
+  if ((request.method ?? 'GET') !== 'GET') return false;
+  const dest = first(request.headers['sec-fetch-dest']);
+  if (dest !== undefined) return dest === 'document';
+  return /text\/html/.test(first(request.headers.accept) ?? '');
+}
+
+export function createSessionHelper(options: SessionHelperOptions) {
+  const { client } = options;
+  const cookie = { name: 'sr_session', path: '/', secure: true, sameSite: 'Lax' as const, ...options.cookie };
+  const apiPrefix = (options.apiPrefix ?? '/account/api/me').replace(/\/+$/, '');
+  const isPageView = options.isPageView ?? defaultIsPageView;
+
+  const attributes = (maxAge: number | undefined) =>
+    [
+      `Path=${cookie.path}`,
+      cookie.domain ? `Domain=${cookie.domain}` : null,
+      maxAge !== undefined ? `Max-Age=${maxAge}` : null,
+      'HttpOnly',
+      cookie.secure ? 'Secure' : null,
+      `SameSite=${cookie.sameSite}`,
+    ].filter(Boolean).join('; ');
+
+  const clearedCookie = () => `${cookie.name}=; ${attributes(0)}`;
+
+  return {
+    cookieName: cookie.name,
+    apiPrefix,
+    shouldCheck: options.shouldCheck ?? (() => true),
+
+    tokenOf(request: HelperRequest): string | null {
+      return readCookie(first(request.headers.cookie), cookie.name);
+    },
+    /** The Set-Cookie value that keeps a session token (HttpOnly: the page's scripts never see it). */
+    sessionCookie(token: string): string {
+      return `${cookie.name}=${encodeURIComponent(token)}; ${attributes(cookie.maxAgeSeconds)}`;
+    },
+    clearedCookie,
+
+    /** The path below /v1/me a request addresses, when it is one of the account page's calls. */
+    apiPath(url: string | undefined): { path: string; query: string } | null {
+      if (!url) return null;
+      const [pathname, query = ''] = url.split(/\?(.*)/s, 2);
+      if (pathname !== apiPrefix && !pathname.startsWith(`${apiPrefix}/`)) return null;
+      return { path: pathname.slice(apiPrefix.length) || '/', query };
+    },
+
+    /**
+     * Checks the token through the user's heartbeat, which counts the page view and records the
+     * browser's address and device. Null when the session is over (401 or 410): sign the user out.
+     * Any other failure (the registry unreachable, overloaded) is thrown: the caller fails closed.
+     */
+    async validate(token: string, request: HelperRequest): Promise<RegistrySession | null> {
+      const pageView = isPageView(request);
+      const path = pageView && request.url ? request.url.split('?')[0].slice(0, 2048) : undefined;
+      try {
+        const answer = await client.heartbeatMySession(
+          { pageViews: pageView ? 1 : 0, ...(path ? { path } : {}) },
+          { sessionToken: token, user: userContext(request) },
+        );
+        return { id: answer.id, userId: answer.userId, expiresAt: answer.expiresAt };
+      } catch (error) {
+        if (RegistryError.is(error) && error.signedOut) return null;
+        throw error;
+      }
+    },
+
+    /** Registers a login for the request's browser; set `sessionCookie(token)` on the answer. */
+    signIn(request: HelperRequest, body: Omit<Body<'createSession'>, 'ip' | 'userAgent' | 'clientHints'>): Promise<Result<'createSession'>> {
+      return client.createSession({ ...userContext(request), ...body });
+    },
+
+    /** Ends the session of the token (logout). A session that had ended already is not an error. */
+    async signOut(token: string, request: HelperRequest): Promise<void> {
+      try {
+        await client.logout({ sessionToken: token, user: userContext(request) });
+      } catch (error) {
+        if (!(RegistryError.is(error) && error.signedOut)) throw error;
+      }
+    },
+
+    /** Passes one of the account page's calls to /v1/me/* with the cookie's token, and its answer back. */
+    async forward(request: HelperRequest, target: { path: string; query: string }, token: string | null, body: string | undefined): Promise<ForwardedAnswer> {
+      const method = (request.method ?? 'GET').toUpperCase();
+      if (!FORWARDED_METHODS.has(method)) return problem(405, 'method_not_allowed', `${method} is not forwarded.`);
+      if (UNSAFE.has(method) && !isSameOrigin(request)) return problem(403, 'forbidden', 'Cross-site requests are refused.');
+      if (!token) return problem(401, 'unauthorized', 'Not signed in.');
+      if (body !== undefined && body.length > MAX_FORWARD_BODY) return problem(413, 'payload_too_large', 'The request body is too large.');
+      let answer;
+      try {
+        answer = await client.forward({
+          method: method as 'GET' | 'POST' | 'PATCH' | 'DELETE',
+          path: target.path,
+          query: target.query,
+          body: body === '' ? undefined : body,
+          sessionToken: token,
+          user: userContext(request),
+        });
+      } catch (error) {
+        if (error instanceof TypeError) return problem(404, 'not_found', 'No such path.');
+        if (RegistryError.is(error)) return problem(503, 'service_unavailable', 'The session service cannot be reached; retry shortly.');
+        throw error;
+      }
+      const headers: Record<string, string> = { 'cache-control': 'no-store' };
+      for (const name of ['content-type', 'retry-after', 'x-request-id']) {
+        const value = answer.headers.get(name);
+        if (value !== null) headers[name] = value;
+      }
+      // A refused token is a signed-out browser: drop its cookie with the answer.
+      if (answer.status === 401) headers['set-cookie'] = clearedCookie();
+      return { status: answer.status, headers, body: answer.text };
+    },
+  };
+}
+
+export type SessionHelper = ReturnType<typeof createSessionHelper>;

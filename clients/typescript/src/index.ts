@@ -1,0 +1,21 @@
+export { createRegistryClient } from './client.js';
+export type {
+  Body,
+  CallOptions,
+  ForwardRequest,
+  HeartbeatResult,
+  Location,
+  Query,
+  RegistryClient,
+  RegistryClientOptions,
+  Result,
+  Session,
+  SessionEvent,
+  SessionPage,
+  UserCallOptions,
+} from './client.js';
+export { RegistryError } from './errors.js';
+export type { Problem, RegistryErrorCode } from './errors.js';
+export { forwardingHeaders, userContext } from './user-context.js';
+export type { IncomingLike, UserContext } from './user-context.js';
+export type { components, operations, paths } from './generated/schema.js';

@@ -1,0 +1,32 @@
+import t from 'tap';
+import { END_REASONS } from '../../src/sessions/vocabulary.js';
+import { DEVICE_TYPES, RISK_FLAGS } from '../../src/enrich/types.js';
+
+// The element speaks every code the API can send, in every language it offers: a new end reason or
+// risk flag in the API fails here until it is given words.
+const UPCOMING_END_REASONS = ['reported_by_user', 'erased'];
+
+t.test('every end reason, risk flag and device type has words in English, French and Swedish', async (t) => {
+  const url = new URL('../../clients/typescript/src/session-devices.js', import.meta.url).href;
+  const { MESSAGES, LANGUAGES } = (await import(url)) as {
+    LANGUAGES: string[];
+    MESSAGES: Record<string, { endReasons: Record<string, string>; risk: Record<string, (country: string) => string>; types: Record<string, string> }>;
+  };
+  t.same([...LANGUAGES].sort(), ['en', 'fr', 'sv']);
+  const english = MESSAGES.en;
+  for (const language of LANGUAGES) {
+    const m = MESSAGES[language];
+    t.same(Object.keys(m).sort(), Object.keys(english).sort(), `${language} has every message`);
+    for (const reason of [...END_REASONS, ...UPCOMING_END_REASONS]) t.ok(m.endReasons[reason], `${language}: end reason ${reason}`);
+    for (const flag of RISK_FLAGS) {
+      const text = m.risk[flag]?.('Narnia');
+      t.ok(text, `${language}: risk flag ${flag}`);
+      if (['new_country', 'concurrent_countries', 'impossible_travel'].includes(flag)) t.match(text, /Narnia/, `${language}: ${flag} names the country`);
+    }
+    for (const type of DEVICE_TYPES) t.ok(m.types[type], `${language}: device type ${type}`);
+    if (language !== 'en') {
+      const same = Object.entries(m.endReasons).filter(([key, text]) => english.endReasons[key] === text);
+      t.same(same, [], `${language}: end reasons are translated`);
+    }
+  }
+});
