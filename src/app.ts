@@ -4,7 +4,7 @@ import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { openConfiguredDatabase, type DatabaseHandle } from './db/database.js';
 import { openConfiguredGeo, type GeoFeature } from './enrich/geo/index.js';
-import { healthRoutes } from './health/routes.js';
+import { healthFeature } from './health/index.js';
 import { createAppMetrics } from './health/metrics.js';
 import { createHealthRepository } from './health/repository.js';
 import { httpLayer } from './http/index.js';
@@ -48,15 +48,16 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(authPlugin, {
     jwt: config.jwt,
     authFailuresPerMinute: config.authFailuresPerMinute,
+    securityLog: app.log,
     authenticateSessionToken: sessions.operations.authentication.authenticate,
   });
-  await app.register(healthRoutes, {
+  await healthFeature(app, {
     ping: createHealthRepository(database).ping,
     geo,
     geoUpdates: geoFeature.updater ? () => geoFeature.updater?.status() ?? [] : null,
     feedTrusted: () => sessions.feedTrusted,
     registries: [metrics.registry, sessions.metrics, geoFeature.metrics],
-    metricsToken: config.metricsToken,
+    config,
   });
   await app.register(sessions.routes);
   await app.register(uiRoutes);

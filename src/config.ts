@@ -14,6 +14,7 @@ export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
 const DURATION = '^\\d{1,9}[smhdw]?$';
+const DATE_TIME = '^\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}(:\\d{2}(\\.\\d{1,9})?)?(Z|[+-]\\d{2}:\\d{2})$';
 const BOOLEAN = '^(?:1|0|[Tt]rue|TRUE|[Ff]alse|FALSE|[Yy]es|YES|[Nn]o|NO|[Oo]n|ON|[Oo]ff|OFF)$';
 
 const whole = (min: number, max: number, fallback: number) =>
@@ -35,6 +36,10 @@ const EnvSchema = Type.Object({
   JWT_SECRET: Type.Optional(text()),
   JWT_PUBLIC_KEY: Type.Optional(text()),
   JWT_PRIVATE_KEY: Type.Optional(text()),
+  JWT_PREVIOUS_SECRET: Type.Optional(text()),
+  JWT_PREVIOUS_PUBLIC_KEY: Type.Optional(text()),
+  JWT_PREVIOUS_KEY_UNTIL: Type.Optional(Type.String({ pattern: DATE_TIME, description: 'an ISO 8601 date-time such as 2027-01-31T00:00:00Z' })),
+  SERVICE_TOKEN_MAX_AGE: duration('24h', 60),
   JWT_ISSUER: text('session-registry'),
   JWT_AUDIENCE: text('session-registry'),
   GEOIP_CITY_DB: Type.Optional(Type.String({ pattern: '^[^,]+(,[^,]+)*$', description: 'one path, or several separated by commas, with no empty entry' })),
@@ -50,10 +55,13 @@ const EnvSchema = Type.Object({
   SESSION_IDLE_TIMEOUT: duration('14d', 60),
   SESSION_MAX_AGE: duration('90d', 60),
   SESSION_HISTORY_RETENTION: duration('90d', 3600),
+  SESSION_LIFETIME_LIMIT: duration('400d', 60),
   TRUST_PROXY: Type.String({ default: 'false', description: 'false, true, a hop count, or a comma-separated list of addresses/CIDRs' }),
   LOG_LEVEL: oneOf(LOG_LEVELS, 'info'),
   MIGRATE_ON_START: flag(true),
-  METRICS_TOKEN: Type.Optional(text()),
+  METRICS_TOKEN: Type.Optional(Type.String({ minLength: 16, description: 'a secret of at least 16 characters' })),
+  METRICS_PORT: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, description: 'a port number from 1 to 65535' })),
+  METRICS_HOST: Type.Optional(text()),
   SWEEP_INTERVAL_SECONDS: whole(1, 86400, 30),
   ACTIVITY_FLUSH_INTERVAL_MS: whole(10, 60000, 1000),
   DATABASE_POOL_SIZE: whole(1, 500, 10),
@@ -81,16 +89,24 @@ export interface Config {
     privateKey: string | null;
     issuer: string;
     audience: string;
+    /** Tokens older than this (from their iat) are refused. */
+    maxAgeSeconds: number;
+    /** The key being rotated out: still accepted until `until`. */
+    previous: { key: string; until: Date } | null;
   };
   geoip: GeoipConfig;
   userAgentPatterns: string | null;
   idleTimeoutSeconds: number;
   maxAgeSeconds: number;
   historyRetentionSeconds: number;
+  /** No session may be given a lifetime (idle or absolute) longer than this. */
+  lifetimeLimitSeconds: number;
   trustProxy: boolean | number | string[];
   logLevel: (typeof LOG_LEVELS)[number];
   migrateOnStart: boolean;
   metricsToken: string | null;
+  /** A listener of its own for /metrics (then not served on the API port). */
+  metricsListener: { port: number; host: string } | null;
   sweepIntervalSeconds: number;
   flushIntervalMs: number;
   databasePoolSize: number;
@@ -163,7 +179,10 @@ function validate(raw: Record<string, string | undefined>): { env: Env; problems
 
 export function loadConfig(raw: Record<string, string | undefined> = process.env): Config {
   const { env, problems } = validate(raw);
-  const seconds = (name: 'SESSION_IDLE_TIMEOUT' | 'SESSION_MAX_AGE' | 'SESSION_HISTORY_RETENTION' | 'GEOIP_UPDATE_INTERVAL', min: number): number => {
+  const seconds = (
+    name: 'SESSION_IDLE_TIMEOUT' | 'SESSION_MAX_AGE' | 'SESSION_HISTORY_RETENTION' | 'SESSION_LIFETIME_LIMIT' | 'SERVICE_TOKEN_MAX_AGE' | 'GEOIP_UPDATE_INTERVAL',
+    min: number,
+  ): number => {
     const value = parseDuration(env[name]) as number;
     if (value >= min) return value;
     problems.push(`${name} must be a duration of at least ${min}s such as 3600, 30m, 12h or 14d (got "${env[name]}")`);
@@ -197,7 +216,10 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
 
   const idleTimeoutSeconds = seconds('SESSION_IDLE_TIMEOUT', 60);
   const maxAgeSeconds = seconds('SESSION_MAX_AGE', 60);
+  const lifetimeLimitSeconds = seconds('SESSION_LIFETIME_LIMIT', 60);
   if (idleTimeoutSeconds > maxAgeSeconds) problems.push('SESSION_IDLE_TIMEOUT must not be longer than SESSION_MAX_AGE');
+  if (maxAgeSeconds > lifetimeLimitSeconds) problems.push('SESSION_MAX_AGE must not be longer than SESSION_LIFETIME_LIMIT');
+  const previous = previousKey(env, algorithm, problems);
   const config: Config = {
     nodeEnv: env.NODE_ENV,
     production,
@@ -205,16 +227,27 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
     host: env.HOST,
     databaseUrl,
     dataDir: env.DATA_DIR,
-    jwt: { algorithm, secret, publicKey, privateKey: decodeKey(env.JWT_PRIVATE_KEY), issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE },
+    jwt: {
+      algorithm,
+      secret,
+      publicKey,
+      privateKey: decodeKey(env.JWT_PRIVATE_KEY),
+      issuer: env.JWT_ISSUER,
+      audience: env.JWT_AUDIENCE,
+      maxAgeSeconds: seconds('SERVICE_TOKEN_MAX_AGE', 60),
+      previous,
+    },
     geoip: geoipConfig(env, seconds('GEOIP_UPDATE_INTERVAL', 3600), problems),
     userAgentPatterns,
     idleTimeoutSeconds,
     maxAgeSeconds,
     historyRetentionSeconds: seconds('SESSION_HISTORY_RETENTION', 3600),
+    lifetimeLimitSeconds,
     trustProxy: trustProxy ?? false,
     logLevel: env.LOG_LEVEL,
     migrateOnStart: /^(1|true|yes|on)$/i.test(env.MIGRATE_ON_START),
     metricsToken: env.METRICS_TOKEN ?? null,
+    metricsListener: env.METRICS_PORT === undefined ? null : { port: env.METRICS_PORT, host: env.METRICS_HOST ?? env.HOST },
     sweepIntervalSeconds: env.SWEEP_INTERVAL_SECONDS,
     flushIntervalMs: env.ACTIVITY_FLUSH_INTERVAL_MS,
     databasePoolSize: env.DATABASE_POOL_SIZE,
@@ -228,6 +261,29 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** The key being rotated out (JWT_PREVIOUS_SECRET or JWT_PREVIOUS_PUBLIC_KEY, until JWT_PREVIOUS_KEY_UNTIL). */
+function previousKey(env: Env, algorithm: JwtAlgorithm, problems: string[]): Config['jwt']['previous'] {
+  const symmetric = algorithm.startsWith('HS');
+  const key = symmetric ? env.JWT_PREVIOUS_SECRET : decodeKey(env.JWT_PREVIOUS_PUBLIC_KEY);
+  const wrongKind = symmetric ? env.JWT_PREVIOUS_PUBLIC_KEY : env.JWT_PREVIOUS_SECRET;
+  if (wrongKind !== undefined) problems.push(`${symmetric ? 'JWT_PREVIOUS_PUBLIC_KEY' : 'JWT_PREVIOUS_SECRET'} does not fit JWT_ALGORITHM=${algorithm}`);
+  if (key === undefined || key === null) {
+    if (env.JWT_PREVIOUS_KEY_UNTIL !== undefined) problems.push('JWT_PREVIOUS_KEY_UNTIL is set but there is no previous key (JWT_PREVIOUS_SECRET or JWT_PREVIOUS_PUBLIC_KEY)');
+    return null;
+  }
+  if (symmetric && Buffer.byteLength(key) < 32) problems.push('JWT_PREVIOUS_SECRET must be at least 32 bytes long');
+  if (env.JWT_PREVIOUS_KEY_UNTIL === undefined) {
+    problems.push('JWT_PREVIOUS_KEY_UNTIL is required with a previous key: the moment the old key stops being accepted');
+    return null;
+  }
+  const until = new Date(env.JWT_PREVIOUS_KEY_UNTIL);
+  if (Number.isNaN(until.getTime())) {
+    problems.push(`JWT_PREVIOUS_KEY_UNTIL must be a valid date-time (got "${env.JWT_PREVIOUS_KEY_UNTIL}")`);
+    return null;
+  }
+  return { key, until };
 }
 
 function geoipConfig(env: Env, updateIntervalSeconds: number, problems: string[]): GeoipConfig {

@@ -14,6 +14,12 @@ export const PRINTABLE_PATTERN = `^[^${CONTROL_RANGE}]*$`;
 // Half of a surrogate pair (a cut in the middle of an emoji, or plain garbage) is not valid UTF-16.
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
+/** True when `value` holds no half of a surrogate pair: well-formed UTF-16, as a database stores it. */
+export function isWellFormed(value: string): boolean {
+  LONE_SURROGATE.lastIndex = 0;
+  return !LONE_SURROGATE.test(value);
+}
+
 /**
  * Client text as it may be stored and shown: at most `maxLength` characters (cut before any regex
  * runs, so a huge input costs no more than a small one), each run of control characters turned into

@@ -24,9 +24,10 @@ t.test('healthz, readyz and metrics', async (t) => {
 });
 
 t.test('metrics can be protected by a token', async (t) => {
-  const { app } = await buildTestApp(t, { env: { METRICS_TOKEN: 'scrape-me' } });
+  const { app } = await buildTestApp(t, { env: { METRICS_TOKEN: 'scrape-me-0123456789' } });
   t.equal((await app.inject({ method: 'GET', url: '/metrics' })).statusCode, 401);
-  t.equal((await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer scrape-me' } })).statusCode, 200);
+  t.equal((await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer scrape-me-0123456789x' } })).statusCode, 401);
+  t.equal((await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer scrape-me-0123456789' } })).statusCode, 200);
 });
 
 t.test('readyz is 503 and API calls are 503 problems while the database is unreachable', async (t) => {

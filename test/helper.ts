@@ -177,14 +177,15 @@ export interface TestApp extends TestSessions {
 /** An app on a fresh database; closed and dropped when the test ends. */
 export async function buildTestApp(
   t: Teardown,
-  options: { clock?: Clock; geo?: GeoLookup; env?: Record<string, string>; db?: TestDatabase } = {},
+  options: { clock?: Clock; geo?: GeoLookup; env?: Record<string, string>; db?: TestDatabase; logStream?: { write(line: string): void } } = {},
 ): Promise<TestApp> {
   const db = options.db ?? (await createTestDatabase());
   const config = testConfig(db.url, options.env);
   const handle = createDatabase({ connectionString: db.url, poolSize: 5 });
   const geo = options.geo ? givenGeo(options.geo) : await openTestGeo(t, config);
   const parts = createTestSessions(config, handle, { clock: options.clock, geo: geo.geo });
-  const app = await buildApp({ config, database: handle, clock: options.clock, geo, sessions: parts.sessions, logger: false });
+  const logger = options.logStream ? { level: 'info', stream: options.logStream } : false;
+  const app = await buildApp({ config, database: handle, clock: options.clock, geo, sessions: parts.sessions, logger });
   await app.ready();
   t.teardown(async () => {
     await app.close();

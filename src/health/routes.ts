@@ -1,10 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
-import { Registry } from 'prom-client';
 import type { GeoUpdater } from '../enrich/geo/index.js';
 import type { GeoLookup } from '../enrich/types.js';
 import { Nullable } from '../typebox.js';
-import { sendProblem } from '../errors.js';
 
 const NullableString = Nullable(Type.String());
 const GeoData = Type.Object({
@@ -49,15 +47,11 @@ export interface HealthOptions {
   geoUpdates: (() => ReturnType<GeoUpdater['status']>) | null;
   /** Whether this instance hears every revocation. */
   feedTrusted(): boolean;
-  /** Every registry /metrics serves. */
-  registries: Registry[];
-  metricsToken: string | null;
 }
 
-/** Liveness, readiness and metrics. */
+/** Liveness and readiness. */
 export async function healthRoutes(app: FastifyInstance, options: HealthOptions) {
   const tags = ['operations'];
-  const metrics = Registry.merge(options.registries);
   app.get('/healthz', {
     logLevel: 'warn',
     schema: { operationId: 'liveness', summary: 'Liveness', description: 'The process is up.', tags, response: { 200: Health } },
@@ -89,22 +83,6 @@ export async function healthRoutes(app: FastifyInstance, options: HealthOptions)
       ...(options.geoUpdates ? { geoUpdates: options.geoUpdates() } : {}),
     };
     return reply.code(database === 'ok' ? 200 : 503).send({ status: database === 'ok' ? 'ready' : 'unavailable', checks });
-  });
-
-  app.get('/metrics', {
-    logLevel: 'warn',
-    schema: {
-      operationId: 'metrics',
-      summary: 'Prometheus metrics',
-      description: 'Text exposition format. Protected by METRICS_TOKEN (Bearer) when that is set.',
-      tags,
-      produces: ['text/plain'],
-    },
-  }, async (request, reply) => {
-    if (options.metricsToken && request.headers.authorization !== `Bearer ${options.metricsToken}`) {
-      return sendProblem(request, reply, 'unauthorized', 'Send the metrics token as a Bearer token.');
-    }
-    return reply.type(metrics.contentType).send(await metrics.metrics());
   });
 }
 

@@ -2,7 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import type { Config } from '../config.js';
 import { errorHandler } from '../errors.js';
 import { accessLog } from './access-log.js';
+import { wellFormedJsonBodies } from './json-body.js';
 import { loadShedding } from './load-shedding.js';
+import { noStoreForApi } from './no-store.js';
 import { openApi } from './openapi.js';
 import { rateLimits } from './rate-limit.js';
 import { requestIds } from './request-id.js';
@@ -14,13 +16,16 @@ export interface HttpOptions {
 }
 
 /**
- * What every request goes through before and after its route, in order: request id, refusal while
- * closing, errors as problems, the OpenAPI document, the access log, load shedding, rate limits.
+ * What every request goes through before and after its route, in order: request id, no-store on
+ * the API, refusal while closing, well-formed JSON bodies, errors as problems, the OpenAPI
+ * document, the access log, load shedding, rate limits.
  * Registered on the root instance, so that every route below shares it.
  */
 export async function httpLayer(app: FastifyInstance, { config, recordRequest }: HttpOptions): Promise<void> {
   requestIds(app);
+  noStoreForApi(app);
   shutdownGuard(app);
+  wellFormedJsonBodies(app);
   await app.register(errorHandler);
   await openApi(app);
   accessLog(app, recordRequest);

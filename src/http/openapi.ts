@@ -61,6 +61,7 @@ function optionalDefaults<T extends object>(routeSchema: T): T {
 /** The OpenAPI document (generated from the route schemas) at /openapi.json, and a reference UI at /docs. */
 export async function openApi(app: FastifyInstance): Promise<void> {
   await app.register(swagger, openApiOptions);
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true } });
+  // The reference page sends a Content-Security-Policy (with hashes for its own inline code).
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true }, staticCSP: true });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 }

@@ -9,6 +9,8 @@ const TRACKED_KEYS = 50_000;
 export async function rateLimits(app: FastifyInstance, options: { perMinute: number }): Promise<void> {
   await app.register(rateLimit, {
     global: false,
+    // After authentication (onRequest), so that a limit can be keyed by who is calling.
+    hook: 'preHandler',
     max: options.perMinute,
     timeWindow: 60_000,
     cache: TRACKED_KEYS,

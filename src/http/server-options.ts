@@ -2,6 +2,7 @@ import { LogController, type FastifyServerOptions } from 'fastify';
 import type { Config } from '../config.js';
 import { sendProblem } from '../errors.js';
 import { lazyChildLoggerFactory } from './lazy-logger.js';
+import { lowercaseKeyword } from './canonical-ids.js';
 import { generateRequestId } from './request-id.js';
 
 /** How the HTTP server parses, validates, identifies and logs requests (Fastify's constructor options). */
@@ -30,6 +31,6 @@ export function serverOptions(config: Config): FastifyServerOptions {
         sendProblem(request, reply, 'internal', 'An unexpected error occurred. Quote the requestId when reporting it.');
       }
     },
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true } },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true }, plugins: [lowercaseKeyword] },
   };
 }

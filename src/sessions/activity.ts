@@ -1,15 +1,22 @@
 import { mayAccess, type Caller } from '../auth/caller.js';
 import { ApiError, notFound } from '../errors.js';
-import { deviceKey, PARSER_VERSION, sanitizeUserAgent } from '../enrich/user-agent/index.js';
+import { deviceKey, PARSER_VERSION } from '../enrich/user-agent/index.js';
+import type { ClientHints } from '../enrich/types.js';
 import type { RiskHistoryItem } from '../risk/assess.js';
 import type { SessionsContext } from './context.js';
-import { bodyIp } from './input.js';
 import { expiresAtMs, expiryReason } from './lifetime.js';
 import type { SessionStates } from './live-state/session-state.js';
 import type { SessionState } from './live-state/state-cache.js';
 import type { EventInput } from './repositories/session-events.js';
 import { assessAgainstHistory } from './risk-history.js';
-import type { HeartbeatAnswer, HeartbeatInput } from './schemas.js';
+import type { HeartbeatAnswer } from './schemas.js';
+
+/** Where a heartbeat came from, as far as it is known: canonical address, cleaned User-Agent, client hints. */
+export interface Observed {
+  ip: string | null;
+  userAgent: string | null;
+  clientHints?: ClientHints | null;
+}
 
 const answer = (state: SessionState): HeartbeatAnswer => ({
   id: state.id,
@@ -25,13 +32,14 @@ export function createActivity(ctx: SessionsContext, states: SessionStates) {
   const { repositories, cache, activity, feed, clock, geo, userAgents, metrics } = ctx;
 
   /** A heartbeat with a new User-Agent (a browser or app update): device fields derived again. */
-  async function changeAgent(state: SessionState, userAgent: string, now: Date): Promise<void> {
+  async function changeAgent(state: SessionState, userAgent: string, clientHints: ClientHints | null, now: Date): Promise<void> {
     const row = await repositories.sessions.findById(state.id);
     if (!row || row.ended_at) return;
-    const { isBot: _isBot, ...agent } = userAgents.parse(userAgent, row.client_hints, row.client_input);
+    const hints = clientHints ?? row.client_hints;
+    const { isBot: _isBot, ...agent } = userAgents.parse(userAgent, hints, row.client_input);
     await repositories.sessions.updateAgent(
       state.id,
-      { userAgent, agent, deviceKey: deviceKey(agent, row.device_id), parserVersion: PARSER_VERSION },
+      { userAgent, clientHints: hints, agent, deviceKey: deviceKey(agent, row.device_id), parserVersion: PARSER_VERSION },
       { sessionId: state.id, userId: state.userId, at: now, type: 'user_agent_changed', actor: null, data: { from: row.agent.label, to: agent.label } },
     );
     state.userAgent = userAgent;
@@ -67,7 +75,7 @@ export function createActivity(ctx: SessionsContext, states: SessionStates) {
   }
 
   /** Everything but the common case: a state to load, an expiry to settle, a change to record. */
-  async function heartbeatWithChanges(id: string, caller: Caller, pageViews: number, ip: string | null, userAgent: string | null): Promise<HeartbeatAnswer> {
+  async function heartbeatWithChanges(id: string, caller: Caller, pageViews: number, { ip, userAgent, clientHints }: Observed): Promise<HeartbeatAnswer> {
     const state = await states.load(id);
     if (!state || !mayAccess(caller, state.userId)) throw notFound();
     const now = clock.now();
@@ -78,7 +86,7 @@ export function createActivity(ctx: SessionsContext, states: SessionStates) {
     activity.record(id, now, pageViews);
     if (nowMs > state.lastActiveAt) state.lastActiveAt = nowMs;
     if (ip !== null && ip !== state.ip) await changeNetwork(state, ip, now, previousActiveAt);
-    if (userAgent !== null && userAgent !== state.userAgent) await changeAgent(state, userAgent, now);
+    if (userAgent !== null && userAgent !== state.userAgent) await changeAgent(state, userAgent, clientHints ?? null, now);
     // A change above awaited: a revoke may have landed meanwhile, and it wins.
     if (state.endedAt !== null) throw ended(state);
     metrics.heartbeats.inc();
@@ -90,9 +98,8 @@ export function createActivity(ctx: SessionsContext, states: SessionStates) {
      * Records activity. The common case (state in memory and trusted, nothing changed) is answered
      * synchronously, with no promise; anything else takes the asynchronous path.
      */
-    heartbeat(id: string, caller: Caller, input: HeartbeatInput): HeartbeatAnswer | Promise<HeartbeatAnswer> {
-      const ip = bodyIp(input.ip, 'ip');
-      const userAgent = input.userAgent === undefined ? null : sanitizeUserAgent(input.userAgent);
+    heartbeat(id: string, caller: Caller, pageViews: number, observed: Observed): HeartbeatAnswer | Promise<HeartbeatAnswer> {
+      const { ip, userAgent } = observed;
       const state = feed.trusted ? cache.get(id) : undefined;
       if (
         state !== undefined &&
@@ -104,13 +111,13 @@ export function createActivity(ctx: SessionsContext, states: SessionStates) {
         const now = clock.now();
         const nowMs = now.getTime();
         if (expiryReason(state, nowMs) === null) {
-          activity.record(id, now, input.pageViews);
+          activity.record(id, now, pageViews);
           if (nowMs > state.lastActiveAt) state.lastActiveAt = nowMs;
           metrics.heartbeats.inc();
           return answer(state);
         }
       }
-      return heartbeatWithChanges(id, caller, input.pageViews, ip, userAgent);
+      return heartbeatWithChanges(id, caller, pageViews, observed);
     },
   };
 }

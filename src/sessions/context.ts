@@ -22,6 +22,7 @@ export interface SessionLimits {
   idleTimeoutSeconds: number;
   maxAgeSeconds: number;
   historyRetentionSeconds: number;
+  lifetimeLimitSeconds: number;
 }
 
 /** What every behaviour of the feature works with; built once in index.ts. */

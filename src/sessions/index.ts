@@ -37,7 +37,12 @@ import { serviceRoutes } from './service-routes.js';
 /** The feature's settings, as the configuration gives them. */
 export function sessionSettings(config: Config) {
   return {
-    limits: { idleTimeoutSeconds: config.idleTimeoutSeconds, maxAgeSeconds: config.maxAgeSeconds, historyRetentionSeconds: config.historyRetentionSeconds },
+    limits: {
+      idleTimeoutSeconds: config.idleTimeoutSeconds,
+      maxAgeSeconds: config.maxAgeSeconds,
+      historyRetentionSeconds: config.historyRetentionSeconds,
+      lifetimeLimitSeconds: config.lifetimeLimitSeconds,
+    },
     flushIntervalMs: config.flushIntervalMs,
     sweepIntervalMs: config.sweepIntervalSeconds * 1000,
     userAgentPatterns: config.userAgentPatterns,

@@ -27,6 +27,15 @@ export function checkMetadata(metadata: Record<string, unknown> | undefined): Re
   return value;
 }
 
+/** A lifetime a login asks for, or a 400 when it is longer than any session may live (SESSION_LIFETIME_LIMIT). */
+export function checkLifetime(seconds: number | undefined, field: string, limitSeconds: number): void {
+  if (seconds !== undefined && seconds > limitSeconds) {
+    throw new ApiError('validation_failed', `${field} must be at most ${limitSeconds} seconds (SESSION_LIFETIME_LIMIT).`, {
+      errors: [{ path: `body/${field}`, message: `must be <= ${limitSeconds}` }],
+    });
+  }
+}
+
 /** What a native app says it is, cleaned; null when it says nothing usable. */
 export function cleanClient(client: ClientInput | undefined): ClientInput | null {
   if (!client) return null;

@@ -3,7 +3,7 @@ import { actorOf, type Caller } from '../auth/caller.js';
 import { issueToken } from '../auth/session-tokens.js';
 import { deviceKey, PARSER_VERSION, sanitizeClientHints, sanitizeUserAgent } from '../enrich/user-agent/index.js';
 import type { SessionsContext } from './context.js';
-import { bodyIp, checkMetadata, cleanClient } from './input.js';
+import { bodyIp, checkLifetime, checkMetadata, cleanClient } from './input.js';
 import { stateFromRow } from './live-state/state-cache.js';
 import type { NewSessionRow } from './repositories/sessions.js';
 import { toSessionResource } from './resource.js';
@@ -19,6 +19,8 @@ export function createLogin(ctx: SessionsContext) {
   return async function login(input: CreateSessionInput, caller: Caller): Promise<{ session: SessionResource; token: string }> {
     const ip = bodyIp(input.ip, 'ip');
     const metadata = checkMetadata(input.metadata);
+    checkLifetime(input.idleTimeoutSeconds, 'idleTimeoutSeconds', limits.lifetimeLimitSeconds);
+    checkLifetime(input.maxAgeSeconds, 'maxAgeSeconds', limits.lifetimeLimitSeconds);
     const idle = input.idleTimeoutSeconds ?? limits.idleTimeoutSeconds;
     const maxAge = input.maxAgeSeconds ?? limits.maxAgeSeconds;
     const now = clock.now();

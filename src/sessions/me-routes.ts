@@ -1,26 +1,45 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { createHash } from 'node:crypto';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
 import type { Caller } from '../auth/caller.js';
 import { canonicalIp } from '../enrich/ip.js';
+import { CLIENT_HINT_NAMES } from '../enrich/user-agent/client-hints.js';
+import { sanitizeClientHints, sanitizeUserAgent } from '../enrich/user-agent/index.js';
 import { SESSION_SECURITY, emptyBodyAsObject, ok, problems } from '../http/route-schemas.js';
+import type { Observed } from './activity.js';
 import type { SessionOperations } from './operations.js';
-import { EventPage, EventsQuery, HeartbeatBody, HeartbeatResult, ListQuery, RevokeResult, SessionIdParams, SessionPage, SessionSchema } from './schemas.js';
+import { EventPage, EventsQuery, HeartbeatResult, ListQuery, MeHeartbeatBody, RevokeResult, SessionIdParams, SessionPage, SessionSchema } from './schemas.js';
 
-/** A rate-limit key per presented token (hashed: the key is kept in memory), or per address without one. */
-function bearerKey(request: FastifyRequest): string {
-  const header = request.headers.authorization;
-  return typeof header === 'string' ? createHash('sha256').update(header).digest('base64url') : `ip:${request.ip}`;
+/**
+ * Where the user's request came from, as the request says it: the address through TRUST_PROXY, the
+ * device from the User-Agent and Sec-CH-UA-* headers. A session token holder cannot choose them.
+ */
+function observedFrom(request: FastifyRequest): Observed {
+  const hints: Record<string, string> = {};
+  for (const name of CLIENT_HINT_NAMES) {
+    const value = request.headers[name];
+    if (typeof value === 'string') hints[name] = value;
+  }
+  const userAgent = request.headers['user-agent'];
+  return {
+    // A trusted proxy may still forward something that is not an address: then it is left as it was.
+    ip: canonicalIp(request.ip),
+    userAgent: typeof userAgent === 'string' ? sanitizeUserAgent(userAgent) : null,
+    clientHints: sanitizeClientHints(hints),
+  };
 }
+
+/** The rate-limit budget belongs to the session (authentication has run: the caller is known). */
+const sessionKey = (request: FastifyRequest): string => (request.caller?.kind === 'user' ? request.caller.sessionId : `ip:${request.ip}`);
 
 /** Routes for the signed-in user, authenticated by the session token; a user sees only their own. */
 export async function meRoutes(appBase: FastifyInstance, options: { operations: SessionOperations }) {
   const app = appBase.withTypeProvider<TypeBoxTypeProvider>();
   const { activity, queries, revocation } = options.operations;
-  app.addHook('preHandler', app.requireSessionToken);
-  // Each user session gets its own budget; the limit is RATE_LIMIT_PER_MINUTE per session token.
-  const limited = { rateLimit: { keyGenerator: (request: FastifyRequest) => bearerKey(request) } };
+  // Before the body is read: an unauthenticated caller learns nothing from validation.
+  app.addHook('onRequest', app.requireSessionToken);
+  // Each user session gets its own budget: RATE_LIMIT_PER_MINUTE.
+  const limited = { rateLimit: { keyGenerator: sessionKey } };
   const tags = ['me'];
   const user = (caller: Caller) => {
     if (caller.kind !== 'user') throw new Error('session-token route reached without a session caller');
@@ -104,16 +123,15 @@ export async function meRoutes(appBase: FastifyInstance, options: { operations: 
     schema: {
       operationId: 'heartbeatMySession',
       summary: 'Record activity on my session',
-      description: 'As the service heartbeat, for the session of the token. The address, when not given, is the caller\'s (X-Forwarded-For only from trusted proxies).',
+      description: "As the service heartbeat, for the session of the token. The address is the request's (X-Forwarded-For only from trusted proxies, TRUST_PROXY) and the device comes from its User-Agent and Sec-CH-UA-* headers; the body cannot set them. At most 10 page views per heartbeat.",
       tags,
       security: SESSION_SECURITY,
-      body: HeartbeatBody,
+      body: MeHeartbeatBody,
       response: { 200: ok(HeartbeatResult, 'The session is active'), ...problems('validation_failed', 'unauthorized', 'session_ended', 'rate_limited') },
     },
-  }, async (request) => {
+  }, (request) => {
     const caller = user(request.caller);
-    // A trusted proxy may still forward an address that is not one; then the address is left as it was.
-    return activity.heartbeat(caller.sessionId, caller, { ...request.body, ip: request.body.ip ?? canonicalIp(request.ip) ?? undefined });
+    return activity.heartbeat(caller.sessionId, caller, request.body.pageViews, observedFrom(request));
   });
 
   app.post('/v1/me/logout', {

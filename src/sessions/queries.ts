@@ -64,7 +64,7 @@ export function createQueries(ctx: SessionsContext, states: SessionStates, endin
       if (!state || !mayAccess(caller, state.userId)) throw notFound();
       const rows = await repositories.events.list(id, limit + 1, cursor ?? null);
       const page = rows.slice(0, limit);
-      return { items: page.map(toEventResource), nextCursor: rows.length > limit ? String(page[page.length - 1].id) : null };
+      return { items: page.map((row) => toEventResource(row, caller.kind)), nextCursor: rows.length > limit ? String(page[page.length - 1].id) : null };
     },
   };
 }

@@ -56,6 +56,15 @@ export function toSessionResource(row: ResourceRow, options: { now: Date; activi
   return resource;
 }
 
-export function toEventResource(row: SessionEventRow): SessionEventResource {
-  return { id: String(row.id), sessionId: row.session_id, at: row.at.toISOString(), type: row.type, actor: row.actor, data: row.data };
+/** Who caused an event, as an end user may see it: only the kind (an operator's name stays with services). */
+function actorKind(actor: string | null): string | null {
+  if (actor === null) return null;
+  if (actor.startsWith('service:')) return 'service';
+  if (actor.startsWith('user:')) return 'user';
+  return 'system';
+}
+
+export function toEventResource(row: SessionEventRow, audience: 'service' | 'user'): SessionEventResource {
+  const actor = audience === 'service' ? row.actor : actorKind(row.actor);
+  return { id: String(row.id), sessionId: row.session_id, at: row.at.toISOString(), type: row.type, actor, data: row.data };
 }

@@ -12,8 +12,11 @@ const NullableString = (options: Record<string, unknown> = {}) => Nullable(Type.
 /** Identifiers and labels: printable text only (no control characters, which PostgreSQL may refuse). */
 const NO_CONTROL = PRINTABLE_PATTERN;
 
+/** A session id sent by a client: stored in lower case by validation (see http/canonical-ids.ts). */
+export const SessionIdInput = (options: Record<string, unknown> = {}) => Type.String({ format: 'uuid', 'x-lowercase': true, ...options });
+
 export const SessionIdParams = Type.Object({
-  id: Type.String({ format: 'uuid', description: 'Session id (UUID v7).' }),
+  id: SessionIdInput({ description: 'Session id (UUID v7).' }),
 });
 export const UserIdParams = Type.Object({
   userId: Type.String({ minLength: 1, maxLength: 128, pattern: NO_CONTROL, description: 'The user id the calling system uses.' }),
@@ -134,6 +137,15 @@ export const HeartbeatBody = Type.Object(
 );
 export type HeartbeatInput = Static<typeof HeartbeatBody>;
 
+/** The user's own heartbeat: where it comes from is the request's, not the body's. */
+export const MeHeartbeatBody = Type.Object(
+  {
+    pageViews: Type.Integer({ minimum: 0, maximum: 10, default: 0, description: 'Pages viewed since the last heartbeat (at most 10).' }),
+    path: Type.Optional(Type.String({ maxLength: 2048, description: 'The page viewed. Validated but not stored: pages are counted through pageViews.' })),
+  },
+  { additionalProperties: false, examples: [{ pageViews: 1 }] },
+);
+
 export const HeartbeatResult = Type.Object(
   {
     id: Type.String({ format: 'uuid' }),
@@ -179,7 +191,7 @@ export type RevokeAnswer = Static<typeof RevokeResult>;
 
 export const RevokeUserBody = Type.Object(
   {
-    exceptSessionId: Type.Optional(Type.String({ format: 'uuid' })),
+    exceptSessionId: Type.Optional(SessionIdInput()),
     reason: literalUnion(SERVICE_END_REASONS, { default: 'revoked' }),
   },
   { additionalProperties: false, examples: [{ reason: 'password_change' }] },
@@ -212,7 +224,7 @@ export const SessionEventSchema = Type.Object(
     sessionId: Type.String({ format: 'uuid' }),
     at: Type.String({ format: 'date-time' }),
     type: Type.String({ description: EVENT_TYPES.join(', ') }),
-    actor: NullableString({ description: 'Who caused it: "user:<sessionId>", "service:<sub>", "expiry".' }),
+    actor: NullableString({ description: 'Who caused it. To services: "user:<sessionId>", "service:<sub>", "expiry". To the user (/v1/me): only the kind, "user", "service" or "system".' }),
     data: Type.Record(Type.String(), Type.Unknown()),
   },
   { $id: 'SessionEvent', title: 'SessionEvent' },

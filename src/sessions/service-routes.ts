@@ -1,6 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
+import { sanitizeUserAgent } from '../enrich/user-agent/index.js';
+import { bodyIp } from './input.js';
 import type { SessionOperations } from './operations.js';
 import {
   CreateSessionBody,
@@ -33,7 +35,7 @@ export async function serviceRoutes(appBase: FastifyInstance, options: { operati
   const tags = ['sessions'];
 
   app.post('/v1/sessions', {
-    preHandler: write,
+    onRequest: write,
     schema: {
       operationId: 'createSession',
       summary: 'Register a login',
@@ -49,7 +51,7 @@ export async function serviceRoutes(appBase: FastifyInstance, options: { operati
   });
 
   app.post('/v1/sessions/introspect', {
-    preHandler: read,
+    onRequest: read,
     schema: {
       operationId: 'introspectSessionToken',
       summary: 'Check a session token',
@@ -62,7 +64,7 @@ export async function serviceRoutes(appBase: FastifyInstance, options: { operati
   }, async (request) => authentication.introspect(request.body.token));
 
   app.get('/v1/sessions/:id', {
-    preHandler: read,
+    onRequest: read,
     schema: {
       operationId: 'getSession',
       summary: 'Get a session',
@@ -75,7 +77,7 @@ export async function serviceRoutes(appBase: FastifyInstance, options: { operati
   }, async (request) => queries.view(request.params.id, request.caller));
 
   app.post('/v1/sessions/:id/heartbeat', {
-    preHandler: write,
+    onRequest: write,
     preValidation: emptyBodyAsObject,
     schema: {
       operationId: 'heartbeatSession',
@@ -87,10 +89,17 @@ export async function serviceRoutes(appBase: FastifyInstance, options: { operati
       body: HeartbeatBody,
       response: { 200: ok(HeartbeatResult, 'The session is active'), ...problems('validation_failed', ...AUTH, 'session_not_found', 'session_ended') },
     },
-  }, (request) => activity.heartbeat(request.params.id, request.caller, request.body));
+  }, (request) => {
+    // Backends are trusted to say where their user is: address and User-Agent come from the body.
+    const { ip, userAgent, pageViews } = request.body;
+    return activity.heartbeat(request.params.id, request.caller, pageViews, {
+      ip: bodyIp(ip, 'ip'),
+      userAgent: userAgent === undefined ? null : sanitizeUserAgent(userAgent),
+    });
+  });
 
   app.delete('/v1/sessions/:id', {
-    preHandler: write,
+    onRequest: write,
     schema: {
       operationId: 'endSession',
       summary: 'End a session',
@@ -104,7 +113,7 @@ export async function serviceRoutes(appBase: FastifyInstance, options: { operati
   }, async (request) => revocation.end(request.params.id, request.caller, request.query.reason));
 
   app.get('/v1/sessions/:id/events', {
-    preHandler: read,
+    onRequest: read,
     schema: {
       operationId: 'listSessionEvents',
       summary: 'List what happened in a session',
@@ -118,7 +127,7 @@ export async function serviceRoutes(appBase: FastifyInstance, options: { operati
   }, async (request) => queries.events(request.params.id, request.caller, request.query.limit, request.query.cursor));
 
   app.get('/v1/users/:userId/sessions', {
-    preHandler: read,
+    onRequest: read,
     schema: {
       operationId: 'listUserSessions',
       summary: "List a user's sessions",
@@ -132,7 +141,7 @@ export async function serviceRoutes(appBase: FastifyInstance, options: { operati
   }, async (request) => queries.list(request.params.userId, request.query));
 
   app.post('/v1/users/:userId/sessions/revoke', {
-    preHandler: write,
+    onRequest: write,
     preValidation: emptyBodyAsObject,
     schema: {
       operationId: 'revokeUserSessions',

@@ -15,16 +15,15 @@ t.test('/v1/me routes are rate limited per session token, with Retry-After', asy
   t.equal((await call(app, other.token, { method: 'GET', url: '/v1/me/sessions' })).statusCode, 200, 'another session has its own budget');
 });
 
-t.test('repeated authentication failures from one address are refused for a while', async (t) => {
+t.test('repeated authentication failures from one address: further failures are refused, good tokens are not', async (t) => {
   const { app } = await buildTestApp(t, { env: { AUTH_FAILURES_PER_MINUTE: '10' } });
   const mine = await login(app, { userId: 'rita' });
   for (let i = 0; i < 10; i++) {
     t.equal((await call(app, 'sr1_guess', { method: 'GET', url: '/v1/me/sessions' })).statusCode, 401);
   }
-  const blocked = await call(app, mine.token, { method: 'GET', url: '/v1/me/sessions' });
-  t.equal(blocked.statusCode, 429, 'even a good token from that address waits');
-  t.equal(blocked.json().code, 'rate_limited');
-  t.ok(Number(blocked.headers['retry-after']) > 0);
-  const other = await app.inject({ method: 'GET', url: '/v1/me/sessions', remoteAddress: '10.9.8.7', headers: { authorization: `Bearer ${mine.token}` } });
-  t.equal(other.statusCode, 200, 'other addresses are not affected');
+  const refused = await call(app, 'sr1_guess', { method: 'GET', url: '/v1/me/sessions' });
+  t.equal(refused.statusCode, 429, 'the next failed attempt waits');
+  t.equal(refused.json().code, 'rate_limited');
+  t.ok(Number(refused.headers['retry-after']) > 0);
+  t.equal((await call(app, mine.token, { method: 'GET', url: '/v1/me/sessions' })).statusCode, 200, 'a good token from that address is served');
 });

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { DatabaseHandle } from '../../db/database.js';
 import type { SessionRow } from '../../db/types.js';
 import { translatingErrors } from '../../db/errors.js';
-import type { DeviceInfo, Location, Network, Risk } from '../../enrich/types.js';
+import type { ClientHints, DeviceInfo, Location, Network, Risk } from '../../enrich/types.js';
 import { STATE_COLUMNS, type StateRow } from './columns.js';
 import { eventRows, type EventInput } from './session-events.js';
 
@@ -64,10 +64,14 @@ export function createSessionsRepository({ db, pool }: DatabaseHandle) {
     },
 
     /** A new User-Agent on an active session: the raw string and what is derived from it, and its event. */
-    async updateAgent(id: string, changes: { userAgent: string; agent: DeviceInfo; deviceKey: string; parserVersion: string }, event: EventInput): Promise<void> {
+    async updateAgent(
+      id: string,
+      changes: { userAgent: string; clientHints: ClientHints | null; agent: DeviceInfo; deviceKey: string; parserVersion: string },
+      event: EventInput,
+    ): Promise<void> {
       await sql`
         with changed as (
-          update sessions set user_agent = ${changes.userAgent}, agent = ${JSON.stringify(changes.agent)}::jsonb,
+          update sessions set user_agent = ${changes.userAgent}, client_hints = ${JSON.stringify(changes.clientHints)}::jsonb, agent = ${JSON.stringify(changes.agent)}::jsonb,
             device_key = ${changes.deviceKey}, parser_version = ${changes.parserVersion}
           where id = ${id} and ended_at is null
           returning id

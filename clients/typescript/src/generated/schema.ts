@@ -52,7 +52,7 @@ export interface paths {
         };
         /**
          * Prometheus metrics
-         * @description Text exposition format. Protected by METRICS_TOKEN (Bearer) when that is set.
+         * @description Text exposition format. Protected by METRICS_TOKEN (Bearer) when that is set; in production it is served here only with METRICS_TOKEN, or on its own listener (METRICS_PORT).
          */
         get: operations["metrics"];
         put?: never;
@@ -302,7 +302,7 @@ export interface paths {
         put?: never;
         /**
          * Record activity on my session
-         * @description As the service heartbeat, for the session of the token. The address, when not given, is the caller's (X-Forwarded-For only from trusted proxies).
+         * @description As the service heartbeat, for the session of the token. The address is the request's (X-Forwarded-For only from trusted proxies, TRUST_PROXY) and the device comes from its User-Agent and Sec-CH-UA-* headers; the body cannot set them. At most 10 page views per heartbeat.
          */
         post: operations["heartbeatMySession"];
         delete?: never;
@@ -2181,12 +2181,8 @@ export interface operations {
                  *     }
                  */
                 "application/json": {
-                    /** @description A new address moves the session: location and risk signals are derived again. */
-                    ip?: string;
-                    /** @description A new User-Agent (an update) derives the device fields again. */
-                    userAgent?: string;
                     /**
-                     * @description Pages viewed since the last heartbeat.
+                     * @description Pages viewed since the last heartbeat (at most 10).
                      * @default 0
                      */
                     pageViews?: number;
