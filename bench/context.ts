@@ -17,6 +17,9 @@ export interface BenchContext {
   log(message: string): void;
 }
 
+/** In production /metrics is served only with a token: the benchmark scrapes with this one. */
+export const METRICS_TOKEN = 'bench-metrics-token-0123456789';
+
 export function newSecret(): string {
   return randomBytes(32).toString('base64url');
 }
@@ -53,6 +56,7 @@ export function startRegistry(ctx: BenchContext, name: string, nodeArgs: string[
       JWT_SECRET: ctx.secret,
       LOG_LEVEL: 'warn',
       MIGRATE_ON_START: 'false',
+      METRICS_TOKEN,
     },
   });
 }

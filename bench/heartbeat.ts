@@ -1,7 +1,7 @@
 // Heartbeat throughput of the registry against two baselines in the same run (rounds interleaved),
 // the database transactions a heartbeat costs in steady state, and the registry's RSS and
 // event-loop delay under that load.
-import { HEARTBEAT_BODY, pick, type BenchContext } from './context.js';
+import { HEARTBEAT_BODY, METRICS_TOKEN, pick, type BenchContext } from './context.js';
 import { transactionCount } from './db.js';
 import { runLoad, type LoadResult } from './load.js';
 import { cpuMs, rssBytes, sleep, startService, stopService, type Service } from './processes.js';
@@ -28,7 +28,7 @@ const STATS_SETTLE_MS = 11_000;
 
 async function scrape(url: string): Promise<{ lagP99: number | null; heapTotal: number; heapUsed: number; external: number } | null> {
   try {
-    const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(2000) })).text();
+    const text = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` }, signal: AbortSignal.timeout(2000) })).text();
     const value = (name: string) => {
       const match = new RegExp(`^session_registry_${name}(?:\\{[^}]*\\})? ([0-9.eE+-]+)$`, 'm').exec(text);
       return match ? Number(match[1]) : null;
