@@ -50,6 +50,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     authFailuresPerMinute: config.authFailuresPerMinute,
     securityLog: app.log,
     authenticateSessionToken: sessions.operations.authentication.authenticate,
+    authenticateSessionTokenFromMemory: sessions.operations.authentication.authenticateFromMemory,
   });
   await healthFeature(app, {
     ping: createHealthRepository(database).ping,

@@ -64,6 +64,7 @@ const EnvSchema = Type.Object({
   METRICS_HOST: Type.Optional(text()),
   SWEEP_INTERVAL_SECONDS: whole(1, 86400, 30),
   ACTIVITY_FLUSH_INTERVAL_MS: whole(10, 60000, 1000),
+  STATE_CACHE_MAX_MB: whole(1, 65536, 256),
   DATABASE_POOL_SIZE: whole(1, 500, 10),
   DATABASE_MAX_QUEUE: whole(1, 100000, 100),
   DATABASE_STATEMENT_TIMEOUT_MS: whole(100, 600000, 5000),
@@ -109,6 +110,8 @@ export interface Config {
   metricsListener: { port: number; host: string } | null;
   sweepIntervalSeconds: number;
   flushIntervalMs: number;
+  /** Memory for the in-process state cache, in MiB. */
+  stateCacheMaxMb: number;
   databasePoolSize: number;
   /** Requests that may wait for a database connection; more are refused with 503 at once. */
   databaseMaxQueue: number;
@@ -250,6 +253,7 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
     metricsListener: env.METRICS_PORT === undefined ? null : { port: env.METRICS_PORT, host: env.METRICS_HOST ?? env.HOST },
     sweepIntervalSeconds: env.SWEEP_INTERVAL_SECONDS,
     flushIntervalMs: env.ACTIVITY_FLUSH_INTERVAL_MS,
+    stateCacheMaxMb: env.STATE_CACHE_MAX_MB,
     databasePoolSize: env.DATABASE_POOL_SIZE,
     databaseMaxQueue: env.DATABASE_MAX_QUEUE,
     statementTimeoutMs: env.DATABASE_STATEMENT_TIMEOUT_MS,

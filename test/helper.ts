@@ -14,7 +14,7 @@ import type { Logger } from '../src/logger.js';
 import type { SessionRepositories } from '../src/sessions/context.js';
 import { createSessions, sessionSettings, type Sessions } from '../src/sessions/index.js';
 import { createActivityBuffer, type ActivityBuffer } from '../src/sessions/live-state/activity-buffer.js';
-import { createStateCache, type StateCache } from '../src/sessions/live-state/state-cache.js';
+import { BYTES_PER_SESSION, createStateCache, type StateCache } from '../src/sessions/live-state/state-cache.js';
 import { createActivityFlushesRepository } from '../src/sessions/repositories/activity-flushes.js';
 import { createSessionEventsRepository, type SessionEventsRepository } from '../src/sessions/repositories/session-events.js';
 import { createSessionsRepository, type SessionsRepository } from '../src/sessions/repositories/sessions.js';
@@ -148,7 +148,7 @@ export function createTestSessions(
   handle: DatabaseHandle,
   options: { clock?: Clock; geo: GeoLookup; repositories?: Partial<SessionRepositories> },
 ): TestSessions {
-  const cache = createStateCache(200_000);
+  const cache = createStateCache({ maxEntries: Math.floor((config.stateCacheMaxMb * 1024 * 1024) / BYTES_PER_SESSION) });
   const flushes = options.repositories?.flushes ?? createActivityFlushesRepository(handle);
   const activity = createActivityBuffer({ apply: (id, deltas) => flushes.apply(id, deltas), maxEntries: 20_000, logger: silentLogger });
   const sessions = createSessions({

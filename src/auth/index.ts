@@ -1,5 +1,5 @@
 import fp from 'fastify-plugin';
-import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestAsyncHookHandler, onRequestHookHandler } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, onRequestHookHandler } from 'fastify';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { bearer } from './bearer.js';
@@ -16,7 +16,7 @@ declare module 'fastify' {
     /** An onRequest hook that admits service JWTs carrying `scope`. */
     requireScope(scope: Scope): onRequestHookHandler;
     /** An onRequest hook that admits session tokens of usable sessions. */
-    requireSessionToken: onRequestAsyncHookHandler;
+    requireSessionToken: onRequestHookHandler;
   }
 }
 
@@ -27,6 +27,8 @@ export interface AuthOptions {
   securityLog: Logger;
   /** The session a session token belongs to, when the token is genuine and its session usable. */
   authenticateSessionToken(token: string): Promise<{ id: string; userId: string } | null>;
+  /** The same from memory alone: undefined when only the database can tell. */
+  authenticateSessionTokenFromMemory(token: string): { id: string; userId: string } | null | undefined;
 }
 
 /** Who may call: service JWTs for the service routes, session tokens for /v1/me. */
@@ -34,12 +36,26 @@ export const authPlugin = fp(async function auth(app: FastifyInstance, options: 
   const failures = createAuthFailures({ perMinute: options.authFailuresPerMinute, logger: options.securityLog });
   app.decorateRequest('caller', null as never);
   app.decorate('requireScope', await registerServiceTokens(app, options.jwt, failures));
-  app.decorate('requireSessionToken', async function sessionAuth(request: FastifyRequest, reply: FastifyReply) {
+  const refused = (request: FastifyRequest, reply: FastifyReply) =>
+    failures.failed(request, reply, 'session', 'unknown or ended session', 'The session token is invalid or its session has ended.');
+  // Callback-style: a session held in memory is admitted synchronously, with no promise.
+  app.decorate('requireSessionToken', function sessionAuth(request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) {
     const token = bearer(request);
-    if (!token) throw failures.failed(request, reply, 'session', 'missing', 'Send the session token as "Authorization: Bearer <token>".');
-    if (!looksLikeSessionToken(token)) throw failures.failed(request, reply, 'session', 'service token on a /v1/me route', 'This route takes a session token, not a service token.');
-    const session = await options.authenticateSessionToken(token);
-    if (!session) throw failures.failed(request, reply, 'session', 'unknown or ended session', 'The session token is invalid or its session has ended.');
-    request.caller = { kind: 'user', userId: session.userId, sessionId: session.id };
+    if (!token) return done(failures.failed(request, reply, 'session', 'missing', 'Send the session token as "Authorization: Bearer <token>".'));
+    if (!looksLikeSessionToken(token)) return done(failures.failed(request, reply, 'session', 'service token on a /v1/me route', 'This route takes a session token, not a service token.'));
+    const known = options.authenticateSessionTokenFromMemory(token);
+    if (known === null) return done(refused(request, reply));
+    if (known !== undefined) {
+      request.caller = { kind: 'user', userId: known.userId, sessionId: known.id };
+      return done();
+    }
+    options.authenticateSessionToken(token).then(
+      (session) => {
+        if (!session) return done(refused(request, reply));
+        request.caller = { kind: 'user', userId: session.userId, sessionId: session.id };
+        done();
+      },
+      (error: Error) => done(error),
+    );
   });
 });

@@ -11,7 +11,8 @@ export function issueToken(sessionId: string): { token: string; hash: Buffer } {
   return { token, hash: hashToken(token) };
 }
 
-function hashToken(token: string): Buffer {
+/** The SHA-256 of a token: what is stored, and what a presented token is compared by. */
+export function hashToken(token: string): Buffer {
   return createHash('sha256').update(token).digest();
 }
 

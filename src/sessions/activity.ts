@@ -4,7 +4,7 @@ import { deviceKey, PARSER_VERSION } from '../enrich/user-agent/index.js';
 import type { ClientHints } from '../enrich/types.js';
 import type { RiskHistoryItem } from '../risk/assess.js';
 import type { SessionsContext } from './context.js';
-import { expiresAtMs, expiryReason } from './lifetime.js';
+import { expiresAtMs } from './lifetime.js';
 import type { SessionStates } from './live-state/session-state.js';
 import type { SessionState } from './live-state/state-cache.js';
 import type { EventInput } from './repositories/session-events.js';
@@ -18,12 +18,7 @@ export interface Observed {
   clientHints?: ClientHints | null;
 }
 
-const answer = (state: SessionState): HeartbeatAnswer => ({
-  id: state.id,
-  userId: state.userId,
-  status: 'active',
-  expiresAt: new Date(expiresAtMs(state)).toISOString(),
-});
+const answer = (id: string, userId: string, expiresAt: number): HeartbeatAnswer => ({ id, userId, status: 'active', expiresAt: new Date(expiresAt).toISOString() });
 
 const ended = (state: SessionState) => new ApiError('session_ended', 'This session has ended.', { endReason: state.endReason });
 
@@ -43,6 +38,7 @@ export function createActivity(ctx: SessionsContext, states: SessionStates) {
       { sessionId: state.id, userId: state.userId, at: now, type: 'user_agent_changed', actor: null, data: { from: row.agent.label, to: agent.label } },
     );
     state.userAgent = userAgent;
+    cache.update(state.id, { userAgent });
   }
 
   /** A heartbeat from a new address: new location, signals assessed again, the change recorded. */
@@ -72,6 +68,7 @@ export function createActivity(ctx: SessionsContext, states: SessionStates) {
     if (raised.length > 0) events.push({ ...base, type: 'flagged', data: { flags: raised } });
     await repositories.sessions.updateNetwork(state.id, { ip, location, network, risk }, events);
     state.ip = ip;
+    cache.update(state.id, { ip });
   }
 
   /** Everything but the common case: a state to load, an expiry to settle, a change to record. */
@@ -84,13 +81,14 @@ export function createActivity(ctx: SessionsContext, states: SessionStates) {
     if (state.endedAt !== null) throw ended(state);
     const previousActiveAt = state.lastActiveAt;
     activity.record(id, now, pageViews);
-    if (nowMs > state.lastActiveAt) state.lastActiveAt = nowMs;
+    states.touch(state, nowMs);
     if (ip !== null && ip !== state.ip) await changeNetwork(state, ip, now, previousActiveAt);
     if (userAgent !== null && userAgent !== state.userAgent) await changeAgent(state, userAgent, clientHints ?? null, now);
     // A change above awaited: a revoke may have landed meanwhile, and it wins.
-    if (state.endedAt !== null) throw ended(state);
+    const end = cache.endedInfo(id);
+    if (end) throw new ApiError('session_ended', 'This session has ended.', { endReason: end.reason });
     metrics.heartbeats.inc();
-    return answer(state);
+    return answer(state.id, state.userId, expiresAtMs(state));
   }
 
   return {
@@ -100,21 +98,21 @@ export function createActivity(ctx: SessionsContext, states: SessionStates) {
      */
     heartbeat(id: string, caller: Caller, pageViews: number, observed: Observed): HeartbeatAnswer | Promise<HeartbeatAnswer> {
       const { ip, userAgent } = observed;
-      const state = feed.trusted ? cache.get(id) : undefined;
+      const slot = feed.trusted ? cache.slotOf(id) : -1;
       if (
-        state !== undefined &&
-        state.endedAt === null &&
-        mayAccess(caller, state.userId) &&
-        (ip === null || ip === state.ip) &&
-        (userAgent === null || userAgent === state.userAgent)
+        slot >= 0 &&
+        cache.isActive(slot) &&
+        mayAccess(caller, cache.userIdOf(slot)) &&
+        (ip === null || ip === cache.ipOf(slot)) &&
+        (userAgent === null || userAgent === cache.userAgentOf(slot))
       ) {
         const now = clock.now();
         const nowMs = now.getTime();
-        if (expiryReason(state, nowMs) === null) {
+        if (cache.expiryReasonAt(slot, nowMs) === null) {
           activity.record(id, now, pageViews);
-          if (nowMs > state.lastActiveAt) state.lastActiveAt = nowMs;
+          cache.touch(slot, nowMs);
           metrics.heartbeats.inc();
-          return answer(state);
+          return answer(id, cache.userIdOf(slot), cache.expiresAt(slot));
         }
       }
       return heartbeatWithChanges(id, caller, pageViews, observed);

@@ -1,4 +1,4 @@
-import { sessionIdFromToken, tokenMatches } from '../auth/session-tokens.js';
+import { hashToken, sessionIdFromToken, tokenMatches } from '../auth/session-tokens.js';
 import type { SessionsContext } from './context.js';
 import type { SessionStates } from './live-state/session-state.js';
 import type { SessionState } from './live-state/state-cache.js';
@@ -17,8 +17,26 @@ export function createAuthentication(ctx: SessionsContext, states: SessionStates
     return state.endedAt === null ? state : null;
   }
 
+  const { cache, feed, clock } = ctx;
+
   return {
     authenticate,
+
+    /**
+     * The session a token belongs to, decided from memory alone: null when the token is refused,
+     * undefined when only the database can tell (not cached, feed interrupted, expiry to settle).
+     */
+    authenticateFromMemory(token: string): { id: string; userId: string } | null | undefined {
+      if (!feed.trusted) return undefined;
+      const id = sessionIdFromToken(token);
+      if (id === null) return null;
+      const slot = cache.slotOf(id);
+      if (slot < 0) return undefined;
+      // A session's token never changes: a mismatch is final.
+      if (!cache.tokenMatches(slot, hashToken(token)) || !cache.isActive(slot)) return null;
+      if (cache.expiryReasonAt(slot, clock.now().getTime()) !== null) return undefined;
+      return { id, userId: cache.userIdOf(slot) };
+    },
 
     async introspect(token: string): Promise<IntrospectAnswer> {
       const state = await authenticate(token);

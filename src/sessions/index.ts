@@ -15,7 +15,7 @@ import { startActivityFlusher } from './jobs/activity-flusher.js';
 import { createSweeper } from './jobs/sweeper.js';
 import { createActivityBuffer, type ActivityBuffer } from './live-state/activity-buffer.js';
 import { createSessionStates } from './live-state/session-state.js';
-import { createStateCache, type StateCache } from './live-state/state-cache.js';
+import { BYTES_PER_SESSION, createStateCache, type StateCache } from './live-state/state-cache.js';
 import { createLogin } from './login.js';
 import { meRoutes } from './me-routes.js';
 import { createSessionMetrics } from './metrics.js';
@@ -45,6 +45,7 @@ export function sessionSettings(config: Config) {
     },
     flushIntervalMs: config.flushIntervalMs,
     sweepIntervalMs: config.sweepIntervalSeconds * 1000,
+    stateCacheMaxMb: config.stateCacheMaxMb,
     userAgentPatterns: config.userAgentPatterns,
   };
 }
@@ -58,6 +59,8 @@ export interface SessionsOptions {
   flushIntervalMs: number;
   /** Sweep every this many ms; 0 leaves sweeping to whoever calls sweep(). */
   sweepIntervalMs: number;
+  /** Memory for the state cache; it holds as many sessions as fit (BYTES_PER_SESSION each). */
+  stateCacheMaxMb: number;
   userAgentPatterns: string | null;
   /** Parts to use instead of the feature's own (held by the caller, to look into or to record). */
   cache?: StateCache;
@@ -65,7 +68,6 @@ export interface SessionsOptions {
   repositories?: Partial<SessionRepositories>;
 }
 
-const STATE_CACHE_ENTRIES = 200_000;
 const ACTIVITY_MAX_ENTRIES = 20_000;
 
 export function createSessions(options: SessionsOptions) {
@@ -78,7 +80,7 @@ export function createSessions(options: SessionsOptions) {
     flushes: createActivityFlushesRepository(database),
     ...options.repositories,
   };
-  const cache = options.cache ?? createStateCache(STATE_CACHE_ENTRIES);
+  const cache = options.cache ?? createStateCache({ maxEntries: Math.floor((options.stateCacheMaxMb * 1024 * 1024) / BYTES_PER_SESSION) });
   const feed = createRevocationFeed({
     database,
     logger,

@@ -1,18 +1,20 @@
 import type { SessionsContext } from '../context.js';
-import { expiresAtMs, expiryReason } from '../lifetime.js';
 import type { Endings } from '../endings.js';
+import { expiresAtMs, expiryReason } from '../lifetime.js';
+import { createBatchedReads } from './batched-reads.js';
 import { stateFromRow, type SessionState } from './state-cache.js';
 
 /**
  * The hot path's view of sessions: from memory while the revocation feed is whole, otherwise from
- * the database, always with this instance's unwritten activity, and with an expiry settled the
- * moment it is noticed.
+ * the database (reads that miss gathered into one statement), always with this instance's unwritten
+ * activity, and with an expiry settled the moment it is noticed.
  */
 export function createSessionStates(ctx: SessionsContext, endings: Endings) {
   const { repositories, cache, activity, feed } = ctx;
+  const reads = createBatchedReads((ids) => repositories.sessions.findStatesByIds(ids));
 
   async function read(id: string): Promise<SessionState | undefined> {
-    const row = await repositories.sessions.findStateById(id);
+    const row = await reads.read(id);
     if (!row) return undefined;
     const state = stateFromRow(row);
     state.lastActiveAt = activity.overlay(id, { lastActiveAt: state.lastActiveAt, pageViews: 0, heartbeats: 0 }).lastActiveAt;
@@ -20,7 +22,7 @@ export function createSessionStates(ctx: SessionsContext, endings: Endings) {
   }
 
   return {
-    /** The session's state (ended or not), or undefined when there is no such session. */
+    /** A copy of the session's state (ended or not), or undefined when there is no such session. */
     async load(id: string): Promise<SessionState | undefined> {
       if (feed.trusted) {
         const cached = cache.get(id);
@@ -38,6 +40,13 @@ export function createSessionStates(ctx: SessionsContext, endings: Endings) {
         state.endReason = end.reason;
       }
       return state;
+    },
+
+    /** Activity at `nowMs` on a loaded state, and on the cached one. */
+    touch(state: SessionState, nowMs: number): void {
+      if (nowMs > state.lastActiveAt) state.lastActiveAt = nowMs;
+      const slot = cache.slotOf(state.id);
+      if (slot >= 0) cache.touch(slot, nowMs);
     },
 
     /**
