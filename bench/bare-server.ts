@@ -1,10 +1,11 @@
 // Baseline: the same Fastify version answering a heartbeat-shaped request with the same body and
 // response schemas, and nothing else (no authentication, no state, no database).
+import { lowercaseKeyword } from '../src/http/canonical-ids.js';
 import Fastify from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { HeartbeatBody, HeartbeatResult, SessionIdParams } from '../src/sessions/schemas.js';
 
-const app = Fastify({ logger: false }).withTypeProvider<TypeBoxTypeProvider>();
+const app = Fastify({ logger: false, ajv: { plugins: [lowercaseKeyword] } }).withTypeProvider<TypeBoxTypeProvider>();
 const IDLE_MS = 14 * 86400_000;
 
 app.get('/healthz', async () => ({ status: 'ok' }));

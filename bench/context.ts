@@ -82,6 +82,35 @@ export async function withDbClient<T>(ctx: BenchContext, work: (client: pg.Clien
 }
 
 export const HEARTBEAT_BODY = JSON.stringify({ pageViews: 1, path: '/app/dashboard' });
+export const ME_HEARTBEAT_BODY = HEARTBEAT_BODY;
+export const BENCH_USER_AGENT = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
+
+/**
+ * `users` users with `perUser` active sessions each, as logins through the API would leave them
+ * (written directly, so thousands take a second): each with its token, as the browser whose
+ * User-Agent the /v1/me rounds send, from 127.0.0.1.
+ */
+export async function insertUserSessions(ctx: BenchContext, users: number, perUser: number): Promise<Array<{ token: string; userId: string }>> {
+  const { issueToken } = await import('../src/auth/session-tokens.js');
+  const { v7 } = await import('uuid');
+  const { createUserAgentParser, deviceKey, PARSER_VERSION } = await import('../src/enrich/user-agent/index.js');
+  const { isBot: _isBot, ...agent } = createUserAgentParser().parse(BENCH_USER_AGENT);
+  const sessions = Array.from({ length: users * perUser }, (_, i) => {
+    const id = v7();
+    return { id, userId: `bench-me-${Math.floor(i / perUser)}`, ...issueToken(id) };
+  });
+  await withDbClient(ctx, (c) =>
+    c.query(
+      `insert into sessions (id, user_id, token_hash, created_at, last_active_at, idle_timeout_seconds, max_age_seconds, absolute_expires_at,
+                             expiry_check_at, ip, user_agent, parser_version, agent, device_key, risk)
+       select u.id, u.user_id, u.hash, now(), now(), 1209600, 7776000, now() + interval '90 days', now() + interval '14 days',
+              '127.0.0.1', $4, $5, $6::jsonb, $7, '{"flags":[],"reasons":[]}'
+       from unnest($1::uuid[], $2::text[], $3::bytea[]) as u(id, user_id, hash)`,
+      [sessions.map((s) => s.id), sessions.map((s) => s.userId), sessions.map((s) => s.hash), BENCH_USER_AGENT, PARSER_VERSION, JSON.stringify(agent), deviceKey(agent)],
+    ),
+  );
+  return sessions.map((s) => ({ token: s.token, userId: s.userId }));
+}
 
 export function pick<T>(items: readonly T[]): T {
   return items[Math.floor(Math.random() * items.length)];

@@ -1,15 +1,22 @@
 // Heartbeat throughput of the registry against two baselines in the same run (rounds interleaved),
 // the database transactions a heartbeat costs in steady state, and the registry's RSS and
 // event-loop delay under that load.
-import { HEARTBEAT_BODY, METRICS_TOKEN, pick, type BenchContext } from './context.js';
+import { BENCH_USER_AGENT, HEARTBEAT_BODY, ME_HEARTBEAT_BODY, METRICS_TOKEN, pick, type BenchContext } from './context.js';
 import { transactionCount } from './db.js';
 import { runLoad, type LoadResult } from './load.js';
 import { cpuMs, rssBytes, sleep, startService, stopService, type Service } from './processes.js';
 
 export type Round = LoadResult & { serverCpuUsPerRequest: number | null };
 
+/** Users' own sessions, with their tokens, for the /v1/me rounds. */
+export interface UserSession {
+  token: string;
+  userId: string;
+}
+
 export interface HeartbeatFigures {
-  rounds: { bare: Round[]; registry: Round[]; naive: Round[] };
+  /** registry: the service heartbeat; me: the user's own heartbeat; meList: GET /v1/me/sessions. */
+  rounds: { bare: Round[]; registry: Round[]; me: Round[]; meList: Round[]; naive: Round[] };
   transactions: { before: number; after: number; heartbeats: number; perHeartbeat: number; roundSeconds: number };
   /** Before any heartbeat load (after the latency figures). */
   rssIdleBytes: number;
@@ -83,10 +90,11 @@ export async function heartbeatFigures(
   ctx: BenchContext,
   registry: Service,
   ids: string[],
+  users: UserSession[],
   options: { rounds: number; warmupSeconds: number; duringQuietWait: () => Promise<void> },
 ): Promise<HeartbeatFigures> {
   const figures: HeartbeatFigures = {
-    rounds: { bare: [], registry: [], naive: [] },
+    rounds: { bare: [], registry: [], me: [], meList: [], naive: [] },
     transactions: { before: 0, after: 0, heartbeats: 0, perHeartbeat: 0, roundSeconds: ctx.roundSeconds },
     rssIdleBytes: rssBytes(registry.pid) ?? 0,
     rssRunMaxBytes: 0,
@@ -99,19 +107,26 @@ export async function heartbeatFigures(
   const bare = await startService({ name: 'bare', script: 'bench/bare-server.ts', readyPath: '/healthz', env: {} });
   const naive = await startService({ name: 'naive', script: 'bench/naive-server.ts', readyPath: '/healthz', env: { DATABASE_URL: ctx.dbUrl } });
   const auth = { authorization: `Bearer ${ctx.token}` };
-  const load = async (target: 'bare' | 'registry' | 'naive', seconds: number): Promise<Round> => {
+  // A user's heartbeat comes from the user's browser: the same User-Agent every time.
+  const userHeaders = (user: UserSession) => ({ authorization: `Bearer ${user.token}`, 'user-agent': BENCH_USER_AGENT });
+  const requests = {
+    bare: () => ({ path: `/hb/${pick(ids)}` }),
+    naive: () => ({ path: `/hb/${pick(ids)}` }),
+    registry: () => ({ path: `/v1/sessions/${pick(ids)}/heartbeat` }),
+    me: () => ({ path: '/v1/me/heartbeat', headers: userHeaders(pick(users)) }),
+    meList: () => ({ path: '/v1/me/sessions', headers: userHeaders(pick(users)) }),
+  };
+  const load = async (target: keyof typeof requests, seconds: number): Promise<Round> => {
     const service = target === 'bare' ? bare : target === 'naive' ? naive : registry;
-    const prefix = target === 'registry' ? '/v1/sessions/' : '/hb/';
-    const suffix = target === 'registry' ? '/heartbeat' : '';
     const cpuBefore = cpuMs(service.pid);
     const result = await runLoad({
       url: service.url,
       connections: 50,
       seconds,
-      method: 'POST',
+      method: target === 'meList' ? 'GET' : 'POST',
       headers: target === 'registry' ? auth : {},
-      body: HEARTBEAT_BODY,
-      next: () => ({ path: `${prefix}${pick(ids)}${suffix}` }),
+      body: target === 'meList' ? undefined : target === 'me' ? ME_HEARTBEAT_BODY : HEARTBEAT_BODY,
+      next: requests[target],
     });
     const cpuAfter = cpuMs(service.pid);
     const serverCpuUsPerRequest = cpuBefore !== null && cpuAfter !== null && result.requests > 0 ? ((cpuAfter - cpuBefore) * 1000) / result.requests : null;
@@ -119,11 +134,13 @@ export async function heartbeatFigures(
   };
   try {
     ctx.log(`  warm-up: ${options.warmupSeconds} s on each server`);
-    for (const target of ['bare', 'registry', 'naive'] as const) await load(target, options.warmupSeconds);
+    for (const target of ['bare', 'registry', 'me', 'meList', 'naive'] as const) await load(target, options.warmupSeconds);
     for (let round = 1; round <= options.rounds; round++) {
-      ctx.log(`  round ${round}/${options.rounds}: bare, registry, naive (${ctx.roundSeconds} s each)`);
+      ctx.log(`  round ${round}/${options.rounds}: bare, registry, user heartbeat, user list, naive (${ctx.roundSeconds} s each)`);
       figures.rounds.bare.push(await load('bare', ctx.roundSeconds));
       figures.rounds.registry.push(await watched(registry, figures, () => load('registry', ctx.roundSeconds)));
+      figures.rounds.me.push(await load('me', ctx.roundSeconds));
+      figures.rounds.meList.push(await load('meList', ctx.roundSeconds));
       figures.rounds.naive.push(await load('naive', ctx.roundSeconds));
     }
   } finally {

@@ -26,8 +26,8 @@ export interface LoadOptions {
   method: string;
   headers?: Record<string, string>;
   body?: string;
-  /** Chooses the path (and optionally body) of each request. */
-  next(): { path: string; body?: string };
+  /** Chooses the path (and optionally body and headers) of each request. */
+  next(): { path: string; body?: string; headers?: Record<string, string> };
   /** Called with the instance once it runs (to stop it early). */
   started?(stop: () => void): void;
   onResponse?(status: number): void;
@@ -53,6 +53,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       const next = options.next();
       req.path = next.path;
       if (next.body !== undefined) req.body = next.body;
+      if (next.headers !== undefined) req.headers = { ...request.headers, ...next.headers };
       return req;
     },
   };

@@ -1,5 +1,6 @@
 // Baseline: what a heartbeat costs done the obvious way, one UPDATE per request on a pool of 10,
 // on the same database. It checks no token at all, which flatters it.
+import { lowercaseKeyword } from '../src/http/canonical-ids.js';
 import Fastify, { type FastifySchema } from 'fastify';
 import pg from 'pg';
 import { Type } from '@sinclair/typebox';
@@ -7,7 +8,7 @@ import { HeartbeatBody, HeartbeatResult, SessionIdParams } from '../src/sessions
 
 const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 10, application_name: 'bench-naive' });
 pool.on('error', () => {});
-const app = Fastify({ logger: false });
+const app = Fastify({ logger: false, ajv: { plugins: [lowercaseKeyword] } });
 const IDLE_MS = 14 * 86400_000;
 const schema: FastifySchema = {
   params: SessionIdParams,

@@ -3,7 +3,7 @@
 // measures, prints a table (and a markdown copy), writes bench/results.json, and stops everything.
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { mintToken, newSecret, startRegistry, withDbClient, type BenchContext } from './context.js';
+import { insertUserSessions, mintToken, newSecret, startRegistry, withDbClient, type BenchContext } from './context.js';
 import { createBenchDatabase, dropDatabase, serverVersion, startServer, withDatabase } from './db.js';
 import { runEnrichBench, type BenchResult } from './enrich.js';
 import { heartbeatFigures } from './heartbeat.js';
@@ -107,8 +107,11 @@ async function main(): Promise<Results> {
 
   log('heartbeat throughput: registry vs bare Fastify vs naive');
   const ids = await withDbClient(ctx, (c) => insertUsers(c, ctx.vocab, { prefix: 'hb-', users: 400, active: 5, ended: 0, rBase: 60_000_000, returnIds: true }));
+  // Enough users that the /v1/me rounds stay within the per-session rate limit (600 a minute).
+  log('  4,000 user sessions with tokens (800 users × 5) for the /v1/me rounds');
+  const users = await insertUserSessions(ctx, 800, 5);
   let enrich: BenchResult[] = [];
-  const heartbeat = await heartbeatFigures(ctx, a, ids, {
+  const heartbeat = await heartbeatFigures(ctx, a, ids, users, {
     rounds,
     warmupSeconds: 3,
     duringQuietWait: async () => {

@@ -1,5 +1,6 @@
 import fastifyJwt from '@fastify/jwt';
 import { createVerifier } from 'fast-jwt';
+import { LRUCache } from 'lru-cache';
 import type { FastifyInstance, onRequestHookHandler } from 'fastify';
 import type { Config } from '../config.js';
 import { ApiError } from '../errors.js';
@@ -17,6 +18,7 @@ const CLOCK_TOLERANCE_MS = 5_000;
 
 interface VerifiedClaims {
   exp: number;
+  iat?: number;
   sub?: unknown;
   scope?: unknown;
 }
@@ -52,8 +54,6 @@ export async function registerServiceTokens(app: FastifyInstance, jwt: Config['j
     // fast-jwt accepts a token without these claims unless told they are required.
     requiredClaims: ['iss', 'aud', 'exp', 'iat'],
     clockTolerance: CLOCK_TOLERANCE_MS,
-    // fast-jwt keeps a verified token's payload (keyed by the token's hash) until its exp.
-    cache: VERIFIED_TOKENS,
   };
   await app.register(fastifyJwt, {
     secret: symmetric ? (jwt.secret as string) : { public: jwt.publicKey as string, private: jwt.privateKey ?? undefined },
@@ -65,29 +65,38 @@ export async function registerServiceTokens(app: FastifyInstance, jwt: Config['j
     ? { verify: createVerifier({ ...verifyOptions, maxAge: jwt.maxAgeSeconds * 1000, key: jwt.previous.key }), untilMs: jwt.previous.until.getTime() }
     : null;
 
-  // The cache hands back the same payload object for the same token: the grant derived from it
-  // is kept beside it, and goes when the payload leaves the cache.
-  const grants = new WeakMap<object, Grant>();
-  const verify = (token: string): VerifiedClaims | null => {
+  // Backends reuse one token for many calls: what a verified token grants is kept, keyed by the
+  // token itself and never past the moment its verification would fail (exp, or iat + max age).
+  // fast-jwt's own cache would key it by a SHA-256 of the token, computed on every request.
+  const grants = new LRUCache<string, { grant: Grant; validUntil: number }>({ max: VERIFIED_TOKENS });
+  /** The token's claims, and until when they may be trusted without checking again. */
+  const verify = (token: string): { claims: VerifiedClaims; trustedUntil: number } | null => {
+    let claims: VerifiedClaims;
+    let keyUntil = Number.POSITIVE_INFINITY;
     try {
-      return app.jwt.verify<VerifiedClaims>(token);
+      claims = app.jwt.verify<VerifiedClaims>(token);
     } catch {
       if (previous === null || Date.now() >= previous.untilMs) return null;
       try {
-        return previous.verify(token) as VerifiedClaims;
+        claims = previous.verify(token) as VerifiedClaims;
+        keyUntil = previous.untilMs;
       } catch {
         return null;
       }
     }
+    const trustedUntil = Math.min(claims.exp * 1000 + CLOCK_TOLERANCE_MS, (claims.iat ?? 0) * 1000 + jwt.maxAgeSeconds * 1000, keyUntil);
+    return { claims, trustedUntil };
   };
   const grantFor = (token: string): Grant | null => {
-    const claims = verify(token);
-    if (claims === null) return null;
-    let grant = grants.get(claims);
-    if (grant === undefined) {
-      grant = grantOf(claims);
-      grants.set(claims, grant);
+    const kept = grants.get(token);
+    if (kept !== undefined && Date.now() < kept.validUntil) return kept.grant;
+    const verified = verify(token);
+    if (verified === null) {
+      grants.delete(token);
+      return null;
     }
+    const grant = grantOf(verified.claims);
+    grants.set(token, { grant, validUntil: verified.trustedUntil });
     return grant;
   };
 

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 // A session token is "sr1_" + the session id as 32 hex digits + 256 random bits in base64url.
 // Carrying the id lets every lookup go by primary key (and stay routable when the table is
@@ -13,7 +13,7 @@ export function issueToken(sessionId: string): { token: string; hash: Buffer } {
 
 /** The SHA-256 of a token: what is stored, and what a presented token is compared by. */
 export function hashToken(token: string): Buffer {
-  return createHash('sha256').update(token).digest();
+  return hash('sha256', token, 'buffer');
 }
 
 /** The session id a well-formed token names, or null for anything else. */

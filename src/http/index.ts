@@ -6,7 +6,6 @@ import { wellFormedJsonBodies } from './json-body.js';
 import { loadShedding } from './load-shedding.js';
 import { noStoreForApi } from './no-store.js';
 import { openApi } from './openapi.js';
-import { rateLimits } from './rate-limit.js';
 import { requestIds } from './request-id.js';
 import { shutdownGuard } from './shutdown-guard.js';
 
@@ -18,7 +17,7 @@ export interface HttpOptions {
 /**
  * What every request goes through before and after its route, in order: request id, no-store on
  * the API, refusal while closing, well-formed JSON bodies, errors as problems, the OpenAPI
- * document, the access log, load shedding, rate limits.
+ * document, the access log, load shedding.
  * Registered on the root instance, so that every route below shares it.
  */
 export async function httpLayer(app: FastifyInstance, { config, recordRequest }: HttpOptions): Promise<void> {
@@ -30,5 +29,4 @@ export async function httpLayer(app: FastifyInstance, { config, recordRequest }:
   await openApi(app);
   accessLog(app, recordRequest);
   await loadShedding(app, config);
-  await rateLimits(app, { perMinute: config.rateLimitPerMinute });
 }

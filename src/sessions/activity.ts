@@ -18,6 +18,18 @@ export interface Observed {
   clientHints?: ClientHints | null;
 }
 
+/**
+ * Where a user's own heartbeat came from, as the request says it before anything is cleaned. It
+ * is compared as it is first (the same browser sends the same header every time) and cleaned only
+ * when it differs from what is held.
+ */
+export interface RequestObservation {
+  rawIp: string;
+  rawUserAgent: string | null;
+  /** The observation cleaned: canonical address, sanitised User-Agent, the Client Hints headers. */
+  clean(): Observed;
+}
+
 const answer = (id: string, userId: string, expiresAt: number): HeartbeatAnswer => ({ id, userId, status: 'active', expiresAt: new Date(expiresAt).toISOString() });
 
 const ended = (state: SessionState) => new ApiError('session_ended', 'This session has ended.', { endReason: state.endReason });
@@ -71,6 +83,17 @@ export function createActivity(ctx: SessionsContext, states: SessionStates) {
     cache.update(state.id, { ip });
   }
 
+  /** The common case, decided and recorded in memory; null when the slow path must decide. */
+  function recordInMemory(slot: number, id: string, caller: Caller, pageViews: number): HeartbeatAnswer | null {
+    if (!cache.isActive(slot) || !mayAccess(caller, cache.userIdOf(slot))) return null;
+    const nowMs = clock.now().getTime();
+    if (cache.expiryReasonAt(slot, nowMs) !== null) return null;
+    activity.record(id, nowMs, pageViews);
+    cache.touch(slot, nowMs);
+    metrics.heartbeats.inc();
+    return answer(id, cache.userIdOf(slot), cache.expiresAt(slot));
+  }
+
   /** Everything but the common case: a state to load, an expiry to settle, a change to record. */
   async function heartbeatWithChanges(id: string, caller: Caller, pageViews: number, { ip, userAgent, clientHints }: Observed): Promise<HeartbeatAnswer> {
     const state = await states.load(id);
@@ -80,7 +103,7 @@ export function createActivity(ctx: SessionsContext, states: SessionStates) {
     await states.settleExpiry(state, nowMs);
     if (state.endedAt !== null) throw ended(state);
     const previousActiveAt = state.lastActiveAt;
-    activity.record(id, now, pageViews);
+    activity.record(id, nowMs, pageViews);
     states.touch(state, nowMs);
     if (ip !== null && ip !== state.ip) await changeNetwork(state, ip, now, previousActiveAt);
     if (userAgent !== null && userAgent !== state.userAgent) await changeAgent(state, userAgent, clientHints ?? null, now);
@@ -91,33 +114,30 @@ export function createActivity(ctx: SessionsContext, states: SessionStates) {
     return answer(state.id, state.userId, expiresAtMs(state));
   }
 
-  return {
-    /**
-     * Records activity. The common case (state in memory and trusted, nothing changed) is answered
-     * synchronously, with no promise; anything else takes the asynchronous path.
-     */
-    heartbeat(id: string, caller: Caller, pageViews: number, observed: Observed): HeartbeatAnswer | Promise<HeartbeatAnswer> {
-      const { ip, userAgent } = observed;
-      const slot = feed.trusted ? cache.slotOf(id) : -1;
-      if (
-        slot >= 0 &&
-        cache.isActive(slot) &&
-        mayAccess(caller, cache.userIdOf(slot)) &&
-        (ip === null || ip === cache.ipOf(slot)) &&
-        (userAgent === null || userAgent === cache.userAgentOf(slot))
-      ) {
-        const now = clock.now();
-        const nowMs = now.getTime();
-        if (cache.expiryReasonAt(slot, nowMs) === null) {
-          activity.record(id, now, pageViews);
-          cache.touch(slot, nowMs);
-          metrics.heartbeats.inc();
-          return answer(id, cache.userIdOf(slot), cache.expiresAt(slot));
-        }
-      }
-      return heartbeatWithChanges(id, caller, pageViews, observed);
-    },
-  };
+  /**
+   * Records activity. The common case (state in memory and trusted, nothing changed) is answered
+   * synchronously, with no promise; anything else takes the asynchronous path.
+   */
+  function heartbeat(id: string, caller: Caller, pageViews: number, observed: Observed): HeartbeatAnswer | Promise<HeartbeatAnswer> {
+    const slot = feed.trusted ? cache.slotOf(id) : -1;
+    if (slot >= 0 && (observed.ip === null || observed.ip === cache.ipOf(slot)) && (observed.userAgent === null || observed.userAgent === cache.userAgentOf(slot))) {
+      const fast = recordInMemory(slot, id, caller, pageViews);
+      if (fast) return fast;
+    }
+    return heartbeatWithChanges(id, caller, pageViews, observed);
+  }
+
+  /** A user's own heartbeat: as `heartbeat`, with where it came from read off the request. */
+  function heartbeatAsRequested(id: string, caller: Caller, pageViews: number, request: RequestObservation): HeartbeatAnswer | Promise<HeartbeatAnswer> {
+    const slot = feed.trusted ? cache.slotOf(id) : -1;
+    if (slot >= 0 && request.rawIp === cache.ipOf(slot) && (request.rawUserAgent === null || request.rawUserAgent === cache.userAgentOf(slot))) {
+      const fast = recordInMemory(slot, id, caller, pageViews);
+      if (fast) return fast;
+    }
+    return heartbeat(id, caller, pageViews, request.clean());
+  }
+
+  return { heartbeat, heartbeatAsRequested };
 }
 
 export type Activity = ReturnType<typeof createActivity>;

@@ -17,6 +17,7 @@ import { createActivityBuffer, type ActivityBuffer } from './live-state/activity
 import { createSessionStates } from './live-state/session-state.js';
 import { BYTES_PER_SESSION, createStateCache, type StateCache } from './live-state/state-cache.js';
 import { createLogin } from './login.js';
+import { createRateLimit } from '../http/rate-limit.js';
 import { meRoutes } from './me-routes.js';
 import { createSessionMetrics } from './metrics.js';
 import type { SessionOperations } from './operations.js';
@@ -46,6 +47,7 @@ export function sessionSettings(config: Config) {
     flushIntervalMs: config.flushIntervalMs,
     sweepIntervalMs: config.sweepIntervalSeconds * 1000,
     stateCacheMaxMb: config.stateCacheMaxMb,
+    rateLimitPerMinute: config.rateLimitPerMinute,
     userAgentPatterns: config.userAgentPatterns,
   };
 }
@@ -61,6 +63,8 @@ export interface SessionsOptions {
   sweepIntervalMs: number;
   /** Memory for the state cache; it holds as many sessions as fit (BYTES_PER_SESSION each). */
   stateCacheMaxMb: number;
+  /** Calls a minute each session may make on its own routes (/v1/me). */
+  rateLimitPerMinute: number;
   userAgentPatterns: string | null;
   /** Parts to use instead of the feature's own (held by the caller, to look into or to record). */
   cache?: StateCache;
@@ -135,7 +139,7 @@ export function createSessions(options: SessionsOptions) {
     routes: fp(async function sessionRoutes(app: FastifyInstance) {
       for (const schema of [LocationSchema, SessionSchema, SessionEventSchema]) app.addSchema(schema);
       await app.register(serviceRoutes, { operations });
-      await app.register(meRoutes, { operations });
+      await app.register(meRoutes, { operations, rateLimit: createRateLimit({ perMinute: options.rateLimitPerMinute }) });
     }),
 
     async start(): Promise<void> {

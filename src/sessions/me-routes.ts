@@ -5,8 +5,9 @@ import type { Caller } from '../auth/caller.js';
 import { canonicalIp } from '../enrich/ip.js';
 import { CLIENT_HINT_NAMES } from '../enrich/user-agent/client-hints.js';
 import { sanitizeClientHints, sanitizeUserAgent } from '../enrich/user-agent/index.js';
+import type { createRateLimit } from '../http/rate-limit.js';
 import { SESSION_SECURITY, emptyBodyAsObject, ok, problems } from '../http/route-schemas.js';
-import type { Observed } from './activity.js';
+import type { Observed, RequestObservation } from './activity.js';
 import type { SessionOperations } from './operations.js';
 import { EventPage, EventsQuery, HeartbeatResult, ListQuery, MeHeartbeatBody, RevokeResult, SessionIdParams, SessionPage, SessionSchema } from './schemas.js';
 
@@ -14,18 +15,25 @@ import { EventPage, EventsQuery, HeartbeatResult, ListQuery, MeHeartbeatBody, Re
  * Where the user's request came from, as the request says it: the address through TRUST_PROXY, the
  * device from the User-Agent and Sec-CH-UA-* headers. A session token holder cannot choose them.
  */
-function observedFrom(request: FastifyRequest): Observed {
-  const hints: Record<string, string> = {};
-  for (const name of CLIENT_HINT_NAMES) {
-    const value = request.headers[name];
-    if (typeof value === 'string') hints[name] = value;
-  }
+function observedFrom(request: FastifyRequest): RequestObservation {
   const userAgent = request.headers['user-agent'];
+  const rawUserAgent = typeof userAgent === 'string' ? userAgent : null;
   return {
-    // A trusted proxy may still forward something that is not an address: then it is left as it was.
-    ip: canonicalIp(request.ip),
-    userAgent: typeof userAgent === 'string' ? sanitizeUserAgent(userAgent) : null,
-    clientHints: sanitizeClientHints(hints),
+    rawIp: request.ip,
+    rawUserAgent,
+    clean(): Observed {
+      const hints: Record<string, string> = {};
+      for (const name of CLIENT_HINT_NAMES) {
+        const value = request.headers[name];
+        if (typeof value === 'string') hints[name] = value;
+      }
+      return {
+        // A trusted proxy may still forward something that is not an address: then it is left as it was.
+        ip: canonicalIp(request.ip),
+        userAgent: rawUserAgent === null ? null : sanitizeUserAgent(rawUserAgent),
+        clientHints: sanitizeClientHints(hints),
+      };
+    },
   };
 }
 
@@ -33,13 +41,13 @@ function observedFrom(request: FastifyRequest): Observed {
 const sessionKey = (request: FastifyRequest): string => (request.caller?.kind === 'user' ? request.caller.sessionId : `ip:${request.ip}`);
 
 /** Routes for the signed-in user, authenticated by the session token; a user sees only their own. */
-export async function meRoutes(appBase: FastifyInstance, options: { operations: SessionOperations }) {
+export async function meRoutes(appBase: FastifyInstance, options: { operations: SessionOperations; rateLimit: ReturnType<typeof createRateLimit> }) {
   const app = appBase.withTypeProvider<TypeBoxTypeProvider>();
   const { activity, queries, revocation } = options.operations;
   // Before the body is read: an unauthenticated caller learns nothing from validation.
   app.addHook('onRequest', app.requireSessionToken);
   // Each user session gets its own budget: RATE_LIMIT_PER_MINUTE.
-  const limited = { rateLimit: { keyGenerator: sessionKey } };
+  app.addHook('preHandler', options.rateLimit(sessionKey));
   const tags = ['me'];
   const user = (caller: Caller) => {
     if (caller.kind !== 'user') throw new Error('session-token route reached without a session caller');
@@ -47,7 +55,6 @@ export async function meRoutes(appBase: FastifyInstance, options: { operations: 
   };
 
   app.get('/v1/me/sessions', {
-    config: limited,
     schema: {
       operationId: 'listMySessions',
       summary: 'List my sessions',
@@ -63,7 +70,6 @@ export async function meRoutes(appBase: FastifyInstance, options: { operations: 
   });
 
   app.get('/v1/me/sessions/:id', {
-    config: limited,
     schema: {
       operationId: 'getMySession',
       summary: 'Get one of my sessions',
@@ -76,7 +82,6 @@ export async function meRoutes(appBase: FastifyInstance, options: { operations: 
   }, async (request) => queries.view(request.params.id, request.caller));
 
   app.get('/v1/me/sessions/:id/events', {
-    config: limited,
     schema: {
       operationId: 'listMySessionEvents',
       summary: 'List what happened in one of my sessions',
@@ -90,7 +95,6 @@ export async function meRoutes(appBase: FastifyInstance, options: { operations: 
   }, async (request) => queries.events(request.params.id, request.caller, request.query.limit, request.query.cursor));
 
   app.delete('/v1/me/sessions/:id', {
-    config: limited,
     schema: {
       operationId: 'endMySession',
       summary: 'End one of my other sessions',
@@ -103,7 +107,6 @@ export async function meRoutes(appBase: FastifyInstance, options: { operations: 
   }, async (request) => revocation.end(request.params.id, request.caller, 'revoked_by_user'));
 
   app.post('/v1/me/sessions/revoke-others', {
-    config: limited,
     schema: {
       operationId: 'endMyOtherSessions',
       summary: 'Sign out everywhere else',
@@ -118,7 +121,6 @@ export async function meRoutes(appBase: FastifyInstance, options: { operations: 
   });
 
   app.post('/v1/me/heartbeat', {
-    config: limited,
     preValidation: emptyBodyAsObject,
     schema: {
       operationId: 'heartbeatMySession',
@@ -131,11 +133,10 @@ export async function meRoutes(appBase: FastifyInstance, options: { operations: 
     },
   }, (request) => {
     const caller = user(request.caller);
-    return activity.heartbeat(caller.sessionId, caller, request.body.pageViews, observedFrom(request));
+    return activity.heartbeatAsRequested(caller.sessionId, caller, request.body.pageViews, observedFrom(request));
   });
 
   app.post('/v1/me/logout', {
-    config: limited,
     schema: {
       operationId: 'logout',
       summary: 'Log out',

@@ -102,7 +102,7 @@ t.test('a retried flush is applied once', async (t) => {
   const { app, rows, handle } = await buildTestApp(t);
   const { session } = await login(app);
   const flushes = createActivityFlushesRepository(handle);
-  const delta = [{ id: session.id, lastActiveAt: new Date(), pageViews: 3, heartbeats: 1 }];
+  const delta = [{ id: session.id, lastActiveAt: Date.now(), pageViews: 3, heartbeats: 1 }];
   t.equal(await flushes.apply('0190a000-0000-7000-8000-0000000000aa', delta), true);
   t.equal(await flushes.apply('0190a000-0000-7000-8000-0000000000aa', delta), false, 'same flush id: skipped');
   const row = await rows.findById(session.id);

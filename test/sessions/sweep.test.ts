@@ -100,7 +100,7 @@ t.test('sessions with unflushed activity are neither ended nor moved, and the sw
   const busy = await insertSessions(client, { count: 1500, user: 'busy', createdAt: start, lastActiveAt: start, idleSeconds: 60, maxAgeSeconds: 7200 });
   const [idle] = await insertSessions(client, { count: 1, user: 'idle', createdAt: start, lastActiveAt: start, idleSeconds: 60, maxAgeSeconds: 7200 });
   clock.advance(61 * 1000);
-  for (const id of busy) activity.record(id, clock.now(), 1);
+  for (const id of busy) activity.record(id, clock.now().getTime(), 1);
   const result = await Promise.race([
     sessions.sweep(),
     new Promise<'stuck'>((resolve) => setTimeout(() => resolve('stuck'), 15000).unref()),

@@ -65,14 +65,15 @@ export function createActivityBuffer(options: ActivityBufferOptions) {
   };
 
   return {
-    record(id: string, at: Date, pageViews: number): void {
+    /** A heartbeat at `atMs` (epoch ms) counting `pageViews`. */
+    record(id: string, atMs: number, pageViews: number): void {
       const delta = current.get(id);
       if (delta) {
-        if (at > delta.lastActiveAt) delta.lastActiveAt = at;
+        if (atMs > delta.lastActiveAt) delta.lastActiveAt = atMs;
         delta.pageViews += pageViews;
         delta.heartbeats += 1;
       } else {
-        current.set(id, { id, lastActiveAt: at, pageViews, heartbeats: 1 });
+        current.set(id, { id, lastActiveAt: atMs, pageViews, heartbeats: 1 });
         if (current.size >= options.maxEntries) void flush();
       }
     },
@@ -85,8 +86,7 @@ export function createActivityBuffer(options: ActivityBufferOptions) {
       const add = (d: ActivityDelta | undefined) => {
         if (!d) return;
         if (result === stored) result = { ...stored };
-        const at = d.lastActiveAt.getTime();
-        if (at > result.lastActiveAt) result.lastActiveAt = at;
+        if (d.lastActiveAt > result.lastActiveAt) result.lastActiveAt = d.lastActiveAt;
         result.pageViews += d.pageViews;
         result.heartbeats += d.heartbeats;
       };

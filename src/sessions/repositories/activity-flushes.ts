@@ -2,10 +2,10 @@ import { sql } from 'kysely';
 import type { DatabaseHandle } from '../../db/database.js';
 import { translatingErrors } from '../../db/errors.js';
 
-/** Activity of one session accumulated in memory since the last flush. */
+/** Activity of one session accumulated in memory since the last flush (time in epoch ms). */
 export interface ActivityDelta {
   id: string;
-  lastActiveAt: Date;
+  lastActiveAt: number;
   pageViews: number;
   heartbeats: number;
 }
@@ -28,7 +28,7 @@ export function createActivityFlushesRepository({ db }: DatabaseHandle) {
             last_active_at = least(greatest(s.last_active_at, u.at), coalesce(s.ended_at, 'infinity'::timestamptz)),
             page_views = s.page_views + u.page_views,
             heartbeats = s.heartbeats + u.heartbeats
-          from unnest(${deltas.map((d) => d.id)}::uuid[], ${deltas.map((d) => d.lastActiveAt.toISOString())}::timestamptz[],
+          from unnest(${deltas.map((d) => d.id)}::uuid[], ${deltas.map((d) => new Date(d.lastActiveAt).toISOString())}::timestamptz[],
                       ${deltas.map((d) => d.pageViews)}::bigint[], ${deltas.map((d) => d.heartbeats)}::bigint[])
             as u(id, at, page_views, heartbeats)
           where s.id = u.id`.execute(trx);
