@@ -13,9 +13,7 @@ import type { GeoLookup } from '../src/enrich/types.js';
 import type { Logger } from '../src/logger.js';
 import type { SessionRepositories } from '../src/sessions/context.js';
 import { createSessions, sessionSettings, type Sessions } from '../src/sessions/index.js';
-import { createActivityBuffer, type ActivityBuffer } from '../src/sessions/live-state/activity-buffer.js';
 import { BYTES_PER_SESSION, createStateCache, type StateCache } from '../src/sessions/live-state/state-cache.js';
-import { createActivityFlushesRepository } from '../src/sessions/repositories/activity-flushes.js';
 import { createSessionEventsRepository, type SessionEventsRepository } from '../src/sessions/repositories/session-events.js';
 import { createSessionsRepository, type SessionsRepository } from '../src/sessions/repositories/sessions.js';
 
@@ -132,16 +130,15 @@ export async function openTestGeo(t: Teardown, config: Config): Promise<GeoFeatu
   return feature;
 }
 
-/** The sessions feature of a test app, with the parts a test looks into held outside it. */
+/** The sessions feature of a test app, with its state cache held outside it. */
 export interface TestSessions {
   sessions: Sessions;
   cache: StateCache;
-  activity: ActivityBuffer;
 }
 
 /**
- * The sessions feature as buildApp builds it from `config`, but with its state cache and activity
- * buffer handed in (so a test can read them), and no sweeper timer (tests sweep when they choose).
+ * The sessions feature as buildApp builds it from `config`, but with its state cache handed in (so
+ * a test can read it), and no sweeper timer (tests sweep when they choose).
  */
 export function createTestSessions(
   config: Config,
@@ -149,8 +146,6 @@ export function createTestSessions(
   options: { clock?: Clock; geo: GeoLookup; repositories?: Partial<SessionRepositories> },
 ): TestSessions {
   const cache = createStateCache({ maxEntries: Math.floor((config.stateCacheMaxMb * 1024 * 1024) / BYTES_PER_SESSION) });
-  const flushes = options.repositories?.flushes ?? createActivityFlushesRepository(handle);
-  const activity = createActivityBuffer({ apply: (id, deltas) => flushes.apply(id, deltas), maxEntries: 20_000, logger: silentLogger });
   const sessions = createSessions({
     ...sessionSettings(config),
     sweepIntervalMs: 0,
@@ -159,10 +154,9 @@ export function createTestSessions(
     geo: options.geo,
     logger: silentLogger,
     cache,
-    activity,
     repositories: options.repositories,
   });
-  return { sessions, cache, activity };
+  return { sessions, cache };
 }
 
 export interface TestApp extends TestSessions {

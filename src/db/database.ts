@@ -2,6 +2,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Config } from '../config.js';
 import { DatabaseOverloadedError } from './errors.js';
+import './timestamps.js';
 import type { Database } from './types.js';
 
 export interface DatabaseOptions {
@@ -68,6 +69,8 @@ export function createDatabase(options: DatabaseOptions): DatabaseHandle {
     lock_timeout: Math.min(options.statementTimeoutMs ?? 5000, 2000),
     idle_in_transaction_session_timeout: 10000,
     application_name: options.applicationName ?? 'session-registry',
+    // Timestamps come back in UTC, in the one shape db/timestamps.ts reads fast.
+    options: '-c TimeZone=UTC',
   }, options.maxQueue ?? 100);
   // A connection that dies while idle in the pool (server restart, pg_terminate_backend) emits
   // here; without a listener it would crash the process. The pool discards it and heals.

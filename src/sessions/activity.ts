@@ -36,7 +36,7 @@ const ended = (state: SessionState) => new ApiError('session_ended', 'This sessi
 
 /** Heartbeats: activity recorded in memory, and the changes of address or device they may bring. */
 export function createActivity(ctx: SessionsContext, states: SessionStates) {
-  const { repositories, cache, activity, feed, clock, geo, userAgents, metrics } = ctx;
+  const { repositories, cache, activity, feed, clock, geo, userAgents, metrics, lists } = ctx;
 
   /** A heartbeat with a new User-Agent (a browser or app update): device fields derived again. */
   async function changeAgent(state: SessionState, userAgent: string, clientHints: ClientHints | null, now: Date): Promise<void> {
@@ -51,6 +51,7 @@ export function createActivity(ctx: SessionsContext, states: SessionStates) {
     );
     state.userAgent = userAgent;
     cache.update(state.id, { userAgent });
+    lists.changed(state.userId);
   }
 
   /** A heartbeat from a new address: new location, signals assessed again, the change recorded. */
@@ -81,6 +82,7 @@ export function createActivity(ctx: SessionsContext, states: SessionStates) {
     await repositories.sessions.updateNetwork(state.id, { ip, location, network, risk }, events);
     state.ip = ip;
     cache.update(state.id, { ip });
+    lists.changed(state.userId);
   }
 
   /** The common case, decided and recorded in memory; null when the slow path must decide. */
@@ -88,10 +90,11 @@ export function createActivity(ctx: SessionsContext, states: SessionStates) {
     if (!cache.isActive(slot) || !mayAccess(caller, cache.userIdOf(slot))) return null;
     const nowMs = clock.now().getTime();
     if (cache.expiryReasonAt(slot, nowMs) !== null) return null;
-    activity.record(id, nowMs, pageViews);
+    const userId = cache.userIdOf(slot);
+    activity.record(id, userId, nowMs, pageViews);
     cache.touch(slot, nowMs);
     metrics.heartbeats.inc();
-    return answer(id, cache.userIdOf(slot), cache.expiresAt(slot));
+    return answer(id, userId, cache.expiresAt(slot));
   }
 
   /** Everything but the common case: a state to load, an expiry to settle, a change to record. */
@@ -103,7 +106,7 @@ export function createActivity(ctx: SessionsContext, states: SessionStates) {
     await states.settleExpiry(state, nowMs);
     if (state.endedAt !== null) throw ended(state);
     const previousActiveAt = state.lastActiveAt;
-    activity.record(id, nowMs, pageViews);
+    activity.record(id, state.userId, nowMs, pageViews);
     states.touch(state, nowMs);
     if (ip !== null && ip !== state.ip) await changeNetwork(state, ip, now, previousActiveAt);
     if (userAgent !== null && userAgent !== state.userAgent) await changeAgent(state, userAgent, clientHints ?? null, now);

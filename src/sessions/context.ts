@@ -2,6 +2,7 @@ import type { Clock } from '../clock.js';
 import type { GeoLookup } from '../enrich/types.js';
 import type { UserAgentParser } from '../enrich/user-agent/index.js';
 import type { ActivityBuffer } from './live-state/activity-buffer.js';
+import type { ListCache } from './live-state/list-cache.js';
 import type { StateCache } from './live-state/state-cache.js';
 import type { SessionMetrics } from './metrics.js';
 import type { ActivityFlushesRepository } from './repositories/activity-flushes.js';
@@ -30,6 +31,8 @@ export interface SessionsContext {
   repositories: SessionRepositories;
   cache: StateCache;
   activity: ActivityBuffer;
+  /** Users' active-session list pages, kept for a moment (see list-cache.ts). */
+  lists: ListCache;
   /** Whether the revocation feed is whole: while it is not, the cache is not trusted. */
   feed: { readonly trusted: boolean };
   clock: Clock;

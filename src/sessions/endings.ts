@@ -8,11 +8,14 @@ import type { EndReason } from './vocabulary.js';
  * other instances learn it from the revocation feed), so no caller can forget to.
  */
 export function createEndings(ctx: SessionsContext) {
-  const { repositories, cache, activity, metrics } = ctx;
+  const { repositories, cache, activity, metrics, lists } = ctx;
 
   /** `ended` holds ends that were just written, or (`counted` false) ends found already written. */
-  function remember(ended: ReadonlyArray<Pick<EndedRow, 'id' | 'ended_at' | 'end_reason'>>, counted = true): void {
-    for (const row of ended) cache.markEnded(row.id, row.ended_at.getTime(), row.end_reason);
+  function remember(ended: ReadonlyArray<Pick<EndedRow, 'id' | 'user_id' | 'ended_at' | 'end_reason'>>, counted = true): void {
+    for (const row of ended) {
+      cache.markEnded(row.id, row.ended_at.getTime(), row.end_reason);
+      lists.changed(row.user_id);
+    }
     if (counted && ended.length > 0) metrics.sessionsEnded(ended.map((row) => row.end_reason));
   }
 
@@ -22,13 +25,13 @@ export function createEndings(ctx: SessionsContext) {
       const result = await repositories.ends.endOne(id, reason, actor, at);
       if (!result) return undefined;
       const { row, changed } = result;
-      if (row.ended_at !== null && row.end_reason !== null) remember([{ id: row.id, ended_at: row.ended_at, end_reason: row.end_reason }], changed);
+      if (row.ended_at !== null && row.end_reason !== null) remember([{ id: row.id, user_id: row.user_id, ended_at: row.ended_at, end_reason: row.end_reason }], changed);
       return row;
     },
 
     async endAllForUser(userId: string, exceptId: string | null, reason: EndReason, actor: string, at: Date): Promise<ResourceRow[]> {
       const rows = await repositories.ends.endAllForUser(userId, exceptId, reason, actor, at);
-      remember(rows.map((row) => ({ id: row.id, ended_at: at, end_reason: reason })));
+      remember(rows.map((row) => ({ id: row.id, user_id: row.user_id, ended_at: at, end_reason: reason })));
       return rows;
     },
 

@@ -13,8 +13,10 @@ import type { SessionLimits, SessionRepositories, SessionsContext } from './cont
 import { createEndings } from './endings.js';
 import { startActivityFlusher } from './jobs/activity-flusher.js';
 import { createSweeper } from './jobs/sweeper.js';
-import { createActivityBuffer, type ActivityBuffer } from './live-state/activity-buffer.js';
+import { createActivityBuffer } from './live-state/activity-buffer.js';
 import { createSessionStates } from './live-state/session-state.js';
+import { createListCache } from './live-state/list-cache.js';
+import type { ActivityDelta } from './repositories/activity-flushes.js';
 import { BYTES_PER_SESSION, createStateCache, type StateCache } from './live-state/state-cache.js';
 import { createLogin } from './login.js';
 import { createRateLimit } from '../http/rate-limit.js';
@@ -68,7 +70,6 @@ export interface SessionsOptions {
   userAgentPatterns: string | null;
   /** Parts to use instead of the feature's own (held by the caller, to look into or to record). */
   cache?: StateCache;
-  activity?: ActivityBuffer;
   repositories?: Partial<SessionRepositories>;
 }
 
@@ -84,27 +85,37 @@ export function createSessions(options: SessionsOptions) {
     flushes: createActivityFlushesRepository(database),
     ...options.repositories,
   };
+  const lists = createListCache();
   const cache = options.cache ?? createStateCache({ maxEntries: Math.floor((options.stateCacheMaxMb * 1024 * 1024) / BYTES_PER_SESSION) });
   const feed = createRevocationFeed({
     database,
     logger,
     onEnded: (notices) => {
-      for (const n of notices) cache.markEnded(n.id, Date.parse(n.endedAt), n.reason);
+      for (const n of notices) {
+        cache.markEnded(n.id, Date.parse(n.endedAt), n.reason);
+        lists.changed(n.userId);
+      }
     },
     // Whatever was cached may have missed a revocation: drop it on loss and again on return.
     onTrustChange: () => cache.clear(),
   });
   const metrics = createSessionMetrics({ cacheSize: () => cache.size, feedUp: () => feed.trusted });
-  const activity = options.activity ?? createActivityBuffer({
+  const activity = createActivityBuffer({
     apply: (flushId, deltas) => repositories.flushes.apply(flushId, deltas),
     maxEntries: ACTIVITY_MAX_ENTRIES,
     logger,
-    onFlushed: (_count, ok) => metrics.flushed(ok),
+    onFlushed: (deltas, ok) => flushed(deltas, ok),
   });
+  function flushed(deltas: readonly ActivityDelta[], ok: boolean): void {
+    metrics.flushed(ok);
+    // What the list pages show of activity is now stored: pages read before are out of date.
+    if (ok) for (const delta of deltas) lists.changed(delta.userId);
+  }
   const ctx: SessionsContext = {
     repositories,
     cache,
     activity,
+    lists,
     feed,
     clock: options.clock,
     geo: options.geo,
@@ -129,6 +140,8 @@ export function createSessions(options: SessionsOptions) {
     operations,
     /** Writes expiries and purges old history now (the timer does it every sweep interval). */
     sweep: sweeper.sweep,
+    /** Writes buffered activity now (the flusher does it every flush interval). */
+    flushActivity: (): Promise<void> => activity.flush(),
     /** Whether this instance hears every revocation (for readiness). */
     get feedTrusted(): boolean {
       return feed.trusted;

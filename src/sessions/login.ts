@@ -14,7 +14,7 @@ import type { CreateSessionInput, SessionResource } from './schemas.js';
 export type Login = ReturnType<typeof createLogin>;
 
 export function createLogin(ctx: SessionsContext) {
-  const { repositories, cache, clock, geo, userAgents, metrics, limits } = ctx;
+  const { repositories, cache, clock, geo, userAgents, metrics, limits, lists } = ctx;
 
   return async function login(input: CreateSessionInput, caller: Caller): Promise<{ session: SessionResource; token: string }> {
     const ip = bodyIp(input.ip, 'ip');
@@ -72,6 +72,7 @@ export function createLogin(ctx: SessionsContext) {
     });
     const stored = { ...row, ended_at: null, end_reason: null, page_views: '0', heartbeats: '0' };
     cache.fill(stateFromRow(stored), cache.generation);
+    lists.changed(input.userId);
     metrics.sessionCreated();
     return { session: toSessionResource(stored, { now, activity: { lastActiveAt: now.getTime(), pageViews: 0, heartbeats: 0 } }), token };
   };

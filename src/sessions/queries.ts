@@ -18,7 +18,7 @@ export interface Page<T> {
 
 /** Reading sessions and their events, each as the caller may see them. */
 export function createQueries(ctx: SessionsContext, states: SessionStates, endings: Endings) {
-  const { repositories, activity, clock } = ctx;
+  const { repositories, activity, clock, lists } = ctx;
 
   const resource = (row: ResourceRow, now: Date, current?: boolean) =>
     toSessionResource(row, { now, activity: activity.overlay(row.id, storedActivity(row)), current });
@@ -43,13 +43,20 @@ export function createQueries(ctx: SessionsContext, states: SessionStates, endin
       const after = options.cursor === undefined ? null : decodeCursor(options.cursor);
       const now = clock.now();
       const page = () => repositories.lists.page({ userId, status: options.status, limit: options.limit + 1, after, flagged: options.flagged });
-      // History must include sessions that have expired but are not written yet: write them first.
-      // The active list (the hot one) only pays for that when its page holds an expired session.
-      if (options.status !== 'active') await endings.expireForUser(userId, now);
-      let rows = await page();
-      if (options.status === 'active' && rows.some((row) => isExpired(row, now))) {
-        await endings.expireForUser(userId, now);
+      // The first page of the active list (what a device page shows) may come from the list cache.
+      const cacheKey = options.status === 'active' && after === null ? `${userId}\u0000${options.limit}\u0000${options.flagged}` : null;
+      let rows = cacheKey === null ? undefined : lists.get(userId, cacheKey);
+      if (rows === undefined || rows.some((row) => isExpired(row, now))) {
+        const version = lists.versionOf(userId);
+        // History must include sessions that have expired but are not written yet: write them first.
+        // The active list (the hot one) only pays for that when its page holds an expired session.
+        if (options.status !== 'active') await endings.expireForUser(userId, now);
         rows = await page();
+        if (options.status === 'active' && rows.some((row) => isExpired(row, now))) {
+          await endings.expireForUser(userId, now);
+          rows = await page();
+        }
+        if (cacheKey !== null) lists.set(userId, cacheKey, version, rows);
       }
       const shown = rows.slice(0, options.limit);
       const last = shown.at(-1);

@@ -128,7 +128,7 @@ family(
 
 family('row lock held while a revoke arrives', { kind: 'fault', unit: `checks over ${iterations(3, 20)} locks`, timeout: 600000 }, async (t, tally) => {
   const lockTimeoutMs = 1500;
-  const { app, db, activity, database } = await buildConfiguredApp(t, { DATABASE_POOL_SIZE: '4', DATABASE_STATEMENT_TIMEOUT_MS: String(lockTimeoutMs) });
+  const { app, db, database, sessions } = await buildConfiguredApp(t, { DATABASE_POOL_SIZE: '4', DATABASE_STATEMENT_TIMEOUT_MS: String(lockTimeoutMs) });
   const token = serviceToken(app);
   const rounds = iterations(3, 20);
   const waits: number[] = [];
@@ -168,7 +168,7 @@ family('row lock held while a revoke arrives', { kind: 'fault', unit: `checks ov
       const after = await call(app, token, { method: 'POST', url: `/v1/sessions/${mine.session.id}/heartbeat` });
       t.equal(after.statusCode, 410, 'and the session is ended');
       // The flushes that met the lock were retried, once each: nothing lost, nothing doubled.
-      await activity.flush();
+      await sessions.flushActivity();
       const row = await createSessionsRepository(database).findById(mine.session.id);
       t.equal(Number(row?.page_views), 5, 'page views written exactly once');
       t.equal(Number(row?.heartbeats), 5, 'heartbeats written exactly once');

@@ -13,7 +13,7 @@ import { SQL_INJECTIONS } from './support/hostile.js';
 const SLOW_MS = 2000;
 
 family('SQL injection in every string input', { kind: 'attack', unit: 'payload Ã— input checks', timeout: 600000 }, async (t, tally) => {
-  const { app, db, activity } = await buildConfiguredApp(t);
+  const { app, db, sessions } = await buildConfiguredApp(t);
   const admin = new pg.Client({ connectionString: db.url });
   await admin.connect();
   t.teardown(() => admin.end());
@@ -98,7 +98,7 @@ family('SQL injection in every string input', { kind: 'attack', unit: 'payload Ã
     });
   }
 
-  await activity.flush();
+  await sessions.flushActivity();
   const after = await tables();
   tally.check(JSON.stringify(after) === JSON.stringify(before), 'every table is still there, and no new one', { before, after });
   const counts = (await admin.query('select count(*)::int as sessions, count(*) filter (where ended_at is not null)::int as ended from sessions')).rows[0];

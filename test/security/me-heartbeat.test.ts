@@ -8,7 +8,7 @@ const PLAYSTATION = 'Mozilla/5.0 (PlayStation 5 3.11) AppleWebKit/605.1.15 (KHTM
 const FIREFOX_WINDOWS = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:128.0) Gecko/20100101 Firefox/128.0';
 
 t.test('body fields that would override the address or the device are refused', async (t) => {
-  const { app, activity, rows, eventLog } = await buildTestApp(t);
+  const { app, rows, eventLog, sessions } = await buildTestApp(t);
   const { session, token } = await login(app);
   // From where the session signed in, with the same browser.
   const asTheUser = { remoteAddress: '81.2.69.142', headers: { authorization: `Bearer ${token}`, 'user-agent': CHROME_MAC } };
@@ -18,7 +18,7 @@ t.test('body fields that would override the address or the device are refused', 
     t.equal(response.json().code, 'validation_failed');
   }
   t.equal((await app.inject({ method: 'POST', url: '/v1/me/heartbeat', payload: { pageViews: 10 }, ...asTheUser })).statusCode, 200, '10 page views are accepted');
-  await activity.flush();
+  await sessions.flushActivity();
   const row = await rows.findById(session.id);
   t.equal(row?.ip, '81.2.69.142', 'the address is unchanged');
   t.equal(Number(row?.page_views), 10);
@@ -27,12 +27,12 @@ t.test('body fields that would override the address or the device are refused', 
 });
 
 t.test('the address is the request\'s, through TRUST_PROXY only', async (t) => {
-  const { app, activity, rows } = await buildTestApp(t, { env: { TRUST_PROXY: '127.0.0.1' } });
+  const { app, rows, sessions } = await buildTestApp(t, { env: { TRUST_PROXY: '127.0.0.1' } });
   const { session, token } = await login(app);
   const headers = { 'user-agent': CHROME_MAC };
   const forwarded = await call(app, token, { method: 'POST', url: '/v1/me/heartbeat', headers: { ...headers, 'x-forwarded-for': '8.8.8.8' } });
   t.equal(forwarded.statusCode, 200);
-  await activity.flush();
+  await sessions.flushActivity();
   t.equal((await rows.findById(session.id))?.ip, '8.8.8.8', 'a trusted proxy says where the user is');
   const spoofed = await app.inject({ method: 'POST', url: '/v1/me/heartbeat', remoteAddress: '203.0.113.5', headers: { ...headers, authorization: `Bearer ${token}`, 'x-forwarded-for': '175.16.199.1' } });
   t.equal(spoofed.statusCode, 200);

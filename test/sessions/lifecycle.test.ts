@@ -2,7 +2,7 @@ import t from 'tap';
 import { buildTestApp, call, fixedClock, login, serviceToken } from '../helper.js';
 
 t.test('heartbeat answers active, and activity is written exactly', async (t) => {
-  const { app, activity, rows } = await buildTestApp(t);
+  const { app, rows, sessions } = await buildTestApp(t);
   const { session } = await login(app);
   const token = serviceToken(app);
   for (let i = 0; i < 5; i++) {
@@ -15,7 +15,7 @@ t.test('heartbeat answers active, and activity is written exactly', async (t) =>
   t.equal(noBody.statusCode, 200, 'a heartbeat needs no body');
   const before = (await call(app, token, { method: 'GET', url: `/v1/sessions/${session.id}` })).json();
   t.same(before.activity, { pageViews: 10, heartbeats: 6 }, 'activity not yet written is shown from memory');
-  await activity.flush();
+  await sessions.flushActivity();
   const stored = await rows.findById(session.id);
   t.equal(Number(stored?.page_views), 10);
   t.equal(Number(stored?.heartbeats), 6);

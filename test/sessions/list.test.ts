@@ -3,7 +3,7 @@ import { buildTestApp, call, fixedClock, login, serviceToken } from '../helper.j
 
 t.test('active by last activity, ended by end time, all lists active first', async (t) => {
   const clock = fixedClock();
-  const { app, activity } = await buildTestApp(t, { clock });
+  const { app, sessions } = await buildTestApp(t, { clock });
   const token = serviceToken(app);
   const ids: string[] = [];
   for (let i = 0; i < 4; i++) {
@@ -15,7 +15,7 @@ t.test('active by last activity, ended by end time, all lists active first', asy
   await call(app, token, { method: 'DELETE', url: `/v1/sessions/${ids[1]}` });
   clock.advance(1000);
   await call(app, token, { method: 'DELETE', url: `/v1/sessions/${ids[2]}` });
-  await activity.flush();
+  await sessions.flushActivity();
   const active = (await call(app, token, { method: 'GET', url: '/v1/users/fay/sessions' })).json();
   t.same(active.items.map((s: { id: string }) => s.id), [ids[0], ids[3]], 'heartbeat moved the first to the top');
   t.equal(active.nextCursor, null);

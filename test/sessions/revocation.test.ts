@@ -71,12 +71,12 @@ t.test('heartbeats racing a revoke never report active after it returned', async
 });
 
 t.test('a flush racing a revoke never revives the session; counts stay exact', async (t) => {
-  const { app, activity, rows } = await buildTestApp(t);
+  const { app, rows, sessions } = await buildTestApp(t);
   const token = serviceToken(app);
   const { session } = await login(app);
   for (let i = 0; i < 7; i++) await call(app, token, { method: 'POST', url: `/v1/sessions/${session.id}/heartbeat`, payload: { pageViews: 1 } });
-  const [, revoke] = await Promise.all([activity.flush(), call(app, token, { method: 'DELETE', url: `/v1/sessions/${session.id}` })]);
-  await activity.flush();
+  const [, revoke] = await Promise.all([sessions.flushActivity(), call(app, token, { method: 'DELETE', url: `/v1/sessions/${session.id}` })]);
+  await sessions.flushActivity();
   const row = await rows.findById(session.id);
   t.equal(row?.end_reason, 'revoked');
   t.equal(row?.ended_at?.toISOString(), revoke.json().endedAt);
@@ -102,7 +102,7 @@ t.test('a retried flush is applied once', async (t) => {
   const { app, rows, handle } = await buildTestApp(t);
   const { session } = await login(app);
   const flushes = createActivityFlushesRepository(handle);
-  const delta = [{ id: session.id, lastActiveAt: Date.now(), pageViews: 3, heartbeats: 1 }];
+  const delta = [{ id: session.id, userId: 'alice', lastActiveAt: Date.now(), pageViews: 3, heartbeats: 1 }];
   t.equal(await flushes.apply('0190a000-0000-7000-8000-0000000000aa', delta), true);
   t.equal(await flushes.apply('0190a000-0000-7000-8000-0000000000aa', delta), false, 'same flush id: skipped');
   const row = await rows.findById(session.id);

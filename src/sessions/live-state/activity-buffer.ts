@@ -15,7 +15,7 @@ export interface ActivityBufferOptions {
   /** Sessions held before a flush starts on its own, whatever the interval. */
   maxEntries: number;
   logger: Logger;
-  onFlushed?(count: number, ok: boolean): void;
+  onFlushed?(deltas: readonly ActivityDelta[], ok: boolean): void;
 }
 
 interface Batch {
@@ -44,9 +44,9 @@ export function createActivityBuffer(options: ActivityBufferOptions) {
       try {
         await options.apply(batch.id, batch.deltas);
         failed.shift();
-        options.onFlushed?.(batch.deltas.length, true);
+        options.onFlushed?.(batch.deltas, true);
       } catch (error) {
-        options.onFlushed?.(batch.deltas.length, false);
+        options.onFlushed?.(batch.deltas, false);
         if (failed.length > MAX_FAILED_BATCHES) {
           const dropped = failed.shift();
           options.logger.error({ sessions: dropped?.deltas.length }, 'activity batch dropped after repeated failures');
@@ -66,14 +66,14 @@ export function createActivityBuffer(options: ActivityBufferOptions) {
 
   return {
     /** A heartbeat at `atMs` (epoch ms) counting `pageViews`. */
-    record(id: string, atMs: number, pageViews: number): void {
+    record(id: string, userId: string, atMs: number, pageViews: number): void {
       const delta = current.get(id);
       if (delta) {
         if (atMs > delta.lastActiveAt) delta.lastActiveAt = atMs;
         delta.pageViews += pageViews;
         delta.heartbeats += 1;
       } else {
-        current.set(id, { id, lastActiveAt: atMs, pageViews, heartbeats: 1 });
+        current.set(id, { id, userId, lastActiveAt: atMs, pageViews, heartbeats: 1 });
         if (current.size >= options.maxEntries) void flush();
       }
     },

@@ -5,6 +5,8 @@ import { translatingErrors } from '../../db/errors.js';
 /** Activity of one session accumulated in memory since the last flush (time in epoch ms). */
 export interface ActivityDelta {
   id: string;
+  /** Whose session it is (not written: for telling what changed once it is). */
+  userId: string;
   lastActiveAt: number;
   pageViews: number;
   heartbeats: number;
