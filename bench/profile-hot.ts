@@ -1,4 +1,4 @@
-// Scratch: profile the registry under one kind of hot-path load.
+// `node --import tsx bench/profile-hot.ts service|user|list|bare`: a CPU profile (in bench/profiles) of one kind of hot-path load, for finding where its time goes.
 import { BENCH_USER_AGENT, HEARTBEAT_BODY, insertUserSessions, mintToken, newSecret, pick, startRegistry, withDbClient, type BenchContext } from './context.js';
 import { createBenchDatabase, dropDatabase, startServer, withDatabase } from './db.js';
 import { runLoad } from './load.js';
@@ -12,8 +12,8 @@ await createBenchDatabase(server.adminUrl, dbName);
 const secret = newSecret();
 const ctx: BenchContext = { adminUrl: server.adminUrl, dbName, dbUrl: withDatabase(server.adminUrl, dbName), secret, token: mintToken(secret), roundSeconds: 5, vocab: await buildVocabulary(), log: console.error };
 const registry = kind === 'bare'
-  ? await startService({ name: 'bare', script: 'bench/bare-server.ts', readyPath: '/healthz', env: {}, nodeArgs: ['--cpu-prof', '--cpu-prof-dir=/tmp/main-prof'] })
-  : await startRegistry(ctx, 'registry', ['--cpu-prof', '--cpu-prof-dir=/tmp/main-prof']);
+  ? await startService({ name: 'bare', script: 'bench/bare-server.ts', readyPath: '/healthz', env: {}, nodeArgs: ['--cpu-prof', '--cpu-prof-dir=bench/profiles'] })
+  : await startRegistry(ctx, 'registry', ['--cpu-prof', '--cpu-prof-dir=bench/profiles']);
 const ids = await withDbClient(ctx, (c) => insertUsers(c, ctx.vocab, { prefix: 'hot-', users: 400, active: 5, ended: 0, rBase: 60_000_000, returnIds: true }));
 const users = kind === 'service' || kind === 'bare' ? [] : await insertUserSessions(ctx, 800, 5);
 const next = kind === 'bare' ? () => ({ path: `/hb/${pick(ids)}` }) : kind === 'service'

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { BenchResult } from './enrich.js';
 import type { HeartbeatFigures } from './heartbeat.js';
+import type { ScaleFigures } from './scale.js';
 import type { LatencyFigures } from './latency.js';
 import type { LoadResult } from './load.js';
 import { ROOT } from './processes.js';
@@ -30,6 +31,7 @@ export interface Results {
   visibility: VisibilityFigures;
   sigterm: SigtermFigures;
   enrich: BenchResult[];
+  scale: ScaleFigures | null;
   totalSeconds: number;
 }
 
@@ -147,6 +149,36 @@ export function tableRows(r: Results): Array<[string, string, string]> {
     '',
   ]);
   for (const e of r.enrich) rows.push([`Enrichment: ${e.name}`, `${int(e.nsPerOp)} ns/op${e.detail ? ` (${e.detail})` : ''}`, '']);
+  if (r.scale) rows.push(...scaleRows(r.scale));
+  return rows;
+}
+
+export function scaleRows(s: ScaleFigures): Array<[string, string, string]> {
+  const rows: Array<[string, string, string]> = [];
+  const mb = (bytes: number) => Math.round(bytes / 1048576);
+  const rows10m = int(s.rows);
+  for (const p of s.points) {
+    rows.push([
+      `Heartbeat on a random one of ${int(p.sessions)} active sessions (${rows10m} rows; all cached / first round cold)`,
+      `${int(Math.round(p.warm.rps))} req/s (p99 ${ms(p.warm.p99)} ms) / ${int(Math.round(p.cold.rps))} req/s (p99 ${ms(p.cold.p99)} ms); RSS ${mb(p.rssBytes)} MB`,
+      '',
+    ]);
+  }
+  const small = s.points.find((p) => p.sessions === 2_000);
+  const large = s.points.find((p) => p.sessions === 1_000_000);
+  if (small && large) {
+    const ratio = large.warm.rps / small.warm.rps;
+    rows.push(['Heartbeat, 1,000,000 active sessions ÷ 2,000', ratio.toFixed(2), `≥ 0.8 ${mark(ratio >= 0.8)}`]);
+    rows.push(['RSS with 1,000,000 sessions cached (City and ASN data loaded)', `${mb(large.rssBytes)} MB (${int(large.cachedSessions ?? 0)} cached)`, `≤ 600 MB ${mark(mb(large.rssBytes) <= 600)}`]);
+  }
+  if (s.bytesPerSession !== null) {
+    rows.push(['Memory per cached session (RSS slope, 100,000 → 1,000,000)', `${int(Math.round(s.bytesPerSession))} bytes`, `≤ 300 ${mark(s.bytesPerSession <= 300)}`]);
+  }
+  rows.push(['First 1,000 requests after a start (heartbeats, 10 at a time, nothing cached)', `p50 ${ms(s.firstRequests.p50)} ms, p99 ${ms(s.firstRequests.p99)} ms`, `p99 ≤ 50 ms ${mark(s.firstRequests.p99 <= 50)}`]);
+  const big = s.latency.list.find((l) => l.sessionsPerUser === 1000);
+  if (big) rows.push([`List first page, user with 1,000 sessions, ${rows10m} rows`, `p50 ${ms(big.p50)} ms, p99 ${ms(big.p99)} ms`, `p99 ≤ 10 ms ${mark(big.p99 <= 10)}`]);
+  const c = s.latency.create;
+  rows.push([`Create session at 200 req/s, evenly paced, ${rows10m} rows`, `p50 ${ms(c.p50)} ms, p99 ${ms(c.p99)} ms`, `p99 ≤ 10 ms ${mark(c.p99 <= 10)}`]);
   return rows;
 }
 

@@ -11,7 +11,8 @@ import { latencyFigures } from './latency.js';
 import { ROOT, rssBytes, stopService, type Service } from './processes.js';
 import { machineInfo, machineLine, renderMarkdown, renderText, tableRows, writeResults, type Results } from './report.js';
 import { buildVocabulary, insertUsers } from './seed-data.js';
-import { ensureSeed, SEED_DATABASE, SEED_ROWS, seedDatabase, SIZED_USERS } from './seed.js';
+import { scaleFigures, type ScaleFigures } from './scale.js';
+import { ensureSeed, SEED_DATABASE, SEED_ROWS, seedDatabase, seedDatabaseName, SIZED_USERS } from './seed.js';
 import { sigtermFigures } from './sigterm.js';
 import { visibilityFigures } from './visibility.js';
 
@@ -23,6 +24,8 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '8' },
     trials: { type: 'string', default: '200' },
     profile: { type: 'boolean', default: false },
+    'scale-rows': { type: 'string', default: '10000000' },
+    'skip-scale': { type: 'boolean', default: false },
   },
   strict: true,
 });
@@ -133,6 +136,26 @@ async function main(): Promise<Results> {
   clearInterval(rssTimer);
   await stopService(a, 'SIGTERM', 10000);
   heartbeat.rssRunMaxBytes = rssRunMax;
+
+  let scale: ScaleFigures | null = null;
+  if (!args['skip-scale'] && !args.quick) {
+    const scaleRows = Number(args['scale-rows']);
+    const seed = await ensureSeed(server.adminUrl, { force: false, rows: scaleRows, log });
+    log(seed.reused ? `reusing ${seedDatabaseName(scaleRows)} (seeded ${seed.seededAt})` : `seeded ${scaleRows.toLocaleString('en-US')} sessions in ${seed.seconds.toFixed(1)} s`);
+    const scaleDb = `sr_bench_scale_${Date.now()}`;
+    cleanups.push(() => dropDatabase(server.adminUrl, scaleDb));
+    const copyStarted = Date.now();
+    await createBenchDatabase(server.adminUrl, scaleDb, seedDatabaseName(scaleRows));
+    log(`copied ${seedDatabaseName(scaleRows)} to ${scaleDb} in ${((Date.now() - copyStarted) / 1000).toFixed(1)} s`);
+    const scaleCtx: BenchContext = { ...ctx, dbName: scaleDb, dbUrl: withDatabase(server.adminUrl, scaleDb) };
+    scale = await scaleFigures(scaleCtx, {
+      rows: scaleRows,
+      sizes: [2_000, 10_000, 100_000, 1_000_000],
+      rounds,
+      fillerUsers: Math.floor((scaleRows - sized) / 5),
+      samples: 1000,
+    });
+  }
   return {
     machine: machineInfo(postgres, loadBefore),
     settings: { dataSet, rows, rounds, roundSeconds, database: server.embedded ? 'embedded' : 'DATABASE_URL' },
@@ -141,6 +164,7 @@ async function main(): Promise<Results> {
     visibility,
     sigterm,
     enrich,
+    scale,
     totalSeconds: 0,
   };
 }

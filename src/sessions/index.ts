@@ -134,6 +134,23 @@ export function createSessions(options: SessionsOptions) {
     authentication: createAuthentication(ctx, states, queries),
   };
   const sweeper = createSweeper(ctx, endings);
+
+  /**
+   * Before the first request: every pooled connection opened, and the statements of the hot paths
+   * prepared on each, so the first requests do not wait for connections and plans. A failure
+   * (the database not there yet) is left for the requests to meet.
+   */
+  async function warmUp(): Promise<void> {
+    const connections = database.pool.options.max ?? 10;
+    const probe = '00000000-0000-7000-8000-000000000000';
+    await Promise.all(
+      Array.from({ length: connections }, async () => {
+        await repositories.sessions.findStatesByIds([probe]);
+        await repositories.lists.page({ userId: probe, status: 'active', limit: 51, after: null, flagged: false });
+        await repositories.lists.history(probe, null, 1);
+      }),
+    ).catch((error: Error) => logger.warn({ reason: error.message }, 'warm-up at start failed; continuing'));
+  }
   const stops: Array<() => void> = [];
 
   return {
@@ -156,7 +173,7 @@ export function createSessions(options: SessionsOptions) {
     }),
 
     async start(): Promise<void> {
-      await feed.start();
+      await Promise.all([feed.start(), warmUp()]);
       stops.push(startActivityFlusher(activity, options.flushIntervalMs));
       if (options.sweepIntervalMs > 0) stops.push(sweeper.start(options.sweepIntervalMs, logger));
     },
