@@ -9,7 +9,7 @@ import type { SessionOperations } from './operations.js';
 import { EventPage, EventsQuery, HeartbeatBody, HeartbeatResult, ListQuery, RevokeResult, SessionIdParams, SessionPage, SessionSchema } from './schemas.js';
 
 /** A rate-limit key per presented token (hashed: the key is kept in memory), or per address without one. */
-function bearerKey(request: FastifyRequest): string {
+export function bearerKey(request: FastifyRequest): string {
   const header = request.headers.authorization;
   return typeof header === 'string' ? createHash('sha256').update(header).digest('base64url') : `ip:${request.ip}`;
 }

@@ -42,7 +42,7 @@ export function createQueries(ctx: SessionsContext, states: SessionStates, endin
     async list(userId: string, options: ListOptions & { currentId?: string }): Promise<Page<SessionResource>> {
       const after = options.cursor === undefined ? null : decodeCursor(options.cursor);
       const now = clock.now();
-      const page = () => repositories.lists.page({ userId, status: options.status, limit: options.limit + 1, after, flagged: options.flagged });
+      const page = () => repositories.lists.page({ userId, status: options.status, limit: options.limit + 1, after, flagged: options.flagged, review: options.review });
       // History must include sessions that have expired but are not written yet: write them first.
       // The active list (the hot one) only pays for that when its page holds an expired session.
       if (options.status !== 'active') await endings.expireForUser(userId, now);
