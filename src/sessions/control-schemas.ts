@@ -14,13 +14,14 @@ export const ReviewBody = Type.Object(
 );
 export type ReviewInput = Static<typeof ReviewBody>;
 
-const DeviceName = Nullable(
-  Type.String({
-    maxLength: 256,
-    pattern: PRINTABLE_PATTERN,
-    description: 'What the user calls the device: at most 64 characters once trimmed, no control characters; null clears it.',
-  }),
-);
+// One schema with two types rather than a union: validation coerces types, and a union's first
+// branch would turn a null (clear the name) into an empty string.
+const DeviceName = Type.Unsafe<string | null>({
+  type: ['string', 'null'],
+  maxLength: 256,
+  pattern: PRINTABLE_PATTERN,
+  description: 'What the user calls the device: at most 64 characters once trimmed, no control characters; null clears it.',
+});
 
 export const RenameBody = Type.Object({ name: DeviceName }, { additionalProperties: false, examples: [{ name: 'Work laptop' }] });
 
