@@ -44,6 +44,11 @@ t.test('after IP_RETENTION, a session\'s addresses exist only as networks, in th
   t.equal((await call(app, token, { method: 'GET', url: `/v1/sessions/${recent.session.id}` })).json().ip, '89.160.20.112');
   t.equal((await call(app, token, { method: 'GET', url: `/v1/sessions/${active.session.id}` })).json().location.latitude !== null, true, 'an active session keeps its coordinates');
 
+  const byNetwork = await call(app, token, { method: 'GET', url: '/v1/sessions?network=89.160.20.0/24' });
+  t.same(byNetwork.json().items.map((s: { id: string }) => s.id).sort(), [recent.session.id, moved.session.id].sort(), 'incident search by network still finds a reduced session');
+  const byAddress = await call(app, token, { method: 'GET', url: '/v1/sessions?ip=89.160.20.128' });
+  t.same(byAddress.json().items, [], 'but not by the address it no longer holds');
+
   t.same((await sessions.sweep()).addressesReduced, 0, 'a session is reduced once');
   t.equal((await call(app, token, { method: 'GET', url: `/v1/sessions/${moved.session.id}` })).json().ip, '89.160.20.0/24', 'and a network stays the same network');
 });
