@@ -17,7 +17,7 @@ t.test('evict_oldest: the least recently active sessions end as evicted, on ever
   t.teardown(() => db.drop());
   const a = await buildTestApp(t, { clock, db, env: { SESSION_MAX_PER_USER: '3' } });
   const b = await buildTestApp(t, { clock, db, env: { SESSION_MAX_PER_USER: '3' } });
-  const made = [];
+  const made: Array<Awaited<ReturnType<typeof login>>> = [];
   for (let i = 0; i < 3; i++) {
     made.push(await login(a.app, { userId: 'lim' }));
     clock.advance(1000);
