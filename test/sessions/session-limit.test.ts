@@ -55,6 +55,9 @@ t.test('deny: 409 session_limit_reached and nothing is stored', async (t) => {
   t.equal(after.n, before.n, 'no event written');
   t.equal((await handle.db.selectFrom('sessions').select('id').execute()).length, 2, 'no row written');
   t.equal((await attempt(app, { userId: 'someone-else' })).statusCode, 201, 'the limit is per user');
+  const quoted = "o'brien \\'); select pg_sleep(5); --";
+  for (let i = 0; i < 2; i++) t.equal((await attempt(app, { userId: quoted })).statusCode, 201, 'a user id with quotes and backslashes');
+  t.equal((await attempt(app, { userId: quoted })).statusCode, 409, 'is limited as any other');
 });
 
 t.test('maxActiveSessions lowers the limit for one login, never raises it; 0 means no limit', async (t) => {

@@ -73,8 +73,9 @@ export function createAdmissionsRepository({ db, pool }: DatabaseHandle) {
       const client = await pool.connect();
       let broken: Error | undefined;
       try {
-        await client.query('begin');
-        await client.query({ name: 'sr_user_lock', text: 'select pg_advisory_xact_lock($1, hashtext($2))', values: [USER_LOCK_CLASS, row.user_id] });
+        // One round trip for both: the user id goes in as a quoted literal, as a simple query has no
+        // parameters (user ids are printable text, checked by the schema).
+        await client.query(`begin; select pg_advisory_xact_lock(${USER_LOCK_CLASS}, hashtext(${client.escapeLiteral(row.user_id)}))`);
         const { rows } = await client.query<{ admitted: number; evicted: string[] }>({ name: 'sr_admit_session', text: compiled.sql, values: [...compiled.parameters] });
         await client.query('commit');
         const [result] = rows;
