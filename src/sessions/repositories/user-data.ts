@@ -44,7 +44,7 @@ export function userDataErasers(database: DatabaseHandle): UserDataEraser[] {
 }
 
 /** A session as an export carries it: the resource's columns and what a user gave besides. */
-export const EXPORT_COLUMNS = [...RESOURCE_COLUMNS, 'device_id', 'client_hints', 'client_input'] as const;
+export const EXPORT_COLUMNS = [...RESOURCE_COLUMNS, 'device_id', 'client_hints'] as const;
 export type ExportRow = Pick<SessionRow, (typeof EXPORT_COLUMNS)[number]>;
 
 /** Where a walk over a user's sessions stands (login order: created_at, then id). */
