@@ -35,13 +35,16 @@ interface BatchRow {
   max_id: string | null;
 }
 
-/** Ends the sessions the CTE `batch` (id, created_at) selects, unless already ended. */
-function endBatch(batch: RawBuilder<unknown>, reason: EndReason, actor: string | null, at: Date) {
+/**
+ * Ends the sessions the CTE `batch` (id, created_at) selects, unless already ended. `scope` narrows
+ * the update to an index (a user's sessions) so that its plan never walks more than that.
+ */
+function endBatch(batch: RawBuilder<unknown>, scope: RawBuilder<boolean>, reason: EndReason, actor: string | null, at: Date) {
   return sql<BatchRow>`
     with batch as (${batch}),
     ended as (
       update sessions set ended_at = ${at}, end_reason = ${reason}, ended_by = ${actor}
-      where id = any(array(select id from batch)) and ended_at is null
+      where ${scope} and ended_at is null and id = any(array(select id from batch))
       returning id, user_id, ended_at, end_reason, ended_by
     ),
     ${recordEnds('ended')},
@@ -84,7 +87,7 @@ export function createBatchEndsRepository({ db }: DatabaseHandle) {
         where user_id = ${userId} and ended_at is null and ${except} and ${from}
         order by created_at, id
         limit ${limit}`;
-      const { rows } = await endBatch(batch, end.reason, end.actor, end.at).execute(db);
+      const { rows } = await endBatch(batch, sql<boolean>`user_id = ${userId}`, end.reason, end.actor, end.at).execute(db);
       return toBatch(rows, (r) => (r.last_id && r.last_created_at ? { id: r.last_id, createdAt: r.last_created_at } : null));
     },
 
@@ -104,7 +107,7 @@ export function createBatchEndsRepository({ db }: DatabaseHandle) {
         where ended_at is null and ${match} and ${from}
         order by id
         limit ${limit}`;
-      const { rows } = await endBatch(batch, end.reason, end.actor, end.at).execute(db);
+      const { rows } = await endBatch(batch, sql<boolean>`true`, end.reason, end.actor, end.at).execute(db);
       return toBatch(rows, (r) => r.max_id);
     },
   });
