@@ -12,8 +12,10 @@ const SPARE = 40;
 const NO_SUCH_SESSION = '00000000-0000-7000-8000-000000000000';
 
 export interface LatencyFigures {
-  /** Evenly paced (open loop). */
+  /** Evenly paced (open loop), under the default session limit (SESSION_MAX_PER_USER=100). */
   create: LoadResult & { targetRate: number };
+  /** The same with no session limit (SESSION_MAX_PER_USER=0), on an instance of its own: what the limit costs. */
+  createUnlimited?: LoadResult & { targetRate: number };
   /** The same rate through autocannon's overallRate: one burst per connection per second. */
   createBursts: LoadResult & { targetRate: number };
   list: Array<LoadResult & { sessionsPerUser: number }>;
@@ -22,6 +24,13 @@ export interface LatencyFigures {
 }
 
 const userAgents = (JSON.parse(readFileSync(new URL('../test/fixtures/user-agents.json', import.meta.url), 'utf8')) as Array<{ ua: string }>).map((f) => f.ua);
+
+/** Paced logins of existing users with real user agents and public addresses (see latencyFigures). */
+export function createLoad(registry: Service, token: string, options: { fillerUsers: number; rate: number; seconds: number }): Promise<LoadResult> {
+  const body = () =>
+    JSON.stringify({ userId: `user-${Math.floor(Math.random() * options.fillerUsers)}`, ip: randomPublicIpv4(), userAgent: pick(userAgents), loginMethod: 'password' });
+  return runPaced({ url: registry.url, headers: { authorization: `Bearer ${token}` }, rate: options.rate, seconds: options.seconds, method: 'POST', next: () => ({ path: '/v1/sessions', body: body() }) });
+}
 
 function randomPublicIpv4(): string {
   for (;;) {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { BenchResult } from './enrich.js';
 import type { HeartbeatFigures } from './heartbeat.js';
 import type { ScaleFigures } from './scale.js';
+import type { IncidentFigures } from './incidents.js';
 import type { LatencyFigures } from './latency.js';
 import type { LoadResult } from './load.js';
 import { ROOT } from './processes.js';
@@ -27,6 +28,7 @@ export interface Results {
   machine: Machine;
   settings: { dataSet: string; rows: number; rounds: number; roundSeconds: number; database: string };
   latency: LatencyFigures;
+  incidents?: IncidentFigures;
   heartbeat: HeartbeatFigures;
   visibility: VisibilityFigures;
   sigterm: SigtermFigures;
@@ -111,6 +113,13 @@ export function tableRows(r: Results): Array<[string, string, string]> {
     `${lat(l.create)}${failed(l.create)}`,
     `p99 ≤ 10 ms ${mark(l.create.p99 <= 10)}`,
   ]);
+  if (l.createUnlimited) {
+    rows.push([
+      `Create session at ${l.createUnlimited.targetRate} req/s, evenly paced, no session limit (SESSION_MAX_PER_USER=0)`,
+      `${lat(l.createUnlimited)}${failed(l.createUnlimited)}`,
+      '',
+    ]);
+  }
   rows.push([
     `Create session at ${l.createBursts.targetRate} req/s via autocannon overallRate (1-s bursts)`,
     `${lat(l.createBursts)}${failed(l.createBursts)}`,
@@ -122,6 +131,21 @@ export function tableRows(r: Results): Array<[string, string, string]> {
   }
   rows.push(['End one session (DELETE)', lat(l.revokeOne), '']);
   rows.push([`End all but one (user with 10; ${l.revokeOthers.revokedPerCall.toFixed(1)} ended per call)`, lat(l.revokeOthers), '']);
+  const inc = r.incidents;
+  if (inc) {
+    rows.push([
+      `Incident search by address, first page (50), across users (${int(inc.searchByAddress.matchesPerAddress)} sessions per address)`,
+      `${lat(inc.searchByAddress)}${failed(inc.searchByAddress)}`,
+      `p99 ≤ 50 ms ${mark(inc.searchByAddress.p99 <= 50)}`,
+    ]);
+    rows.push(['Incident search by /24 network, first page (50)', `${lat(inc.searchByNetwork)}${failed(inc.searchByNetwork)}`, '']);
+    rows.push([`Bulk revoke by address, ${int(inc.bulkRevoke.sessions)} active sessions of many users`, `${(inc.bulkRevoke.ms / 1000).toFixed(1)} s (${int(inc.bulkRevoke.revoked)} ended)`, '']);
+    rows.push([
+      `Revoke all of one user with ${int(inc.revokeUser.sessions)} active sessions`,
+      `${(inc.revokeUser.ms / 1000).toFixed(1)} s (${int(inc.revokeUser.revoked)} ended, ${int(inc.revokeUser.ids)} ids in the answer)`,
+      '',
+    ]);
+  }
   const v = r.visibility;
   rows.push([
     `Revocation seen by another instance (${v.trials} trials)`,

@@ -7,7 +7,8 @@ import { insertUserSessions, mintToken, newSecret, startRegistry, withDbClient, 
 import { createBenchDatabase, dropDatabase, serverVersion, startServer, withDatabase } from './db.js';
 import { runEnrichBench, type BenchResult } from './enrich.js';
 import { heartbeatFigures } from './heartbeat.js';
-import { latencyFigures } from './latency.js';
+import { incidentFigures } from './incidents.js';
+import { createLoad, latencyFigures } from './latency.js';
 import { ROOT, rssBytes, stopService, type Service } from './processes.js';
 import { machineInfo, machineLine, renderMarkdown, renderText, tableRows, writeResults, type Results } from './report.js';
 import { buildVocabulary, insertUsers } from './seed-data.js';
@@ -107,6 +108,15 @@ async function main(): Promise<Results> {
 
   log('latency on the seeded table');
   const latency = await latencyFigures(ctx, a, { fillerUsers, createSeconds: 10, createRate: 200, samples: 1000 });
+  log('  create: the same rate on an instance with no session limit (SESSION_MAX_PER_USER=0)');
+  const unlimited = await startRegistry(ctx, 'registry-unlimited', [], { SESSION_MAX_PER_USER: '0' });
+  services.push(unlimited);
+  await createLoad(unlimited, ctx.token, { fillerUsers, rate: 100, seconds: 3 });
+  latency.createUnlimited = { ...(await createLoad(unlimited, ctx.token, { fillerUsers, rate: 200, seconds: 10 })), targetRate: 200 };
+  await stopService(unlimited, 'SIGTERM', 5000);
+
+  log('incident search and bulk revoke on the seeded table');
+  const incidents = await incidentFigures(ctx, a, { samples: 1000, bulk: 100_000 });
 
   log('heartbeat throughput: registry vs bare Fastify vs naive');
   const ids = await withDbClient(ctx, (c) => insertUsers(c, ctx.vocab, { prefix: 'hb-', users: 400, active: 5, ended: 0, rBase: 60_000_000, returnIds: true }));
@@ -160,6 +170,7 @@ async function main(): Promise<Results> {
     machine: machineInfo(postgres, loadBefore),
     settings: { dataSet, rows, rounds, roundSeconds, database: server.embedded ? 'embedded' : 'DATABASE_URL' },
     latency,
+    incidents,
     heartbeat,
     visibility,
     sigterm,

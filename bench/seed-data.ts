@@ -55,7 +55,7 @@ const NO_RISK = JSON.stringify({ flags: [], reasons: [] });
  * ended boolean), with a login event each and an end event for ended ones. Returns the new ids.
  * `source` is built by the callers below from integers only.
  */
-async function insertRows(client: pg.Client, vocab: Vocabulary, source: string, returnIds: boolean): Promise<string[]> {
+async function insertRows(client: pg.Client, vocab: Vocabulary, source: string, returnIds: boolean, ip: string | null = null): Promise<string[]> {
   const salt = randomBytes(6).toString('hex');
   const { rows } = await client.query<{ id: string }>(
     `with ua as (
@@ -92,7 +92,7 @@ async function insertRows(client: pg.Client, vocab: Vocabulary, source: string, 
          t.created_at + interval '90 days', t.ended_at,
          case when t.ended then (array['logout', 'revoked_by_user', 'idle_timeout', 'password_change', 'revoked'])[t.h3 % 5 + 1] end,
          case when t.ended then (array['user', 'user', 'expiry', 'service:auth', 'service:admin'])[t.h3 % 5 + 1] end,
-         t.h2 % 300, t.h2 % 300 + t.h3 % 40 + 1, place.ip, ua.user_agent, ua.client_hints, $5, ua.agent, null, null,
+         t.h2 % 300, t.h2 % 300 + t.h3 % 40 + 1, coalesce($9::text, place.ip), ua.user_agent, ua.client_hints, $5, ua.agent, null, null,
          ua.device_key, place.location, case when t.h1 % 20 = 0 then $6::jsonb else $7::jsonb end, null,
          (array['password', 'passkey', 'oauth:google', null])[t.h2 % 4 + 1],
          case when t.h4 % 3 = 0 then '{"tenant":"acme","plan":"pro"}'::jsonb else '{}'::jsonb end,
@@ -112,7 +112,7 @@ async function insertRows(client: pg.Client, vocab: Vocabulary, source: string, 
        from ins where ended_at is not null
      )
      select ${returnIds ? 'id' : 'null::uuid as id'} from ins${returnIds ? '' : ' limit 0'}`,
-    [vocab.agents, vocab.places, vocab.agentCount, vocab.placeCount, PARSER_VERSION, NEW_DEVICE, NO_RISK, salt],
+    [vocab.agents, vocab.places, vocab.agentCount, vocab.placeCount, PARSER_VERSION, NEW_DEVICE, NO_RISK, salt, ip],
   );
   return rows.map((r) => r.id);
 }
@@ -124,18 +124,19 @@ const int = (n: number) => {
 
 /**
  * `users` users named `${prefix}${i}`, each with `active` active and `ended` ended sessions.
- * `rBase` keeps row numbers (the hash input) apart between calls.
+ * `rBase` keeps row numbers (the hash input) apart between calls; `ip`, when given, is every
+ * session's address instead of one of the vocabulary's places.
  */
 export function insertUsers(
   client: pg.Client,
   vocab: Vocabulary,
-  options: { prefix: string; users: number; active: number; ended: number; rBase: number; returnIds?: boolean },
+  options: { prefix: string; users: number; active: number; ended: number; rBase: number; returnIds?: boolean; ip?: string },
 ): Promise<string[]> {
   const per = options.active + options.ended;
   const prefix = options.prefix.replace(/[^A-Za-z0-9_-]/g, '');
   const source = `select ${int(options.rBase)}::bigint + u * ${int(per)} + s as r, '${prefix}' || u as user_id, s >= ${int(options.active)} as ended
                   from generate_series(0, ${int(options.users - 1)}) u, generate_series(0, ${int(per - 1)}) s`;
-  return insertRows(client, vocab, source, options.returnIds ?? false);
+  return insertRows(client, vocab, source, options.returnIds ?? false, options.ip ?? null);
 }
 
 /** Rows `from`..`to` of the filler population: 5 sessions a user, 2 active and 3 ended. */

@@ -1,6 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import envSchema from 'env-schema';
 import { parseUserAgentPatterns } from './enrich/user-agent/patterns.js';
+import { LIMIT_POLICIES, type LimitPolicy } from './sessions/vocabulary.js';
 import { literalUnion } from './typebox.js';
 
 // Every setting comes from the environment and is checked here, once, before anything starts:
@@ -56,6 +57,9 @@ const EnvSchema = Type.Object({
   SESSION_MAX_AGE: duration('90d', 60),
   SESSION_HISTORY_RETENTION: duration('90d', 3600),
   SESSION_LIFETIME_LIMIT: duration('400d', 60),
+  SESSION_MAX_PER_USER: whole(0, 100000, 100),
+  SESSION_LIMIT_POLICY: oneOf(LIMIT_POLICIES, 'evict_oldest'),
+  IP_RETENTION: duration('30d', 3600),
   TRUST_PROXY: Type.String({ default: 'false', description: 'false, true, a hop count, or a comma-separated list of addresses/CIDRs' }),
   LOG_LEVEL: oneOf(LOG_LEVELS, 'info'),
   MIGRATE_ON_START: flag(true),
@@ -102,6 +106,10 @@ export interface Config {
   historyRetentionSeconds: number;
   /** No session may be given a lifetime (idle or absolute) longer than this. */
   lifetimeLimitSeconds: number;
+  /** Active sessions a user may hold (0: no limit), and what a login beyond it does. */
+  sessionLimit: { maxPerUser: number; policy: LimitPolicy };
+  /** Ended this long ago, a session's addresses are replaced by their networks. */
+  ipRetentionSeconds: number;
   trustProxy: boolean | number | string[];
   logLevel: (typeof LOG_LEVELS)[number];
   migrateOnStart: boolean;
@@ -183,7 +191,7 @@ function validate(raw: Record<string, string | undefined>): { env: Env; problems
 export function loadConfig(raw: Record<string, string | undefined> = process.env): Config {
   const { env, problems } = validate(raw);
   const seconds = (
-    name: 'SESSION_IDLE_TIMEOUT' | 'SESSION_MAX_AGE' | 'SESSION_HISTORY_RETENTION' | 'SESSION_LIFETIME_LIMIT' | 'SERVICE_TOKEN_MAX_AGE' | 'GEOIP_UPDATE_INTERVAL',
+    name: 'SESSION_IDLE_TIMEOUT' | 'SESSION_MAX_AGE' | 'SESSION_HISTORY_RETENTION' | 'SESSION_LIFETIME_LIMIT' | 'SERVICE_TOKEN_MAX_AGE' | 'IP_RETENTION' | 'GEOIP_UPDATE_INTERVAL',
     min: number,
   ): number => {
     const value = parseDuration(env[name]) as number;
@@ -246,6 +254,8 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
     maxAgeSeconds,
     historyRetentionSeconds: seconds('SESSION_HISTORY_RETENTION', 3600),
     lifetimeLimitSeconds,
+    sessionLimit: { maxPerUser: env.SESSION_MAX_PER_USER, policy: env.SESSION_LIMIT_POLICY },
+    ipRetentionSeconds: seconds('IP_RETENTION', 3600),
     trustProxy: trustProxy ?? false,
     logLevel: env.LOG_LEVEL,
     migrateOnStart: /^(1|true|yes|on)$/i.test(env.MIGRATE_ON_START),

@@ -11,6 +11,7 @@ export const ERROR_CODES = {
   not_found: { status: 404, title: 'Not found' },
   method_not_allowed: { status: 405, title: 'Method not allowed' },
   cannot_revoke_current: { status: 409, title: 'Cannot end the current session' },
+  session_limit_reached: { status: 409, title: 'Session limit reached' },
   session_ended: { status: 410, title: 'Session has ended' },
   payload_too_large: { status: 413, title: 'Request body too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },

@@ -55,3 +55,13 @@ t.test('load shedding: each limit can be turned off with 0, and bad values are r
     t.throws(() => loadConfig({ MAX_EVENT_LOOP_DELAY_MS: bad }), /MAX_EVENT_LOOP_DELAY_MS/, bad);
   }
 });
+
+t.test('account controls: session limit, its policy and address retention', async (t) => {
+  const defaults = loadConfig({});
+  t.same(defaults.sessionLimit, { maxPerUser: 100, policy: 'evict_oldest' });
+  t.equal(defaults.ipRetentionSeconds, 30 * 86400);
+  const set = loadConfig({ SESSION_MAX_PER_USER: '0', SESSION_LIMIT_POLICY: 'deny', IP_RETENTION: '7d' });
+  t.same([set.sessionLimit, set.ipRetentionSeconds], [{ maxPerUser: 0, policy: 'deny' }, 7 * 86400]);
+  const error = t.throws(() => loadConfig({ SESSION_MAX_PER_USER: '-1', SESSION_LIMIT_POLICY: 'newest', IP_RETENTION: '10m' })) as ConfigError;
+  for (const name of ['SESSION_MAX_PER_USER', 'SESSION_LIMIT_POLICY', 'IP_RETENTION']) t.match(error.message, name, `names ${name}`);
+});

@@ -196,7 +196,7 @@ export function serviceToken(app: FastifyInstance, scope = 'sessions:read sessio
 export const CHROME_MAC =
   'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
 
-export async function login(app: FastifyInstance, body: Record<string, unknown> = {}): Promise<{ session: any; token: string }> {
+export async function login(app: FastifyInstance, body: Record<string, unknown> = {}): Promise<{ session: any; token: string; evicted: string[] }> {
   const response = await app.inject({
     method: 'POST',
     url: '/v1/sessions',

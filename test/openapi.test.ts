@@ -13,7 +13,8 @@ t.test('every operation is documented with id, summary, security and problem res
   const { app } = await buildTestApp(t);
   const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
   t.equal(doc.openapi, '3.1.0');
-  const required = ['/v1/sessions', '/v1/sessions/{id}', '/v1/sessions/{id}/heartbeat', '/v1/sessions/introspect', '/v1/users/{userId}/sessions', '/v1/users/{userId}/sessions/revoke', '/v1/me/sessions', '/v1/me/sessions/{id}', '/v1/me/sessions/revoke-others', '/v1/me/heartbeat', '/v1/me/logout', '/healthz', '/readyz', '/metrics'];
+  const required = ['/v1/sessions', '/v1/sessions/{id}', '/v1/sessions/{id}/heartbeat', '/v1/sessions/introspect', '/v1/users/{userId}/sessions', '/v1/users/{userId}/sessions/revoke', '/v1/me/sessions', '/v1/me/sessions/{id}', '/v1/me/sessions/revoke-others', '/v1/me/heartbeat', '/v1/me/logout', '/healthz', '/readyz', '/metrics',
+    '/v1/sessions/{id}/review', '/v1/sessions/revoke', '/v1/users/{userId}', '/v1/users/{userId}/export', '/v1/me/sessions/{id}/confirm', '/v1/me/sessions/{id}/report', '/v1/me/export'];
   for (const path of required) t.ok(doc.paths[path], `documents ${path}`);
   for (const [path, methods] of Object.entries<Record<string, any>>(doc.paths)) {
     for (const [method, op] of Object.entries<any>(methods)) {

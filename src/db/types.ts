@@ -1,6 +1,6 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
 import type { DeviceInfo, ClientHints, ClientInput, Location, Network, Risk } from '../enrich/types.js';
-import type { EndReason, EventType } from '../sessions/vocabulary.js';
+import type { EndReason, EventType, ReviewState } from '../sessions/vocabulary.js';
 
 type Timestamp = ColumnType<Date, Date, Date>;
 // bigint columns come back from pg as strings (see database.ts); the resource converts them.
@@ -37,6 +37,12 @@ export interface SessionsTable {
   label: string | null;
   login_method: string | null;
   metadata: Json<Record<string, unknown>>;
+  /** What the user calls this device; null until they name it. */
+  name: ColumnType<string | null, string | null | undefined, string | null>;
+  review_state: ColumnType<ReviewState, ReviewState | undefined, ReviewState>;
+  reviewed_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** When address retention replaced its addresses by their networks; null while they are whole. */
+  addresses_reduced_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
 }
 
 export interface SessionEventsTable {

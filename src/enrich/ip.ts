@@ -86,3 +86,37 @@ export function isPublicIp(address: string): boolean {
   const v6 = ipaddr.IPv6.parse(canonical);
   return v6.match(GLOBAL_UNICAST_V6) && !NON_PUBLIC_V6.some((range) => v6.match(range));
 }
+
+/** A network in CIDR form, with the bounds of its range as PostgreSQL's inet orders them. */
+export interface NetworkRange {
+  /** The network, host bits cleared: "81.2.69.0/24", "2a02:1234:5678::/48". */
+  cidr: string;
+  /** The lowest inet of the range (the network itself). */
+  first: string;
+  /** Its last address. */
+  last: string;
+}
+
+/**
+ * A network given as "address/prefix", or null when it is not one. The address part must be a
+ * bare address as canonicalIp accepts it; an IPv4-mapped IPv6 network (::ffff:81.2.69.0/120)
+ * becomes the IPv4 network, as stored addresses do.
+ */
+export function parseNetwork(input: string): NetworkRange | null {
+  if (typeof input !== 'string' || input.length > MAX_IP_TEXT_LENGTH + 4) return null;
+  const match = /^([0-9A-Fa-f.:]+)\/(\d{1,3})$/.exec(input);
+  if (!match) return null;
+  const address = canonicalIp(match[1]);
+  if (address === null) return null;
+  const v4 = isIP(address) === 4;
+  let prefix = Number(match[2]);
+  if (v4 && isIP(match[1]) === 6) {
+    if (prefix < 96) return null;
+    prefix -= 96;
+  }
+  if (prefix > (v4 ? 32 : 128)) return null;
+  const text = `${address}/${prefix}`;
+  const first = v4 ? ipaddr.IPv4.networkAddressFromCIDR(text).toString() : ipaddr.IPv6.networkAddressFromCIDR(text).toRFC5952String();
+  const last = v4 ? ipaddr.IPv4.broadcastAddressFromCIDR(text).toString() : ipaddr.IPv6.broadcastAddressFromCIDR(text).toRFC5952String();
+  return { cidr: `${first}/${prefix}`, first: `${first}/${prefix}`, last };
+}

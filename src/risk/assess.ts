@@ -30,12 +30,13 @@ export function assessRisk(candidate: RiskCandidate, history: RiskHistoryItem[],
 
   // A first sign-in is a baseline, not a signal; nor is the first one that could be located, since
   // history from private networks or before a GeoIP database existed says nothing about places.
-  const knownCountries = new Set(history.map((h) => h.location?.countryCode).filter((c): c is string => !!c));
-  if (country && knownCountries.size > 0 && !knownCountries.has(country)) {
+  const located = history.some((h) => !!h.location?.countryCode);
+  const knownCountries = new Set(history.filter((h) => h.countryKnown !== false).map((h) => h.location?.countryCode).filter((c): c is string => !!c));
+  if (country && located && !knownCountries.has(country)) {
     reasons.set('new_country', `First sign-in from ${name(country)} for this account.`);
   }
 
-  if (history.length > 0 && !history.some((h) => h.deviceKey === candidate.deviceKey)) {
+  if (history.length > 0 && !history.some((h) => h.deviceKnown !== false && h.deviceKey === candidate.deviceKey)) {
     reasons.set('new_device', 'First sign-in from this device for this account.');
   }
 

@@ -23,6 +23,10 @@ export interface RiskHistoryItem {
   endedAt: Date | null;
   deviceKey: string;
   location: RiskPlace | null;
+  /** false: this session's device does not make the device known (absent: it does). */
+  deviceKnown?: boolean;
+  /** false: this session's country does not make the country known (absent: it does). */
+  countryKnown?: boolean;
 }
 
 export interface RiskOptions {

@@ -33,3 +33,22 @@ export function decodeCursor(text: string): ListPosition {
   if (!Number.isFinite(time) || new Date(time).toISOString() !== at) throw invalid();
   return { group, at: new Date(time), id };
 }
+
+/** A cursor over an order by id alone (incident search): the last id of a page. */
+export function encodeIdCursor(id: string): string {
+  return Buffer.from(JSON.stringify({ id })).toString('base64url');
+}
+
+export function decodeIdCursor(text: string): string {
+  const invalid = () => new ApiError('validation_failed', 'cursor is not a cursor this service issued.', { errors: [{ path: 'querystring/cursor', message: 'is invalid' }] });
+  if (!/^[A-Za-z0-9_-]{1,512}$/.test(text)) throw invalid();
+  let value: unknown;
+  try {
+    value = JSON.parse(Buffer.from(text, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid();
+  }
+  const id = value && typeof value === 'object' ? (value as Record<string, unknown>).id : undefined;
+  if (typeof id !== 'string' || !UUID.test(id)) throw invalid();
+  return id;
+}

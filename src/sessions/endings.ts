@@ -1,11 +1,27 @@
+import type { RawBuilder } from 'kysely';
 import type { SessionsContext } from './context.js';
+import type { Admission, AdmissionLimit } from './repositories/admissions.js';
+import type { Batch, UserPosition } from './repositories/batch-ends.js';
 import type { EndedRow, ResourceRow } from './repositories/columns.js';
-import type { EndReason } from './vocabulary.js';
+import type { Reviewed } from './repositories/session-reviews.js';
+import type { EventInput } from './repositories/session-events.js';
+import type { NewSessionRow } from './repositories/sessions.js';
+import type { EndReason, ReviewAnswer } from './vocabulary.js';
+
+/** Sessions ended per statement when many end at once. */
+export const END_BATCH = 1000;
+
+/** How many sessions a call ended, and (up to the bound it was given) which. */
+export interface ManyEnded {
+  count: number;
+  ids: string[];
+}
 
 /**
  * Every way a session ends, for every caller: a revoke, a logout, an expiry written at read time
- * or by the sweeper. Each goes through `remember`, which tells this instance's cache at once (the
- * other instances learn it from the revocation feed), so no caller can forget to.
+ * or by the sweeper, an eviction at login, a report, an erasure. Each goes through `remember`,
+ * which tells this instance's cache at once (the other instances learn it from the revocation
+ * feed), so no caller can forget to.
  */
 export function createEndings(ctx: SessionsContext) {
   const { repositories, cache, activity, metrics, lists } = ctx;
@@ -19,6 +35,20 @@ export function createEndings(ctx: SessionsContext) {
     if (counted && ended.length > 0) metrics.sessionsEnded(ended.map((row) => row.end_reason));
   }
 
+  /** Runs batches until one comes back short, remembering each batch's ends as it commits. */
+  async function inBatches<P>(next: (after: P | null) => Promise<Batch<P>>, idsBound: number): Promise<ManyEnded> {
+    const result: ManyEnded = { count: 0, ids: [] };
+    let after: P | null = null;
+    for (;;) {
+      const batch = await next(after);
+      remember(batch.ended);
+      result.count += batch.ended.length;
+      for (const row of batch.ended) if (result.ids.length < idsBound) result.ids.push(row.id);
+      if (batch.checked < END_BATCH || batch.next === null) return result;
+      after = batch.next;
+    }
+  }
+
   return {
     /** Ends one session; ending an ended one changes nothing and returns it as it is. */
     async endOne(id: string, reason: EndReason, actor: string, at: Date): Promise<ResourceRow | undefined> {
@@ -29,10 +59,29 @@ export function createEndings(ctx: SessionsContext) {
       return row;
     },
 
-    async endAllForUser(userId: string, exceptId: string | null, reason: EndReason, actor: string, at: Date): Promise<ResourceRow[]> {
-      const rows = await repositories.ends.endAllForUser(userId, exceptId, reason, actor, at);
-      remember(rows.map((row) => ({ id: row.id, user_id: row.user_id, ended_at: at, end_reason: reason })));
-      return rows;
+    /** Ends every active session of a user (but `exceptId`) in batches; ids up to `idsBound`. */
+    endAllForUser(userId: string, exceptId: string | null, reason: EndReason, actor: string, at: Date, idsBound: number): Promise<ManyEnded> {
+      return inBatches<UserPosition>((after) => repositories.batchEnds.endUserBatch(userId, exceptId, after, END_BATCH, { reason, actor, at }), idsBound);
+    },
+
+    /** Ends every active session `match` selects, across users, in batches; ids up to `idsBound`. */
+    endMatching(match: RawBuilder<boolean>, reason: EndReason, actor: string, at: Date, idsBound: number): Promise<ManyEnded> {
+      return inBatches<string>((after) => repositories.batchEnds.endMatchingBatch(match, after, END_BATCH, { reason, actor, at }), idsBound);
+    },
+
+    /** A login under a session limit: the sessions it evicts end here. */
+    async admit(row: NewSessionRow, login: EventInput, limit: AdmissionLimit): Promise<Admission> {
+      const admission = await repositories.admissions.admit(row, login, limit);
+      remember(admission.evicted);
+      return admission;
+    },
+
+    /** Records the user's answer about a session; a report of an active one ends it. */
+    async review(id: string, state: ReviewAnswer, actor: string, at: Date): Promise<Reviewed | undefined> {
+      const reviewed = await repositories.reviews.review(id, state, actor, at);
+      if (reviewed) lists.changed(reviewed.row.user_id);
+      if (reviewed?.ended) remember([reviewed.ended]);
+      return reviewed;
     },
 
     /** Writes the expiry of a user's sessions that are past their limits at `now`. */

@@ -8,7 +8,14 @@ import { createUserAgentParser } from '../enrich/user-agent/index.js';
 import { parseUserAgentPatterns } from '../enrich/user-agent/patterns.js';
 import type { Logger } from '../logger.js';
 import { createActivity } from './activity.js';
+import { accountRoutes } from './account-routes.js';
 import { createAuthentication } from './authentication.js';
+import { controlRoutes } from './control-routes.js';
+import { createDetails } from './details.js';
+import { createErasure } from './erasure.js';
+import { createExports } from './export.js';
+import { createIncidents } from './incidents.js';
+import { incidentRoutes } from './incident-routes.js';
 import type { SessionLimits, SessionRepositories, SessionsContext } from './context.js';
 import { createEndings } from './endings.js';
 import { startActivityFlusher } from './jobs/activity-flusher.js';
@@ -25,11 +32,19 @@ import { createSessionMetrics } from './metrics.js';
 import type { SessionOperations } from './operations.js';
 import { createQueries } from './queries.js';
 import { createActivityFlushesRepository } from './repositories/activity-flushes.js';
+import { createAddressRetentionRepository } from './repositories/address-retention.js';
+import { createAdmissionsRepository } from './repositories/admissions.js';
+import { createBatchEndsRepository } from './repositories/batch-ends.js';
+import { createIncidentsRepository } from './repositories/incidents.js';
+import { createSessionDetailsRepository } from './repositories/session-details.js';
 import { createRevocationFeed } from './repositories/revocation-feed.js';
 import { createSessionEndsRepository } from './repositories/session-ends.js';
 import { createSessionEventsRepository } from './repositories/session-events.js';
 import { createSessionListsRepository } from './repositories/session-lists.js';
+import { createSessionReviewsRepository } from './repositories/session-reviews.js';
 import { createSessionsRepository } from './repositories/sessions.js';
+import { createUserDataRepository } from './repositories/user-data.js';
+import { createReviews } from './reviews.js';
 import { createRevocation } from './revocation.js';
 import { LocationSchema, SessionEventSchema, SessionSchema } from './schemas.js';
 import { serviceRoutes } from './service-routes.js';
@@ -45,6 +60,9 @@ export function sessionSettings(config: Config) {
       maxAgeSeconds: config.maxAgeSeconds,
       historyRetentionSeconds: config.historyRetentionSeconds,
       lifetimeLimitSeconds: config.lifetimeLimitSeconds,
+      maxPerUser: config.sessionLimit.maxPerUser,
+      limitPolicy: config.sessionLimit.policy,
+      ipRetentionSeconds: config.ipRetentionSeconds,
     },
     flushIntervalMs: config.flushIntervalMs,
     sweepIntervalMs: config.sweepIntervalSeconds * 1000,
@@ -83,6 +101,13 @@ export function createSessions(options: SessionsOptions) {
     ends: createSessionEndsRepository(database),
     events: createSessionEventsRepository(database),
     flushes: createActivityFlushesRepository(database),
+    admissions: createAdmissionsRepository(database),
+    batchEnds: createBatchEndsRepository(database),
+    reviews: createSessionReviewsRepository(database),
+    details: createSessionDetailsRepository(database),
+    userData: createUserDataRepository(database),
+    incidents: createIncidentsRepository(database),
+    retention: createAddressRetentionRepository(database),
     ...options.repositories,
   };
   const lists = createListCache();
@@ -127,11 +152,16 @@ export function createSessions(options: SessionsOptions) {
   const states = createSessionStates(ctx, endings);
   const queries = createQueries(ctx, states, endings);
   const operations: SessionOperations = {
-    login: createLogin(ctx),
+    login: createLogin(ctx, endings),
     activity: createActivity(ctx, states),
     queries,
     revocation: createRevocation(ctx, states, endings),
     authentication: createAuthentication(ctx, states, queries),
+    review: createReviews(ctx, states, endings),
+    details: createDetails(ctx, states),
+    erasure: createErasure(ctx, endings),
+    exportUser: createExports(ctx),
+    incidents: createIncidents(ctx, endings),
   };
   const sweeper = createSweeper(ctx, endings);
 
@@ -169,7 +199,11 @@ export function createSessions(options: SessionsOptions) {
     routes: fp(async function sessionRoutes(app: FastifyInstance) {
       for (const schema of [LocationSchema, SessionSchema, SessionEventSchema]) app.addSchema(schema);
       await app.register(serviceRoutes, { operations });
-      await app.register(meRoutes, { operations, rateLimit: createRateLimit({ perMinute: options.rateLimitPerMinute }) });
+      const rateLimit = createRateLimit({ perMinute: options.rateLimitPerMinute });
+      await app.register(controlRoutes, { operations });
+      await app.register(incidentRoutes, { operations });
+      await app.register(meRoutes, { operations, rateLimit });
+      await app.register(accountRoutes, { operations, rateLimit });
     }),
 
     async start(): Promise<void> {

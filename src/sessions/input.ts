@@ -7,6 +7,8 @@ import { cleanText } from '../text.js';
 
 const METADATA_MAX_BYTES = 4096;
 const CLIENT_TEXT_MAX = 64;
+/** Characters (code points) of a device name, once trimmed. */
+export const DEVICE_NAME_MAX = 64;
 
 /** The canonical form of an address given in the body, or a 400 naming the field. */
 export function bodyIp(raw: string | undefined, field: string): string | null {
@@ -40,4 +42,16 @@ export function checkLifetime(seconds: number | undefined, field: string, limitS
 export function cleanClient(client: ClientInput | undefined): ClientInput | null {
   if (!client) return null;
   return { kind: client.kind, name: cleanText(client.name, CLIENT_TEXT_MAX) ?? undefined, version: cleanText(client.version, CLIENT_TEXT_MAX) ?? undefined };
+}
+
+/** A device name as it will be stored: trimmed, 1 to 64 characters; null clears it. */
+export function deviceName(raw: string | null, field: string): string | null {
+  if (raw === null) return null;
+  const trimmed = raw.trim();
+  const length = [...trimmed].length;
+  const invalid = (message: string) => new ApiError('validation_failed', `${field} ${message}.`, { errors: [{ path: `body/${field}`, message }] });
+  if (length === 0) throw invalid('must not be blank (send null to clear it)');
+  if (length > DEVICE_NAME_MAX) throw invalid(`must be at most ${DEVICE_NAME_MAX} characters once trimmed`);
+  // Control characters are refused by the schema; this also mends broken surrogate pairs.
+  return cleanText(trimmed, trimmed.length);
 }

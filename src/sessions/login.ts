@@ -2,9 +2,13 @@ import { v7 as uuidv7 } from 'uuid';
 import { actorOf, type Caller } from '../auth/caller.js';
 import { issueToken } from '../auth/session-tokens.js';
 import { deviceKey, PARSER_VERSION, sanitizeClientHints, sanitizeUserAgent } from '../enrich/user-agent/index.js';
-import type { SessionsContext } from './context.js';
+import { ApiError } from '../errors.js';
+import type { SessionLimits, SessionsContext } from './context.js';
+import type { Endings } from './endings.js';
 import { bodyIp, checkLifetime, checkMetadata, cleanClient } from './input.js';
 import { stateFromRow } from './live-state/state-cache.js';
+import type { AdmissionLimit } from './repositories/admissions.js';
+import type { EventInput } from './repositories/session-events.js';
 import type { NewSessionRow } from './repositories/sessions.js';
 import { toSessionResource } from './resource.js';
 import { assessAgainstHistory } from './risk-history.js';
@@ -13,10 +17,30 @@ import type { CreateSessionInput, SessionResource } from './schemas.js';
 /** Registers a login: derives device, location and risk, stores the session, returns it with its token. */
 export type Login = ReturnType<typeof createLogin>;
 
-export function createLogin(ctx: SessionsContext) {
+/** The session limit of a login: the configured one (0: none), lowered by the login's own; null when there is none. */
+export function admissionLimit(limits: Pick<SessionLimits, 'maxPerUser' | 'limitPolicy'>, requested: number | undefined): AdmissionLimit | null {
+  const configured = limits.maxPerUser > 0 ? limits.maxPerUser : undefined;
+  const max = configured === undefined ? requested : Math.min(configured, requested ?? configured);
+  return max === undefined ? null : { max, deny: limits.limitPolicy === 'deny' };
+}
+
+export function createLogin(ctx: SessionsContext, endings: Endings) {
   const { repositories, cache, clock, geo, userAgents, metrics, limits, lists } = ctx;
 
-  return async function login(input: CreateSessionInput, caller: Caller): Promise<{ session: SessionResource; token: string }> {
+  /** Stores the session within the user's limit; the ids of the sessions it evicted. */
+  async function store(row: NewSessionRow, event: EventInput, limit: AdmissionLimit | null): Promise<string[]> {
+    if (limit === null) {
+      await repositories.sessions.insert(row, event);
+      return [];
+    }
+    const admission = await endings.admit(row, event, limit);
+    if (!admission.admitted) {
+      throw new ApiError('session_limit_reached', `This user already has ${limit.max} active session${limit.max === 1 ? '' : 's'}, the most allowed; end one before signing in again.`);
+    }
+    return admission.evicted.map((ended) => ended.id);
+  }
+
+  return async function login(input: CreateSessionInput, caller: Caller): Promise<{ session: SessionResource; token: string; evicted: string[] }> {
     const ip = bodyIp(input.ip, 'ip');
     const metadata = checkMetadata(input.metadata);
     checkLifetime(input.idleTimeoutSeconds, 'idleTimeoutSeconds', limits.lifetimeLimitSeconds);
@@ -62,18 +86,19 @@ export function createLogin(ctx: SessionsContext) {
       login_method: input.loginMethod ?? null,
       metadata,
     };
-    await repositories.sessions.insert(row, {
+    const event: EventInput = {
       sessionId: id,
       userId: input.userId,
       at: now,
       type: 'login',
       actor: actorOf(caller),
       data: { ip, countryCode: location?.countryCode ?? null, flags: risk.flags },
-    });
-    const stored = { ...row, ended_at: null, end_reason: null, page_views: '0', heartbeats: '0' };
+    };
+    const evicted = await store(row, event, admissionLimit(limits, input.maxActiveSessions));
+    const stored = { ...row, ended_at: null, end_reason: null, page_views: '0', heartbeats: '0', name: null, review_state: 'unreviewed' as const, reviewed_at: null };
     cache.fill(stateFromRow(stored), cache.generation);
     lists.changed(input.userId);
     metrics.sessionCreated();
-    return { session: toSessionResource(stored, { now, activity: { lastActiveAt: now.getTime(), pageViews: 0, heartbeats: 0 } }), token };
+    return { session: toSessionResource(stored, { now, activity: { lastActiveAt: now.getTime(), pageViews: 0, heartbeats: 0 } }), token, evicted };
   };
 }

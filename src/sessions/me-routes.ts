@@ -38,7 +38,7 @@ function observedFrom(request: FastifyRequest): RequestObservation {
 }
 
 /** The rate-limit budget belongs to the session (authentication has run: the caller is known). */
-const sessionKey = (request: FastifyRequest): string => (request.caller?.kind === 'user' ? request.caller.sessionId : `ip:${request.ip}`);
+export const sessionKey = (request: FastifyRequest): string => (request.caller?.kind === 'user' ? request.caller.sessionId : `ip:${request.ip}`);
 
 /** Routes for the signed-in user, authenticated by the session token; a user sees only their own. */
 export async function meRoutes(appBase: FastifyInstance, options: { operations: SessionOperations; rateLimit: ReturnType<typeof createRateLimit> }) {

@@ -51,6 +51,8 @@ export function toSessionResource(row: ResourceRow, options: { now: Date; activi
     risk: row.risk,
     loginMethod: row.login_method,
     metadata: row.metadata,
+    name: row.name,
+    review: { state: row.review_state, at: row.reviewed_at ? row.reviewed_at.toISOString() : null },
   };
   if (options.current !== undefined) resource.current = options.current;
   return resource;

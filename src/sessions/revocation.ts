@@ -1,11 +1,17 @@
 import { actorOf, mayAccess, type Caller } from '../auth/caller.js';
 import { ApiError, notFound } from '../errors.js';
 import type { SessionsContext } from './context.js';
-import type { Endings } from './endings.js';
+import type { Endings, ManyEnded } from './endings.js';
 import type { SessionStates } from './live-state/session-state.js';
 import { storedActivity, toSessionResource } from './resource.js';
 import type { RevokeAnswer, SessionResource } from './schemas.js';
 import type { EndReason } from './vocabulary.js';
+
+/** Ids an answer lists at most: a revoke of a hundred thousand sessions answers with a count. */
+export const REVOKED_IDS_BOUND = 1000;
+
+export const revokeAnswer = (ended: ManyEnded): RevokeAnswer =>
+  ended.count > ended.ids.length ? { revoked: ended.count, ids: ended.ids, idsTruncated: true } : { revoked: ended.count, ids: ended.ids };
 
 /** Ending sessions on request: one (revoke, sign out elsewhere, log out) or all of a user's. */
 export function createRevocation(ctx: SessionsContext, states: SessionStates, endings: Endings) {
@@ -30,9 +36,10 @@ export function createRevocation(ctx: SessionsContext, states: SessionStates, en
       });
     },
 
+    /** Ends every active session of a user (but `exceptId`), in batches; the answer lists ids up to a bound. */
     async endAllForUser(userId: string, exceptId: string | null, reason: EndReason, caller: Caller): Promise<RevokeAnswer> {
-      const rows = await endings.endAllForUser(userId, exceptId, reason, actorOf(caller), clock.now());
-      return { revoked: rows.length, ids: rows.map((r) => r.id) };
+      const ended = await endings.endAllForUser(userId, exceptId, reason, actorOf(caller), clock.now(), REVOKED_IDS_BOUND);
+      return revokeAnswer(ended);
     },
   };
 }

@@ -2,7 +2,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { CLIENT_KINDS, DEVICE_TYPES, RISK_FLAGS } from '../enrich/types.js';
 import { PRINTABLE_PATTERN } from '../text.js';
 import { literalUnion, Nullable } from '../typebox.js';
-import { END_REASONS, EVENT_TYPES, SERVICE_END_REASONS, SESSION_STATUSES } from './vocabulary.js';
+import { END_REASONS, EVENT_TYPES, REVIEW_STATES, SERVICE_END_REASONS, SESSION_STATUSES } from './vocabulary.js';
 
 // Every shape of the sessions API, once: validation, the handlers' types (Static<>), response
 // serialisation and the OpenAPI document all come from here.
@@ -22,7 +22,11 @@ export const UserIdParams = Type.Object({
   userId: Type.String({ minLength: 1, maxLength: 128, pattern: NO_CONTROL, description: 'The user id the calling system uses.' }),
 });
 
-const SESSION_EXAMPLE = {"id": "01a2090e-1752-7517-90db-10e12a707e92", "userId": "alice", "status": "active", "createdAt": "2026-11-23T15:37:28.146Z", "lastActiveAt": "2026-11-23T15:37:28.146Z", "expiresAt": "2026-12-07T15:37:28.146Z", "endedAt": null, "endReason": null, "durationSeconds": 0, "activity": {"pageViews": 0, "heartbeats": 0}, "ip": "8.8.8.8", "userAgent": "Immich_Android_1.120.0", "device": {"type": "mobile", "vendor": null, "model": null}, "os": {"name": "Android", "version": null}, "browser": {"name": null, "version": null}, "client": {"kind": "app", "name": "Immich", "version": "1.120.0"}, "label": "Immich 1.120 on Android", "location": {"countryCode": "US", "country": "United States", "flag": "🇺🇸", "region": null, "city": null, "latitude": 37.751, "longitude": -97.822, "accuracyRadiusKm": 2500, "timeZone": "America/Chicago", "asOrganization": "Google LLC"}, "network": {"asn": 15169, "organization": "Google LLC"}, "risk": {"flags": ["new_country"], "reasons": [{"flag": "new_country", "message": "First sign-in from United States for this account."}]}, "loginMethod": null, "metadata": {}};
+const SESSION_EXAMPLE = {"id": "01a2090e-1752-7517-90db-10e12a707e92", "userId": "alice", "status": "active", "createdAt": "2026-11-23T15:37:28.146Z", "lastActiveAt": "2026-11-23T15:37:28.146Z", "expiresAt": "2026-12-07T15:37:28.146Z", "endedAt": null, "endReason": null, "durationSeconds": 0, "activity": {"pageViews": 0, "heartbeats": 0}, "ip": "8.8.8.8", "userAgent": "Immich_Android_1.120.0", "device": {"type": "mobile", "vendor": null, "model": null}, "os": {"name": "Android", "version": null}, "browser": {"name": null, "version": null}, "client": {"kind": "app", "name": "Immich", "version": "1.120.0"}, "label": "Immich 1.120 on Android", "location": {"countryCode": "US", "country": "United States", "flag": "🇺🇸", "region": null, "city": null, "latitude": 37.751, "longitude": -97.822, "accuracyRadiusKm": 2500, "timeZone": "America/Chicago", "asOrganization": "Google LLC"}, "network": {"asn": 15169, "organization": "Google LLC"}, "risk": {"flags": ["new_country"], "reasons": [{"flag": "new_country", "message": "First sign-in from United States for this account."}]}, "loginMethod": null, "metadata": {}, "name": "Pixel phone", "review": {"state": "confirmed", "at": "2026-11-23T15:40:02.511Z"}};
+
+/** What address retention leaves of a session's addresses. */
+const RETAINED =
+  'Once the session has been ended for longer than IP_RETENTION (30 days by default), only its network remains, in CIDR form: 81.2.69.0/24 for IPv4, 2a02:1234:5678::/48 for IPv6; location then keeps its country, region, city and time zone, and its latitude, longitude and accuracyRadiusKm are null.';
 
 export const LocationSchema = Type.Object(
   {
@@ -64,7 +68,7 @@ export const SessionSchema = Type.Object(
     endReason: Type.Union([literalUnion(END_REASONS), Type.Null()]),
     durationSeconds: Type.Integer({ description: 'endedAt (or now) minus createdAt.' }),
     activity: Type.Object({ pageViews: Type.Integer(), heartbeats: Type.Integer() }),
-    ip: NullableString({ description: 'Canonical address; IPv4-mapped IPv6 is shown as IPv4.' }),
+    ip: NullableString({ description: `Canonical address; IPv4-mapped IPv6 is shown as IPv4. ${RETAINED}` }),
     userAgent: NullableString(),
     device: Type.Object({ type: literalUnion(DEVICE_TYPES), vendor: NullableString(), model: NullableString() }),
     os: Type.Object({ name: NullableString(), version: NullableString() }),
@@ -79,6 +83,10 @@ export const SessionSchema = Type.Object(
     }),
     loginMethod: NullableString(),
     metadata: Type.Record(Type.String(), Type.Unknown()),
+    name: NullableString({ description: 'What the user calls this device ("Work laptop"), shown beside label; null until named.' }),
+    review: Type.Object({ state: literalUnion(REVIEW_STATES), at: NullableString({ format: 'date-time', description: 'When the user answered; null while unreviewed.' }) }, {
+      description: '"Was this you?": confirmed ("yes, it was me") or reported ("this wasn\'t me", which ended it).',
+    }),
   },
   { $id: 'Session', title: 'Session', examples: [SESSION_EXAMPLE] },
 );
@@ -98,6 +106,9 @@ const ClientHintsSchema = Type.Record(Type.String({ pattern: '^sec-ch-ua(-[a-z-]
   description: 'Sec-CH-UA-* request header values keyed by lower-case header name.',
 });
 
+/** Metadata as a service gives it (at login, or later to replace it). */
+export const MetadataInput = Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), { maxProperties: 32, description: 'Small JSON object (at most 4 KB).' });
+
 export const CreateSessionBody = Type.Object(
   {
     userId: Type.String({ minLength: 1, maxLength: 128, pattern: NO_CONTROL }),
@@ -108,9 +119,10 @@ export const CreateSessionBody = Type.Object(
     deviceId: Type.Optional(Type.String({ minLength: 1, maxLength: 128, pattern: NO_CONTROL })),
     label: Type.Optional(Type.String({ minLength: 1, maxLength: 128, pattern: NO_CONTROL })),
     loginMethod: Type.Optional(Type.String({ minLength: 1, maxLength: 64, pattern: NO_CONTROL })),
-    metadata: Type.Optional(Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), { maxProperties: 32, description: 'Small JSON object (at most 4 KB).' })),
+    metadata: Type.Optional(MetadataInput),
     idleTimeoutSeconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 31536000 })),
     maxAgeSeconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 315360000 })),
+    maxActiveSessions: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000, description: 'Active sessions the user may hold with this one (1: one at a time); never above SESSION_MAX_PER_USER.' })),
   },
   {
     additionalProperties: false,
@@ -160,6 +172,7 @@ export type HeartbeatAnswer = Static<typeof HeartbeatResult>;
 export const CreatedSession = Type.Object({
   session: Type.Ref(SessionSchema),
   token: Type.String({ description: 'The session token. Shown once: only its hash is stored.' }),
+  evicted: Type.Array(Type.String({ format: 'uuid' }), { description: 'Sessions this login ended (endReason "evicted") to stay within the session limit: the least recently active.' }),
 });
 
 export const ListQuery = Type.Object(
@@ -168,6 +181,7 @@ export const ListQuery = Type.Object(
     limit: Type.Integer({ minimum: 1, maximum: 100, default: 50 }),
     cursor: Type.Optional(Type.String({ maxLength: 512, description: 'nextCursor of the previous page.' })),
     flagged: Type.Boolean({ default: false, description: 'Only sessions with at least one risk flag.' }),
+    review: Type.Optional(literalUnion(REVIEW_STATES, { description: 'Only sessions in this review state; with flagged=true, review=unreviewed lists what needs the user\'s attention.' })),
   },
   { additionalProperties: false },
 );
@@ -182,7 +196,8 @@ export const SessionPage = Type.Object({
 export const RevokeResult = Type.Object(
   {
     revoked: Type.Integer(),
-    ids: Type.Array(Type.String({ format: 'uuid' })),
+    ids: Type.Array(Type.String({ format: 'uuid' }), { description: 'The sessions ended, up to 1,000 of them.' }),
+    idsTruncated: Type.Optional(Type.Literal(true, { description: 'Present when more sessions were ended than ids lists.' })),
   },
   { examples: [{ revoked: 1, ids: [SESSION_EXAMPLE.id] }] },
 );
@@ -225,7 +240,7 @@ export const SessionEventSchema = Type.Object(
     at: Type.String({ format: 'date-time' }),
     type: Type.String({ description: EVENT_TYPES.join(', ') }),
     actor: NullableString({ description: 'Who caused it. To services: "user:<sessionId>", "service:<sub>", "expiry". To the user (/v1/me): only the kind, "user", "service" or "system".' }),
-    data: Type.Record(Type.String(), Type.Unknown()),
+    data: Type.Record(Type.String(), Type.Unknown(), { description: 'login: { ip, countryCode, flags }; ip_changed: { from, to }; ended and expired: { reason }; reviewed: { state }. After IP_RETENTION, ip, from and to hold networks as Session.ip does.' }),
   },
   { $id: 'SessionEvent', title: 'SessionEvent' },
 );

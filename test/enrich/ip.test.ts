@@ -1,5 +1,5 @@
 import t from 'tap';
-import { canonicalIp, isPublicIp } from '../../src/enrich/ip.js';
+import { canonicalIp, isPublicIp, parseNetwork } from '../../src/enrich/ip.js';
 
 t.test('canonicalIp: canonical forms', async (t) => {
   const cases: Array<[string, string]> = [
@@ -113,4 +113,15 @@ t.test('isPublicIp: special-purpose ranges are not public', async (t) => {
     ['', false, 'empty'],
   ];
   for (const [address, expected, why] of cases) t.equal(isPublicIp(address), expected, `${address}: ${why}`);
+});
+
+t.test('parseNetwork: CIDR text, host bits cleared, with the bounds of its inet range', async (t) => {
+  t.same(parseNetwork('81.2.69.142/24'), { cidr: '81.2.69.0/24', first: '81.2.69.0/24', last: '81.2.69.255' });
+  t.same(parseNetwork('81.2.69.0/32'), { cidr: '81.2.69.0/32', first: '81.2.69.0/32', last: '81.2.69.0' });
+  t.same(parseNetwork('0.0.0.0/0'), { cidr: '0.0.0.0/0', first: '0.0.0.0/0', last: '255.255.255.255' });
+  t.same(parseNetwork('2A02:1234:5678:9ABC::1/48'), { cidr: '2a02:1234:5678::/48', first: '2a02:1234:5678::/48', last: '2a02:1234:5678:ffff:ffff:ffff:ffff:ffff' });
+  t.same(parseNetwork('::ffff:81.2.69.0/120'), { cidr: '81.2.69.0/24', first: '81.2.69.0/24', last: '81.2.69.255' }, 'an IPv4-mapped network is the IPv4 one');
+  for (const bad of ['81.2.69.0', '81.2.69.0/33', '2a02::/129', '01.2.3.0/24', '81.2.69/24', '81.2.69.0/-1', '81.2.69.0/ 24', '::ffff:1.2.3.0/64', 'fe80::1%eth0/64', 'x/8', '', '/24', `${'1'.repeat(60)}/8`]) {
+    t.equal(parseNetwork(bad), null, JSON.stringify(bad));
+  }
 });

@@ -14,6 +14,7 @@ const CALLERS: Caller[] = ['none', 'read', 'write', 'owner', 'other', 'ended'];
 interface Cell {
   method: InjectOptions['method'];
   path: string;
+  query?: string;
   body?: Record<string, unknown>;
   expect: Record<Caller, number>;
 }
@@ -31,11 +32,21 @@ const MATRIX: Cell[] = [
   { method: 'POST', path: '/v1/sessions/introspect', body: { token: '{token}' }, expect: service(200, 200) },
   { method: 'GET', path: '/v1/users/{userId}/sessions', expect: service(200, 200) },
   { method: 'POST', path: '/v1/users/{userId}/sessions/revoke', body: {}, expect: service(403, 200) },
+  { method: 'PATCH', path: '/v1/sessions/{id}', body: { name: 'Work laptop' }, expect: service(403, 200) },
+  { method: 'POST', path: '/v1/sessions/{id}/review', body: { state: 'confirmed' }, expect: service(403, 200) },
+  { method: 'GET', path: '/v1/sessions', query: 'ip=81.2.69.142&limit=1', expect: service(200, 200) },
+  { method: 'POST', path: '/v1/sessions/revoke', body: { ip: '198.51.100.7', reason: 'admin' }, expect: service(403, 200) },
+  { method: 'GET', path: '/v1/users/{userId}/export', expect: service(200, 200) },
+  { method: 'DELETE', path: '/v1/users/{userId}', expect: service(403, 200) },
   { method: 'GET', path: '/v1/me/sessions', expect: me(200, 200) },
   { method: 'GET', path: '/v1/me/sessions/{id}', expect: me(200, 404) },
   { method: 'GET', path: '/v1/me/sessions/{id}/events', expect: me(200, 404) },
   { method: 'DELETE', path: '/v1/me/sessions/{id}', expect: me(200, 404) },
   { method: 'POST', path: '/v1/me/sessions/revoke-others', expect: me(200, 200) },
+  { method: 'POST', path: '/v1/me/sessions/{id}/confirm', expect: me(200, 404) },
+  { method: 'POST', path: '/v1/me/sessions/{id}/report', expect: me(200, 404) },
+  { method: 'PATCH', path: '/v1/me/sessions/{id}', body: { name: 'Work laptop' }, expect: me(200, 404) },
+  { method: 'GET', path: '/v1/me/export', expect: me(200, 200) },
   { method: 'POST', path: '/v1/me/heartbeat', body: {}, expect: me(200, 200) },
   { method: 'POST', path: '/v1/me/logout', expect: me(200, 200) },
   { method: 'GET', path: '/healthz', expect: open },
@@ -78,7 +89,8 @@ function fill(text: string, w: Awaited<ReturnType<typeof world>>, id: string): s
 
 function request(cell: Cell, w: Awaited<ReturnType<typeof world>>, token: string | null, id: string): InjectOptions {
   const body = cell.body ? JSON.parse(fill(JSON.stringify(cell.body), w, id)) : undefined;
-  return { method: cell.method, url: fill(cell.path, w, id), payload: body, headers: token ? { authorization: `Bearer ${token}` } : {} };
+  const url = fill(cell.path, w, id) + (cell.query ? `?${cell.query}` : '');
+  return { method: cell.method, url, payload: body, headers: token ? { authorization: `Bearer ${token}` } : {} };
 }
 
 /** Headers that differ between any two calls (the rate-limit ones count the caller's own calls). */
@@ -120,6 +132,12 @@ family('access control matrix', { kind: 'attack', unit: 'route × caller cells',
         if (who === 'other' && cell.path === '/v1/me/sessions') {
           const ids = (response.json().items as Array<{ id: string; userId: string }>).map((s) => s.userId);
           t.ok(ids.every((u) => u === w.bob), `${label}: only the caller's own sessions are listed`);
+        }
+        if (who === 'other' && cell.path === '/v1/me/export') {
+          const exported = response.json() as { userId: string; sessions: Array<{ userId: string }>; events: Array<{ sessionId: string }> };
+          t.equal(exported.userId, w.bob, `${label}: the caller's own export`);
+          t.ok(exported.sessions.length > 0 && exported.sessions.every((s) => s.userId === w.bob), `${label}: only the caller's own sessions are exported`);
+          t.notOk(response.body.includes(w.target.session.id), `${label}: nothing of another user`);
         }
         // A refused call, or another user's own-session call, never touches the target.
         if (response.statusCode >= 400 || who === 'other') {

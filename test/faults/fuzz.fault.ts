@@ -90,6 +90,10 @@ function likelyString(schema: Schema, fx: Fixture, key: string): fc.Arbitrary<st
   if (key === 'ip') return fc.oneof(fc.ipV4(), fc.ipV6(), fc.ipV4Extended(), fc.constantFrom('::ffff:81.2.69.142', '127.0.0.1', '10.0.0.1'));
   if (key === 'userId') return fc.constantFrom('alice', 'bob', 'carol');
   if (key === 'userAgent') return fc.oneof(fc.constantFrom('Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1', 'curl/8.0', 'Immich_Android_1.120.0', 'Googlebot/2.1'), fc.string({ maxLength: 300 }));
+  if (key === 'network') return fc.oneof(fc.tuple(fc.ipV4(), fc.integer({ min: 0, max: 33 })).map(([ip, n]) => `${ip}/${n}`), fc.tuple(fc.ipV6(), fc.integer({ min: 0, max: 129 })).map(([ip, n]) => `${ip}/${n}`), fc.constantFrom('81.2.69.0/24', '0.0.0.0/0', '::/0', '::ffff:81.2.69.0/120'));
+  if (key === 'countryCode') return fc.oneof(fc.constantFrom('GB', 'us', 'SE', 'ZZ'), fc.string({ minLength: 2, maxLength: 2 }));
+  if (key === 'createdAfter' || key === 'createdBefore') return fc.oneof(fc.date({ min: new Date('2000-01-01'), max: new Date('2100-01-01'), noInvalidDate: true }).map((d) => d.toISOString()), fc.constantFrom('2026-06-01T12:00:00+02:00', '2026-02-30T00:00:00Z', '2026-06-01T23:59:60Z', '0000-01-01T00:00:00Z'));
+  if (key === 'name') return fc.oneof(fc.constantFrom('Work laptop', '  Phone  ', '\u{1F4BB}'.repeat(64), 'x'.repeat(65)), fc.string({ maxLength: 80 }));
   if (key === 'cursor') return fc.oneof(fc.base64String({ maxLength: 80 }), fc.string({ maxLength: 30 }), fc.stringMatching(/^[0-9]{1,19}$/));
   return fc.string({ minLength: schema.minLength ?? 0, maxLength: Math.min(schema.maxLength ?? 64, 64) });
 }

@@ -182,3 +182,13 @@ t.test('bot, and flags in RISK_FLAGS order without duplicates', async (t) => {
   t.same(risk.reasons.map((r) => r.flag), risk.flags);
   t.ok(risk.reasons.every((r) => r.message.length > 10 && r.message.endsWith('.')), 'every reason is a sentence');
 });
+
+t.test('what a past session teaches: its device and country unless it says they are not known', async (t) => {
+  const unknownPhone = past({ deviceKey: 'app|ios|immich|', location: BERLIN, deviceKnown: false, countryKnown: false });
+  t.same(assessRisk(candidate({ deviceKey: 'app|ios|immich|', location: BERLIN }), [past(), unknownPhone]).flags, ['new_country', 'new_device'], 'seen, not known: flagged again');
+  const knownPhone = { ...unknownPhone, deviceKnown: true, countryKnown: true };
+  t.same(assessRisk(candidate({ deviceKey: 'app|ios|immich|', location: BERLIN }), [past(), knownPhone]).flags, [], 'known: no flag');
+  t.same(assessRisk(candidate(), [past({ countryKnown: false })]).flags, ['new_country'], 'a country seen only where it was not known is still new');
+  t.same(assessRisk(candidate(), [past({ deviceKnown: false })]).flags, ['new_device']);
+  t.same(assessRisk(candidate({ location: BERLIN }), [past({ location: null, deviceKnown: false })]).flags, ['new_device'], 'no located history: no new_country');
+});

@@ -50,7 +50,7 @@ t.test('the sweep ends idle and max-age sessions with their reasons, events and 
   await listener.query(`listen ${ENDED_CHANNEL}`);
 
   clock.advance(100 * 1000);
-  t.same(await a.sessions.sweep(), { expired: 2, purged: 0 });
+  t.same(await a.sessions.sweep(), { expired: 2, purged: 0, addressesReduced: 0 });
   const createdAt = Date.parse(idle.session.createdAt);
   const expected = [
     { id: idle.session.id, userId: 'sid', endedAt: new Date(createdAt + 60000).toISOString(), reason: 'idle_timeout' },
@@ -111,7 +111,7 @@ t.test('sessions with unflushed activity are neither ended nor moved, and the sw
     sessions.sweep(),
     new Promise<'stuck'>((resolve) => setTimeout(() => resolve('stuck'), 15000).unref()),
   ]);
-  t.same(result, { expired: 1, purged: 0 }, 'finishes, ending only the idle one');
+  t.same(result, { expired: 1, purged: 0, addressesReduced: 0 }, 'finishes, ending only the idle one');
   const state = await client.query<{ ended: string; moved: string }>(
     'select count(*) filter (where ended_at is not null) as ended, count(*) filter (where expiry_check_at <> $2) as moved from sessions where id = any($1)',
     [busy, new Date(start.getTime() + 60000)],
@@ -119,7 +119,7 @@ t.test('sessions with unflushed activity are neither ended nor moved, and the sw
   t.same(state.rows[0], { ended: '0', moved: '0' }, 'the busy ones are left for a later round');
   t.ok((await rows.findById(idle))?.ended_at, 'the idle one ended');
   await sessions.flushActivity();
-  t.same(await sessions.sweep(), { expired: 0, purged: 0 }, 'once written, their activity keeps them');
+  t.same(await sessions.sweep(), { expired: 0, purged: 0, addressesReduced: 0 }, 'once written, their activity keeps them');
   const moved = await client.query<{ n: string }>('select count(*) as n from sessions where id = any($1) and expiry_check_at > $2', [busy, clock.now()]);
   t.equal(moved.rows[0].n, '1500', 'and their check time moves on');
 });

@@ -8,12 +8,13 @@ const FLUSH_ID_RETENTION_MS = 86_400_000;
 
 /**
  * Background upkeep: writes the expiry of sessions past their limits (one instance at a time, in
- * batches), purges history past retention, and forgets old activity-flush ids.
+ * batches), purges history past retention, reduces the addresses of sessions ended longer ago than
+ * IP_RETENTION to their networks (in batches), and forgets old activity-flush ids.
  */
 export function createSweeper(ctx: SessionsContext, endings: Endings) {
   const { repositories, clock, limits } = ctx;
 
-  async function sweep(): Promise<{ expired: number; purged: number }> {
+  async function sweep(): Promise<{ expired: number; purged: number; addressesReduced: number }> {
     const now = clock.now();
     let expired = 0;
     // A short batch means nothing due is left, or another instance holds the sweep lock.
@@ -29,8 +30,15 @@ export function createSweeper(ctx: SessionsContext, endings: Endings) {
       purged += count;
       if (count < BATCH) break;
     }
+    const endedBefore = new Date(now.getTime() - limits.ipRetentionSeconds * 1000);
+    let addressesReduced = 0;
+    for (;;) {
+      const count = await repositories.retention.reduceBatch(endedBefore, now, BATCH);
+      addressesReduced += count;
+      if (count < BATCH) break;
+    }
     await repositories.flushes.purge(new Date(now.getTime() - FLUSH_ID_RETENTION_MS));
-    return { expired, purged };
+    return { expired, purged, addressesReduced };
   }
 
   return {

@@ -8,6 +8,7 @@ import type { EndReason } from '../vocabulary.js';
 export const RESOURCE_COLUMNS = [
   'id', 'user_id', 'created_at', 'last_active_at', 'idle_timeout_seconds', 'absolute_expires_at', 'ended_at', 'end_reason',
   'page_views', 'heartbeats', 'ip', 'user_agent', 'agent', 'label', 'location', 'network', 'risk', 'login_method', 'metadata',
+  'name', 'review_state', 'reviewed_at',
 ] as const satisfies ReadonlyArray<keyof SessionRow>;
 export type ResourceRow = Pick<SessionRow, (typeof RESOURCE_COLUMNS)[number]>;
 

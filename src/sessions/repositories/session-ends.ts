@@ -8,8 +8,9 @@ import { ENDED_CHANNEL } from './revocation-feed.js';
 
 // Every statement that ends sessions. Each ends its sessions, records an event per end and
 // notifies every instance in one statement: the three commit or roll back together (NOTIFY is
-// delivered on commit). Only revocation.ts calls these, and it updates this instance's cache with
-// what they return.
+// delivered on commit). Only endings.ts calls these, and it updates this instance's cache with
+// what they return. Statements elsewhere that end sessions (batches, admissions, reports) record
+// their ends with recordEnds too.
 
 /** Any fixed key: the transaction-level advisory lock that lets one instance at a time sweep. */
 export const SWEEP_LOCK_KEY = 7261120301;
@@ -23,7 +24,7 @@ const NOTICE_BYTES = 6000;
  * SELECT, which PostgreSQL runs only if the outer query reads it: every statement using this must
  * join it.
  */
-const recordEnds = (eventType: 'ended' | 'expired') => sql`
+export const recordEnds = (eventType: 'ended' | 'expired') => sql`
   events as (
     insert into session_events (session_id, user_id, at, type, actor, data)
     select id, user_id, ended_at, ${eventType}::text, ended_by, jsonb_build_object('reason', end_reason) from ended
@@ -115,12 +116,6 @@ export function createSessionEndsRepository({ db }: DatabaseHandle) {
       // Read after the statement, not inside it: its snapshot could predate a concurrent end.
       const existing = await db.selectFrom('sessions').select(RESOURCE_COLUMNS).where('id', '=', id).executeTakeFirst();
       return existing ? { row: existing, changed: false } : undefined;
-    },
-
-    /** Ends every active session of a user, optionally but one. */
-    async endAllForUser(userId: string, exceptId: string | null, reason: EndReason, actor: string | null, at: Date): Promise<ResourceRow[]> {
-      const except = exceptId === null ? sql<boolean>`true` : sql<boolean>`id <> ${exceptId}`;
-      return endWhere(sql<boolean>`user_id = ${userId} and ${except}`, reason, actor, at);
     },
 
     /**

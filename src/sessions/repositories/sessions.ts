@@ -11,14 +11,20 @@ import { eventRows, type EventInput } from './session-events.js';
 // so the table can be distributed by user_id without rewriting queries.
 
 /** A session as login writes it: every column but the ones the database fills. */
-export type NewSessionRow = Omit<SessionRow, 'ended_at' | 'end_reason' | 'ended_by' | 'page_views' | 'heartbeats'>;
+export type NewSessionRow = Omit<
+  SessionRow,
+  'ended_at' | 'end_reason' | 'ended_by' | 'page_views' | 'heartbeats' | 'name' | 'review_state' | 'reviewed_at' | 'addresses_reduced_at'
+>;
 
-const INSERT_COLUMNS = [
+export const INSERT_COLUMNS = [
   'id', 'user_id', 'token_hash', 'created_at', 'last_active_at', 'idle_timeout_seconds', 'max_age_seconds', 'absolute_expires_at',
   'expiry_check_at', 'ip', 'user_agent', 'client_hints', 'parser_version', 'agent', 'client_input', 'device_id', 'device_key',
   'location', 'network', 'risk', 'label', 'login_method', 'metadata',
 ] as const satisfies ReadonlyArray<keyof NewSessionRow>;
 const JSON_COLUMNS = new Set<string>(['client_hints', 'agent', 'client_input', 'location', 'network', 'risk', 'metadata']);
+
+/** The values of a new row, in INSERT_COLUMNS order, as the driver sends them. */
+export const insertValues = (row: NewSessionRow): unknown[] => INSERT_COLUMNS.map((column) => (JSON_COLUMNS.has(column) ? JSON.stringify(row[column]) : row[column]));
 const placeholders = (from: number, count: number) => Array.from({ length: count }, (_, i) => `$${from + i}`).join(', ');
 
 // Login runs as a named (prepared) statement with a fixed text: each connection parses and plans
@@ -39,7 +45,7 @@ export function createSessionsRepository({ db, pool }: DatabaseHandle) {
   return translatingErrors({
     /** The session and its login event in one statement (atomic, one round trip). */
     async insert(row: NewSessionRow, login: EventInput): Promise<void> {
-      const values: unknown[] = INSERT_COLUMNS.map((column) => (JSON_COLUMNS.has(column) ? JSON.stringify(row[column]) : row[column]));
+      const values = insertValues(row);
       values.push(login.at, login.type, login.actor, JSON.stringify(login.data ?? {}));
       await pool.query({ name: 'sr_insert_session', text: INSERT_SQL, values });
     },

@@ -1,0 +1,78 @@
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from '@sinclair/typebox';
+import type { Caller } from '../auth/caller.js';
+import type { createRateLimit } from '../http/rate-limit.js';
+import { SESSION_SECURITY, ok, problems } from '../http/route-schemas.js';
+import { ExportDocument, RenameBody } from './control-schemas.js';
+import { sessionKey } from './me-routes.js';
+import type { SessionOperations } from './operations.js';
+import { SessionIdParams, SessionSchema } from './schemas.js';
+
+/** The account controls of the signed-in user (session token): "Was this you?", device names, export. */
+export async function accountRoutes(appBase: FastifyInstance, options: { operations: SessionOperations; rateLimit: ReturnType<typeof createRateLimit> }) {
+  const app = appBase.withTypeProvider<TypeBoxTypeProvider>();
+  const { review, details, exportUser } = options.operations;
+  // As on every /v1/me route: the credential before the body, then the session's budget.
+  app.addHook('onRequest', app.requireSessionToken);
+  app.addHook('preHandler', options.rateLimit(sessionKey));
+  const tags = ['me'];
+  const user = (caller: Caller) => {
+    if (caller.kind !== 'user') throw new Error('session-token route reached without a session caller');
+    return caller;
+  };
+  const OWN = ['validation_failed', 'unauthorized', 'session_not_found', 'rate_limited'] as const;
+
+  app.post('/v1/me/sessions/:id/confirm', {
+    schema: {
+      operationId: 'confirmMySession',
+      summary: '"Yes, it was me"',
+      description: 'Confirms one of the caller\'s sessions: review.state becomes "confirmed", and its device and country count as known, so later sign-ins from them are not flagged new_device or new_country. Another user\'s session is 404.',
+      tags,
+      security: SESSION_SECURITY,
+      params: SessionIdParams,
+      response: { 200: ok(Type.Ref(SessionSchema), 'The confirmed session'), ...problems(...OWN) },
+    },
+  }, async (request) => review(request.params.id, 'confirmed', request.caller));
+
+  app.post('/v1/me/sessions/:id/report', {
+    schema: {
+      operationId: 'reportMySession',
+      summary: '"This wasn\'t me"',
+      description: 'Reports one of the caller\'s sessions: it ends at once on every instance (endReason "reported_by_user"), review.state becomes "reported", and its device and place are not learned as the user\'s. The current session is 409 cannot_revoke_current; another user\'s is 404.',
+      tags,
+      security: SESSION_SECURITY,
+      params: SessionIdParams,
+      response: { 200: ok(Type.Ref(SessionSchema), 'The reported session'), ...problems(...OWN, 'cannot_revoke_current') },
+    },
+  }, async (request) => review(request.params.id, 'reported', request.caller));
+
+  app.patch('/v1/me/sessions/:id', {
+    schema: {
+      operationId: 'nameMySession',
+      summary: 'Name one of my devices',
+      description: '`{ "name": "Work laptop" }` names the device, shown beside its derived label; `null` clears it. At most 64 characters once trimmed, no control characters. Another user\'s session is 404.',
+      tags,
+      security: SESSION_SECURITY,
+      params: SessionIdParams,
+      body: RenameBody,
+      response: { 200: ok(Type.Ref(SessionSchema), 'The named session'), ...problems(...OWN) },
+    },
+  }, async (request) => details(request.params.id, request.caller, { name: request.body.name }));
+
+  app.get('/v1/me/export', {
+    schema: {
+      operationId: 'exportMyData',
+      summary: 'Export my data',
+      description: 'Every session (active and ended) and every event of the caller as one JSON document, streamed; the current session has `current: true`.',
+      tags,
+      security: SESSION_SECURITY,
+      response: { 200: ok(ExportDocument, 'The caller\'s data'), ...problems('unauthorized', 'rate_limited') },
+    },
+  }, async (request, reply) => {
+    const caller = user(request.caller);
+    const stream = await exportUser(caller.userId, caller.sessionId);
+    // A stream is sent as it is, never serialised: the schema documents what it carries.
+    return reply.type('application/json; charset=utf-8').send(stream as never);
+  });
+}

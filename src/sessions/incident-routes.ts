@@ -1,0 +1,43 @@
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { SERVICE_SECURITY, ok, problems } from '../http/route-schemas.js';
+import { BulkRevokeBody, BulkRevokeResult, SearchQuery } from './control-schemas.js';
+import type { SessionOperations } from './operations.js';
+import { SessionPage } from './schemas.js';
+
+const AUTH = ['unauthorized', 'forbidden', 'rate_limited'] as const;
+
+/** Incident search and bulk revoke across users, for operators (service JWT). */
+export async function incidentRoutes(appBase: FastifyInstance, options: { operations: SessionOperations }) {
+  const app = appBase.withTypeProvider<TypeBoxTypeProvider>();
+  const { incidents } = options.operations;
+  const tags = ['sessions'];
+
+  app.get('/v1/sessions', {
+    onRequest: app.requireScope('sessions:read'),
+    schema: {
+      operationId: 'searchSessions',
+      summary: 'Find sessions across users',
+      description:
+        '"Who signed in from this address?": sessions of every user that match all the filters given (at least one of ip, network, countryCode, flag, createdAfter, createdBefore; ip and network exclude each other), newest login first, with keyset pagination (`nextCursor`). `status` narrows to active or ended sessions.',
+      tags,
+      security: SERVICE_SECURITY,
+      querystring: SearchQuery,
+      response: { 200: ok(SessionPage, 'A page of matching sessions'), ...problems('validation_failed', 'unauthorized', 'forbidden', 'rate_limited') },
+    },
+  }, async (request) => incidents.search(request.query));
+
+  app.post('/v1/sessions/revoke', {
+    onRequest: app.requireScope('sessions:write'),
+    schema: {
+      operationId: 'revokeMatchingSessions',
+      summary: 'End every session that matches a filter',
+      description:
+        'Ends every active session, of any user, that matches the filter (as in the search; at least one criterion) with the given reason, in batches that each commit on their own, so that a hundred thousand matches neither time out nor hold a long lock. Every instance refuses the sessions as each batch commits. Sessions that sign in while it runs are left alone. `dryRun: true` only counts.',
+      tags,
+      security: SERVICE_SECURITY,
+      body: BulkRevokeBody,
+      response: { 200: ok(BulkRevokeResult, 'How many matched, and how many were ended'), ...problems('validation_failed', ...AUTH) },
+    },
+  }, async (request) => incidents.revoke(request.body, request.caller));
+}

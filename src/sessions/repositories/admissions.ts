@@ -1,0 +1,115 @@
+import { sql, type CompiledQuery } from 'kysely';
+import type { DatabaseHandle } from '../../db/database.js';
+import { translatingErrors } from '../../db/errors.js';
+import { expiry } from '../lifetime.js';
+import type { EndedRow } from './columns.js';
+import { recordEnds } from './session-ends.js';
+import type { EventInput } from './session-events.js';
+import { INSERT_COLUMNS, insertValues, type NewSessionRow } from './sessions.js';
+
+// A login under a concurrent-session limit. Logins of one user are serialised by a transaction-level
+// advisory lock taken in a statement of its own: the statements after it take their snapshots once
+// the lock is granted, so they see every login that held the lock before. Two logins racing for
+// the last place, on one instance or several, are therefore counted one after the other.
+//
+// The usual login (room to spare) is the lock, one statement that inserts when there is room, and
+// the commit. Only a login that must evict runs a second statement, which also ends sessions.
+
+/** The advisory-lock class of per-user locks (the two-key space never meets single-key locks). */
+export const USER_LOCK_CLASS = 7261;
+
+export interface AdmissionLimit {
+  /** Active sessions the user may hold, this login included. */
+  max: number;
+  /** true: refuse the login when full; false: end the least recently active sessions to make room. */
+  deny: boolean;
+}
+
+export interface Admission {
+  admitted: boolean;
+  /** Sessions ended to make room (reason `evicted`). */
+  evicted: EndedRow[];
+}
+
+/**
+ * The session and its login event if the user's usable sessions (expired but unwritten ones do
+ * not count) leave room for it; otherwise nothing is written and their ids come back, least
+ * recently active first.
+ */
+function insertIfRoomStatement(row: NewSessionRow, login: EventInput, max: number) {
+  return sql<{ admitted: number; usable: string[] }>`
+    with usable as (
+      select id, last_active_at from sessions
+      where user_id = ${row.user_id} and ended_at is null and not ${expiry.isExpired(login.at)}
+    ),
+    room as (select count(*) < ${max}::int as ok from usable),
+    inserted as (
+      insert into sessions (${sql.raw(INSERT_COLUMNS.join(', '))})
+      select ${sql.join(insertValues(row))} where (select ok from room)
+      returning id, user_id
+    ),
+    login as (
+      insert into session_events (session_id, user_id, at, type, actor, data)
+      select id, user_id, ${login.at}, ${login.type}, ${login.actor}, ${JSON.stringify(login.data ?? {})} from inserted
+    )
+    select (select count(*) from inserted)::int as admitted,
+           case when (select ok from room) then '{}'::uuid[] else array(select id from usable order by last_active_at, id) end as usable`;
+}
+
+/** The `doomed` sessions end as `evicted` (events and notices as every end has them), then the new session and its login event. */
+function evictAndInsertStatement(row: NewSessionRow, login: EventInput, doomed: string[]) {
+  return sql<{ evicted: string[]; sent: string | null }>`
+    with ended as (
+      update sessions set ended_at = ${login.at}, end_reason = 'evicted', ended_by = ${login.actor}
+      where user_id = ${row.user_id} and ended_at is null and id = any(${doomed}::uuid[])
+      returning id, user_id, ended_at, end_reason, ended_by
+    ),
+    ${recordEnds('ended')},
+    inserted as (
+      insert into sessions (${sql.raw(INSERT_COLUMNS.join(', '))}) values (${sql.join(insertValues(row))})
+      returning id, user_id
+    ),
+    login as (
+      insert into session_events (session_id, user_id, at, type, actor, data)
+      select id, user_id, ${login.at}, ${login.type}, ${login.actor}, ${JSON.stringify(login.data ?? {})} from inserted
+    )
+    select array(select id from ended order by id) as evicted, (select sent from notified)::text as sent`;
+}
+
+export function createAdmissionsRepository({ db, pool }: DatabaseHandle) {
+  const named = (name: string, compiled: CompiledQuery) => ({ name, text: compiled.sql, values: [...compiled.parameters] });
+
+  return translatingErrors({
+    async admit(row: NewSessionRow, login: EventInput, limit: AdmissionLimit): Promise<Admission> {
+      const client = await pool.connect();
+      let broken: Error | undefined;
+      try {
+        // One round trip for both: the user id goes in as a quoted literal, as a simple query has no
+        // parameters (user ids are printable text, checked by the schema).
+        await client.query(`begin; select pg_advisory_xact_lock(${USER_LOCK_CLASS}, hashtext(${client.escapeLiteral(row.user_id)}))`);
+        // Each statement's text is the same on every call: each connection prepares it once.
+        const first = await client.query<{ admitted: number; usable: string[] }>(named('sr_insert_if_room', insertIfRoomStatement(row, login, limit.max).compile(db)));
+        const { admitted, usable } = first.rows[0];
+        let evicted: string[] = [];
+        if (admitted !== 1) {
+          if (limit.deny) {
+            await client.query('rollback');
+            return { admitted: false, evicted: [] };
+          }
+          const doomed = usable.slice(0, usable.length - limit.max + 1);
+          const { rows } = await client.query<{ evicted: string[] }>(named('sr_evict_and_insert', evictAndInsertStatement(row, login, doomed).compile(db)));
+          evicted = rows[0].evicted;
+        }
+        await client.query('commit');
+        return { admitted: true, evicted: evicted.map((id) => ({ id, user_id: row.user_id, ended_at: login.at, end_reason: 'evicted' as const })) };
+      } catch (error) {
+        await client.query('rollback').catch((rollbackError: Error) => (broken = rollbackError));
+        throw error;
+      } finally {
+        client.release(broken);
+      }
+    },
+  });
+}
+
+export type AdmissionsRepository = ReturnType<typeof createAdmissionsRepository>;
