@@ -8,34 +8,34 @@ import { sql, type Kysely } from 'kysely';
 // events, so the change and its event commit or roll back together without any application code
 // having to remember to write both. Heartbeats write no session_events rows and never reach it.
 export async function up(db: Kysely<any>): Promise<void> {
-  // Order is (txid, seq): an identity value is taken when a row is inserted, not when it commits,
-  // so a reader walking seq alone could pass a row whose transaction commits later. Readers only
-  // take rows whose transaction is older than every transaction still running (txid below the
-  // snapshot's xmin): nothing can appear behind them any more.
+  // seq is taken when a row is inserted, not when it commits, so a reader walking seq could pass a
+  // row whose transaction commits later. The feed and the fan-out read `position` instead: a
+  // single writer at a time (the dispatch, see outbox-events.ts) stamps committed rows in seq
+  // order with the next positions, so a row only ever appears after every position already read.
   await sql`
     create table outbox_events (
       seq bigint generated always as identity primary key,
-      txid xid8 not null default pg_current_xact_id(),
       id uuid not null default gen_random_uuid(),
       type text not null,
       session_id uuid not null,
       user_id text,
       occurred_at timestamptz not null,
       data jsonb not null,
-      created_at timestamptz not null default now()
+      created_at timestamptz not null default now(),
+      position bigint
     )`.execute(db);
-  await sql`create index outbox_events_order on outbox_events (txid, seq)`.execute(db);
+  await sql`create unique index outbox_events_position on outbox_events (position) where position is not null`.execute(db);
+  await sql`create index outbox_events_unstamped on outbox_events (seq) where position is null`.execute(db);
   // Erasure deletes a user's events by user id; the events of an erasure itself carry none.
   await sql`create index outbox_events_user on outbox_events (user_id) where user_id is not null`.execute(db);
 
-  // How far the delivery fan-out has read the outbox: one row, moved by one instance at a time.
+  // The last position stamped: one row, locked by the one instance stamping at a time.
   await sql`
     create table event_dispatch (
       id smallint primary key check (id = 1),
-      last_txid xid8 not null,
-      last_seq bigint not null
+      last_position bigint not null
     )`.execute(db);
-  await sql`insert into event_dispatch (id, last_txid, last_seq) values (1, '0', 0)`.execute(db);
+  await sql`insert into event_dispatch (id, last_position) values (1, 0)`.execute(db);
 
   await sql`
     create table webhook_endpoints (

@@ -1,6 +1,5 @@
 import { ApiError } from '../errors.js';
 import type { EventsContext } from './context.js';
-import type { OutboxPosition } from './repositories/outbox-events.js';
 import { toEventResource } from './resource.js';
 import type { FeedOptions } from './schemas.js';
 import { LIFECYCLE_EVENT_TYPES } from './vocabulary.js';
@@ -10,16 +9,16 @@ import { LIFECYCLE_EVENT_TYPES } from './vocabulary.js';
 
 const invalid = (path: string, message: string) => new ApiError('validation_failed', `${path.split('/')[1]} ${message}.`, { errors: [{ path, message }] });
 
-export function encodeFeedCursor(position: OutboxPosition): string {
-  return Buffer.from(`${position.txid}.${position.seq}`).toString('base64url');
+export function encodeFeedCursor(position: string): string {
+  return Buffer.from(`p${position}`).toString('base64url');
 }
 
-export function decodeFeedCursor(text: string): OutboxPosition {
-  const match = /^(\d{1,19})\.(\d{1,19})$/.exec(Buffer.from(text, 'base64url').toString('latin1'));
-  if (!match || encodeFeedCursor({ txid: match[1], seq: match[2] }) !== text) throw invalid('querystring/after', 'is not a cursor this service issued');
-  // Both are bigint-sized in the database; larger text is not a position.
-  if (BigInt(match[1]) > 2n ** 63n - 1n || BigInt(match[2]) > 2n ** 63n - 1n) throw invalid('querystring/after', 'is not a cursor this service issued');
-  return { txid: match[1], seq: match[2] };
+/** The position a cursor stands for. */
+export function decodeFeedCursor(text: string): string {
+  const match = /^p([1-9]\d{0,18})$/.exec(Buffer.from(text, 'base64url').toString('latin1'));
+  // A position is a bigint in the database; anything else is not a cursor of ours.
+  if (!match || encodeFeedCursor(match[1]) !== text || BigInt(match[1]) > 2n ** 63n - 1n) throw invalid('querystring/after', 'is not a cursor this service issued');
+  return match[1];
 }
 
 function parseTypes(text: string | undefined): string[] | null {
@@ -37,7 +36,7 @@ export function createFeed(ctx: EventsContext) {
       const types = parseTypes(options.types);
       const rows = await ctx.repositories.outbox.page(after, types, options.limit);
       const last = rows[rows.length - 1];
-      return { items: rows.map(toEventResource), nextCursor: last ? encodeFeedCursor(last) : (options.after ?? null) };
+      return { items: rows.map(toEventResource), nextCursor: last ? encodeFeedCursor(last.position) : (options.after ?? null) };
     },
   };
 }

@@ -25,9 +25,8 @@ const DISPATCH_BATCH = 500;
 const SETTLE_BATCH = 500;
 /** How long a closing instance waits for attempts in flight before giving them back. */
 const CLOSE_WAIT_MS = 3000;
-/** Past the timeout, how long a claim stays leased: a lease never ends while its attempt may still run. */
-const LEASE_MARGIN_MS = 20_000;
-const HELD_RETRY_MS = 25;
+/** A claim is leased for twice the timeout and this much more: a lease never ends while its attempt may still run. */
+const LEASE_MARGIN_MS = 5000;
 
 /** Spread of retry waits: ±20%, so endpoints that failed together are not retried together. */
 const jitter = (ms: number) => Math.round(ms * (0.8 + Math.random() * 0.4));
@@ -42,7 +41,7 @@ export function outcomeOf(delivery: Pick<ClaimedDelivery, 'id' | 'attempts'>, re
 
 export function createDeliveryWorker(options: DeliveryWorkerOptions) {
   const { logger } = options;
-  const leaseMs = options.timeoutMs + LEASE_MARGIN_MS;
+  const leaseMs = options.timeoutMs * 2 + LEASE_MARGIN_MS;
   // One endpoint never takes every slot: a slow one cannot hold the others back.
   const perEndpoint = Math.max(1, Math.ceil(options.concurrency / 2));
   const inFlight = new Map<string, string>();
@@ -54,7 +53,6 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions) {
   let dispatchWanted = true;
   let settling: Promise<void> | null = null;
   let poll: NodeJS.Timeout | null = null;
-  let soon: NodeJS.Timeout | null = null;
   let lastWarning = 0;
 
   const warn = (reason: string, message: string) => {
@@ -67,12 +65,6 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions) {
   async function dispatch(): Promise<void> {
     for (let round = 0; round < 20 && !closed; round++) {
       const result = await options.outbox.dispatch(DISPATCH_BATCH);
-      if (result.held && !soon && !closed) {
-        soon = setTimeout(() => {
-          soon = null;
-          wake(true);
-        }, HELD_RETRY_MS);
-      }
       if (result.events < DISPATCH_BATCH) return;
     }
   }
@@ -166,7 +158,6 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions) {
     async close(): Promise<void> {
       closed = true;
       if (poll) clearInterval(poll);
-      if (soon) clearTimeout(soon);
       await running;
       const deadline = Date.now() + CLOSE_WAIT_MS;
       while (inFlight.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));

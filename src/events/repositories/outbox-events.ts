@@ -4,27 +4,20 @@ import { translatingErrors } from '../../db/errors.js';
 import type { Database } from '../../db/types.js';
 
 // The outbox: written only by the trigger on session_events (migrations/20261215090000_events_outbox.ts),
-// read here by the feed and by the fan-out into webhook deliveries, and purged after retention.
+// stamped and fanned out into webhook deliveries by the dispatch, read by the feed, purged after
+// retention.
 //
-// Readers take events in (txid, seq) order and only from transactions older than every one still
-// running (txid below the snapshot's xmin): an event whose transaction commits late can never
-// appear behind a position a reader has already passed.
+// Rows get their feed position after they commit, from one writer at a time, in seq order: a
+// reader walking positions can never pass a row that shows up later, and a session's events
+// (each written after the one before it committed) keep their order.
 
-/** A position in the outbox order; the feed's cursor encodes one. */
-export interface OutboxPosition {
-  txid: string;
-  seq: string;
-}
-
-export interface OutboxEventRow extends OutboxPosition {
+export interface OutboxEventRow {
+  position: string;
   id: string;
   type: string;
   occurred_at: Date;
   data: Record<string, unknown>;
 }
-
-const START: OutboxPosition = { txid: '0', seq: '0' };
-const HORIZON = sql`pg_snapshot_xmin(pg_current_snapshot())`;
 
 /**
  * Deletes every event that names the user, in the caller's transaction when given one (erasure
@@ -38,57 +31,53 @@ export async function deleteEventsForUser(executor: Kysely<Database>, userId: st
 
 export function createOutboxEventsRepository({ db }: DatabaseHandle) {
   return translatingErrors({
-    /** Up to `limit` events after `after` (from the oldest kept when null), of `types` when given. */
-    async page(after: OutboxPosition | null, types: string[] | null, limit: number): Promise<OutboxEventRow[]> {
-      const from = after ?? START;
+    /** Up to `limit` events after the position `after` (from the oldest kept when null), of `types` when given. */
+    async page(after: string | null, types: string[] | null, limit: number): Promise<OutboxEventRow[]> {
       const { rows } = await sql<OutboxEventRow>`
-        select seq, txid::text as txid, id, type, occurred_at, data from outbox_events
-        where (txid, seq) > (${from.txid}::xid8, ${from.seq}::bigint) and txid < ${HORIZON}
-          and (${types}::text[] is null or type = any(${types}::text[]))
-        order by txid, seq
+        select position, id, type, occurred_at, data from outbox_events
+        where position > ${after ?? '0'}::bigint and (${types}::text[] is null or type = any(${types}::text[]))
+        order by position
         limit ${limit}`.execute(db);
       return rows;
     },
 
     /**
-     * Fans the next `limit` events out into deliveries, one per enabled endpoint that takes the
-     * event, and moves the dispatch position past them, in one statement. One instance at a time:
-     * the others find the position row locked and do nothing. `held`: events exist that wait for
-     * an older transaction to finish.
+     * Stamps the next `limit` committed events with feed positions and fans them out into
+     * deliveries, one per enabled endpoint that takes the event. One instance at a time: the
+     * others find the position row locked and do nothing (`events` 0). The lock is taken by a
+     * statement of its own, so the stamping statement's snapshot sees everything the previous
+     * holder committed.
      */
-    async dispatch(limit: number): Promise<{ events: number; deliveries: number; held: boolean }> {
-      const { rows } = await sql<{ events: string; deliveries: string; held: boolean }>`
-        with position as (
-          select last_txid, last_seq from event_dispatch where id = 1 for update skip locked
-        ),
-        batch as (
-          select e.seq, e.txid, e.type, e.session_id from outbox_events e, position p
-          where (e.txid, e.seq) > (p.last_txid, p.last_seq) and e.txid < ${HORIZON}
-          order by e.txid, e.seq
-          limit ${limit}
-        ),
-        fanned as (
-          insert into webhook_deliveries (endpoint_id, event_seq, session_id)
-          select w.id, b.seq, b.session_id from batch b
-          join webhook_endpoints w on w.enabled
-            and (w.event_types is null or b.type = any(w.event_types))
-            and (w.format = 'standard' or b.type = 'session.ended')
-          order by b.txid, b.seq, w.id
-          returning 1
-        ),
-        last as (select txid, seq from batch order by txid desc, seq desc limit 1),
-        moved as (
-          update event_dispatch d set last_txid = last.txid, last_seq = last.seq from last where d.id = 1 returning 1
-        )
-        select
-          (select count(*) from batch) as events,
-          (select count(*) from fanned) as deliveries,
-          exists (
-            select 1 from outbox_events e, position p
-            where (e.txid, e.seq) > (p.last_txid, p.last_seq) and e.txid >= ${HORIZON}
-          ) as held`.execute(db);
-      const row = rows[0];
-      return { events: Number(row.events), deliveries: Number(row.deliveries), held: row.held };
+    async dispatch(limit: number): Promise<{ events: number; deliveries: number }> {
+      return db.transaction().execute(async (trx) => {
+        const held = await sql<{ last_position: string }>`select last_position from event_dispatch where id = 1 for update skip locked`.execute(trx);
+        const last = held.rows[0]?.last_position;
+        if (last === undefined) return { events: 0, deliveries: 0 };
+        const { rows } = await sql<{ events: string; deliveries: string }>`
+          with batch as (
+            select seq, ${last}::bigint + row_number() over (order by seq) as position
+            from (select seq from outbox_events where position is null order by seq limit ${limit}) e
+          ),
+          stamped as (
+            update outbox_events o set position = b.position from batch b
+            where o.seq = b.seq and o.position is null
+            returning o.seq, o.type, o.session_id, o.position
+          ),
+          fanned as (
+            insert into webhook_deliveries (endpoint_id, event_seq, session_id)
+            select w.id, s.seq, s.session_id from stamped s
+            join webhook_endpoints w on w.enabled
+              and (w.event_types is null or s.type = any(w.event_types))
+              and (w.format = 'standard' or s.type = 'session.ended')
+            order by s.seq, w.id
+            returning 1
+          ),
+          moved as (
+            update event_dispatch set last_position = (select max(position) from stamped) where id = 1 and exists (select 1 from stamped) returning 1
+          )
+          select (select count(*) from stamped) as events, (select count(*) from fanned) as deliveries`.execute(trx);
+        return { events: Number(rows[0].events), deliveries: Number(rows[0].deliveries) };
+      });
     },
 
     /**

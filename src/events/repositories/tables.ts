@@ -10,8 +10,6 @@ type Json<T> = ColumnType<T, string, string>;
 /** Written only by the trigger on session_events; read by the feed and the fan-out. */
 export interface OutboxEventsTable {
   seq: Generated<string>;
-  /** xid8, as text. */
-  txid: Generated<string>;
   id: Generated<string>;
   type: string;
   session_id: string;
@@ -19,12 +17,13 @@ export interface OutboxEventsTable {
   occurred_at: Timestamp;
   data: Json<Record<string, unknown>>;
   created_at: DefaultedTimestamp;
+  /** The feed's order, stamped after commit; null until then. */
+  position: ColumnType<string | null, never, string>;
 }
 
 export interface EventDispatchTable {
   id: number;
-  last_txid: string;
-  last_seq: string;
+  last_position: string;
 }
 
 export interface WebhookEndpointsTable {

@@ -81,7 +81,7 @@ export function createWebhookDeliveriesRepository({ db }: DatabaseHandle) {
         from claimed c
         join outbox_events e on e.seq = c.event_seq
         join webhook_endpoints w on w.id = c.endpoint_id
-        order by e.txid, e.seq`.execute(db);
+        order by e.seq`.execute(db);
       return rows;
     },
 
