@@ -103,7 +103,7 @@ export interface Received {
 }
 
 /** Decides each answer: a status, or 'hang' to never answer. */
-export type Responder = (request: Received, index: number) => number | 'hang' | { status: number; headers: Record<string, string> };
+export type Responder = (request: Received, index: number) => number | 'hang' | { status: number; headers?: Record<string, string>; delayMs?: number };
 
 /** An HTTP receiver on 127.0.0.1 that records every request. */
 export async function startReceiver(t: Teardown, responder: Responder = () => 200) {
@@ -121,9 +121,15 @@ export async function startReceiver(t: Teardown, responder: Responder = () => 20
         hanging.add(response);
         return;
       }
-      const { status, headers } = typeof decided === 'number' ? { status: decided, headers: {} } : decided;
-      entry.status = status;
-      response.writeHead(status, headers).end();
+      const { status, headers, delayMs } = typeof decided === 'number' ? { status: decided, headers: {}, delayMs: 0 } : decided;
+      const send = () => {
+        // A client that is gone never received the answer.
+        if (response.destroyed || request.socket.destroyed) return;
+        entry.status = status;
+        response.writeHead(status, headers ?? {}).end();
+      };
+      if (delayMs) setTimeout(send, delayMs);
+      else send();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
