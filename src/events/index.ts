@@ -6,7 +6,7 @@ import { createDatabase, type DatabaseHandle } from '../db/database.js';
 import type { Logger } from '../logger.js';
 import type { EventRepositories, EventsContext } from './context.js';
 import { systemResolve, type Resolve } from './delivery/destinations.js';
-import { buildOutgoing, PayloadUnavailableError } from './delivery/payloads.js';
+import { createPayloads, PayloadUnavailableError } from './delivery/payloads.js';
 import { createSender } from './delivery/sender.js';
 import { createEndpointOperations } from './endpoints.js';
 import { createFeed } from './feed.js';
@@ -76,6 +76,7 @@ export function createEvents(options: EventsOptions) {
   const endpoints = createEndpointOperations(ctx);
   const feed = createFeed(ctx);
   const sender = createSender({ policy, timeoutMs: settings.timeoutMs, maxSockets: settings.concurrency });
+  const payloads = createPayloads({ secretsKey: settings.secretsKey, signingKey, issuer: settings.issuer });
   let inFlight = () => 0;
   const metrics = createEventMetrics({ inFlight: () => inFlight() });
   const worker = createDeliveryWorker({
@@ -84,7 +85,7 @@ export function createEvents(options: EventsOptions) {
     async attempt(delivery) {
       try {
         // Wall-clock time, not the injected clock: receivers check webhook-timestamp against theirs.
-        return await sender.send(buildOutgoing(delivery, { secretsKey: settings.secretsKey, signingKey, issuer: settings.issuer }, new Date()));
+        return await sender.send(payloads.build(delivery, new Date()));
       } catch (error) {
         if (!(error instanceof PayloadUnavailableError)) throw error;
         logger.error({ endpoint: delivery.endpointId, reason: error.message }, 'webhook attempt impossible as configured');

@@ -91,9 +91,20 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions) {
         const left = (perEndpointCount.get(delivery.endpointId) ?? 1) - 1;
         if (left > 0) perEndpointCount.set(delivery.endpointId, left);
         else perEndpointCount.delete(delivery.endpointId);
-        void settle();
+        settleSoon();
       });
   }
+
+  // Answers that arrive in the same turn of the event loop are settled in one statement.
+  let settleQueued = false;
+  const settleSoon = () => {
+    if (settleQueued) return;
+    settleQueued = true;
+    setImmediate(() => {
+      settleQueued = false;
+      void settle();
+    });
+  };
 
   /** Writes the outcomes gathered so far, in batches, one writer at a time; then claims more. */
   function settle(): Promise<void> {
