@@ -37,7 +37,7 @@ export function mintToken(secret: string): string {
  * A registry instance as the production image runs it: the compiled build, with the image's CMD and
  * environment (NODE_ENV=production, its Node options), and no migrations.
  */
-export function startRegistry(ctx: BenchContext, name: string, nodeArgs: string[] = []): Promise<Service> {
+export function startRegistry(ctx: BenchContext, name: string, nodeArgs: string[] = [], env: Record<string, string> = {}): Promise<Service> {
   const image = imageRuntime();
   const [program, ...args] = image.command;
   if (program !== 'node' || args.length !== 1) throw new Error(`unexpected image CMD: ${JSON.stringify(image.command)}`);
@@ -53,6 +53,7 @@ export function startRegistry(ctx: BenchContext, name: string, nodeArgs: string[
       JWT_SECRET: ctx.secret,
       LOG_LEVEL: 'warn',
       MIGRATE_ON_START: 'false',
+      ...env,
     },
   });
 }
