@@ -6,6 +6,7 @@ import { DestinationRefusedError, parseDestination, resolveDestination } from '.
 import { toDeliveryResource, toEndpointResource } from './resource.js';
 import type { CreateWebhookInput, DeliveriesOptions, UpdateWebhookInput } from './schemas.js';
 import { newSecret, sealSecret } from './secrets.js';
+import { carries } from './vocabulary.js';
 
 // Managing webhook endpoints: the rules (where an endpoint may point, what needs which key, how
 // many there may be); the SQL is in repositories/webhook-endpoints.ts.
@@ -30,6 +31,16 @@ export function createEndpointOperations(ctx: EventsContext) {
     }
   }
 
+  /** A caep endpoint carries session.ended only: asking it for anything else is a mistake worth saying. */
+  function checkTypes(format: 'standard' | 'caep', events: string[] | null | undefined): void {
+    if (format !== 'caep' || !events) return;
+    const other = events.filter((type) => !carries(format, type));
+    if (other.length > 0) {
+      const message = `a caep endpoint receives session.ended only (not ${other.join(', ')})`;
+      throw new ApiError('validation_failed', `events: ${message}.`, { errors: [{ path: 'body/events', message }] });
+    }
+  }
+
   function secretsKey(): Buffer {
     if (ctx.secretsKey) return ctx.secretsKey;
     throw new ApiError('events_not_configured', 'Webhook endpoints need WEBHOOK_SECRETS_KEY, which this registry does not have.');
@@ -46,6 +57,7 @@ export function createEndpointOperations(ctx: EventsContext) {
       if (input.format === 'caep' && !ctx.signingKey) {
         throw new ApiError('events_not_configured', 'caep endpoints need EVENTS_SIGNING_KEY, which this registry does not have.');
       }
+      checkTypes(input.format, input.events);
       const url = await checkedUrl(input.url);
       if ((await repositories.endpoints.count()) >= MAX_ENDPOINTS) {
         throw new ApiError('webhook_limit_reached', `A registry holds at most ${MAX_ENDPOINTS} webhook endpoints; delete one first.`);
@@ -75,7 +87,7 @@ export function createEndpointOperations(ctx: EventsContext) {
     },
 
     async update(id: string, input: UpdateWebhookInput) {
-      found(await repositories.endpoints.find(id));
+      checkTypes(found(await repositories.endpoints.find(id)).format, input.events);
       const url = input.url === undefined ? undefined : await checkedUrl(input.url);
       const description = input.description === undefined ? undefined : cleanText(input.description, 256);
       const now = clock.now();

@@ -71,7 +71,12 @@ export function createEvents(options: EventsOptions) {
   const outboxWork = createOutboxEventsRepository(workerDatabase);
   const deliveryWork = createWebhookDeliveriesRepository(workerDatabase);
   const signingKey = settings.signingKey ? loadSigningKey(settings.signingKey) : null;
-  const policy = { allowPrivateNetworks: settings.allowPrivateNetworks, httpsOnly: settings.httpsOnly, resolve: options.resolve ?? systemResolve };
+  const policy = {
+    allowPrivateNetworks: settings.allowPrivateNetworks,
+    httpsOnly: settings.httpsOnly,
+    resolve: options.resolve ?? systemResolve,
+    resolveTimeoutMs: Math.min(settings.timeoutMs, 5000),
+  };
   const ctx: EventsContext = { repositories, clock: options.clock, policy, secretsKey: settings.secretsKey, signingKey, issuer: settings.issuer };
   const endpoints = createEndpointOperations(ctx);
   const feed = createFeed(ctx);

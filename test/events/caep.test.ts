@@ -75,4 +75,11 @@ t.test('transmitter metadata; without a signing key, no caep endpoint and an emp
   t.match(refused.json(), { code: 'events_not_configured', detail: /EVENTS_SIGNING_KEY/ });
   const standard = await call(without.app, without.manage, { method: 'POST', url: '/v1/webhooks', payload: { url: 'http://127.0.0.1:9/x' } });
   t.equal(standard.statusCode, 201, 'standard endpoints need no signing key');
+
+  const other = await call(withKey.app, withKey.manage, { method: 'POST', url: '/v1/webhooks', payload: { url: 'http://127.0.0.1:9/x', format: 'caep', events: ['session.created'] } });
+  t.equal(other.statusCode, 400, 'a caep endpoint cannot ask for other events');
+  t.match(other.json(), { code: 'validation_failed', errors: [{ path: 'body/events' }] });
+  const caep = await createWebhook(withKey.app, withKey.manage, { url: 'http://127.0.0.1:9/x', format: 'caep', events: ['session.ended'] });
+  const changed = await call(withKey.app, withKey.manage, { method: 'PATCH', url: `/v1/webhooks/${caep.endpoint.id}`, payload: { events: ['session.flagged'] } });
+  t.equal(changed.statusCode, 400, 'nor be changed to');
 });

@@ -93,3 +93,23 @@ t.test('the connection goes to the address that was checked, not to a second loo
   t.equal(receiver.received.length, 1, 'delivered to the checked address');
   t.equal(receiver.received[0]?.headers.host, `${name}:${receiver.port}`, 'with the name as the Host');
 });
+
+t.test('a resolver that never answers: creation refused and attempts failed, each within the bound', async (t) => {
+  const silent = { 'slow.example.com': ['93.184.216.34'] } as Record<string, string[]>;
+  let hang = false;
+  const table = tableResolver(silent);
+  const resolve = async (host: string) => (hang ? new Promise<never>(() => {}) : table(host));
+  const { app, manage } = await buildEventsApp(t, { resolve, env: { WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'false', WEBHOOK_TIMEOUT_MS: '300', WEBHOOK_RETRY_SCHEDULE: '1h' } });
+  const { endpoint } = await createWebhook(app, manage, { url: 'https://slow.example.com/hooks' });
+  hang = true;
+  const started = Date.now();
+  const refused = await call(app, manage, { method: 'POST', url: '/v1/webhooks', payload: { url: 'https://slow.example.com/other' } });
+  t.equal(refused.statusCode, 400);
+  t.match(refused.json(), { code: 'invalid_webhook_url', detail: /did not resolve within 300 ms/ });
+  t.ok(Date.now() - started < 2000, 'answered without waiting for the resolver');
+  await login(app, { userId: 'slow' });
+  const deliveries = async () => (await call(app, manage, { method: 'GET', url: `/v1/webhooks/${endpoint.id}/deliveries` })).json().items;
+  const end = Date.now() + 5000;
+  while (Date.now() < end && (await deliveries())[0]?.attempts !== 1) await new Promise((r) => setTimeout(r, 20));
+  t.match((await deliveries())[0], { status: 'pending', attempts: 1, attemptLog: [{ statusCode: null, error: /did not resolve within 300 ms/ }] });
+});

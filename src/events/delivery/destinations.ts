@@ -22,6 +22,20 @@ export interface DestinationPolicy {
   allowPrivateNetworks: boolean;
   httpsOnly: boolean;
   resolve: Resolve;
+  /** A resolver that does not answer within this is a name that does not resolve. */
+  resolveTimeoutMs: number;
+}
+
+async function resolveWithin(policy: DestinationPolicy, host: string): Promise<ResolvedAddress[]> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DestinationRefusedError(`url's host ${host} did not resolve within ${policy.resolveTimeoutMs} ms.`)), policy.resolveTimeoutMs);
+  });
+  try {
+    return await Promise.race([policy.resolve(host), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** The URL cannot be a webhook destination; `message` says why, in words fit for the caller. */
@@ -67,8 +81,9 @@ export async function resolveDestination(url: URL, policy: DestinationPolicy): P
     addresses = [{ address: host, family: family === 6 ? 6 : 4 }];
   } else {
     try {
-      addresses = await policy.resolve(host);
-    } catch {
+      addresses = await resolveWithin(policy, host);
+    } catch (error) {
+      if (error instanceof DestinationRefusedError) throw error;
       throw new DestinationRefusedError(`url's host ${host} does not resolve.`);
     }
   }
