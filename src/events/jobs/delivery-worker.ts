@@ -97,8 +97,10 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions) {
 
   // Answers that arrive in the same turn of the event loop are settled in one statement.
   let settleQueued = false;
+  let finished = false;
   const settleSoon = () => {
-    if (settleQueued) return;
+    // After close, an attempt that was given back is made again elsewhere; its outcome is not written.
+    if (settleQueued || finished) return;
     settleQueued = true;
     setImmediate(() => {
       settleQueued = false;
@@ -176,6 +178,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions) {
       await settling;
       await settle();
       await options.deliveries.release(unfinished).catch(() => {});
+      finished = true;
     },
     get inFlight(): number {
       return inFlight.size;
