@@ -71,7 +71,8 @@ export async function up(db: Kysely<any>): Promise<void> {
       attempt_log jsonb not null default '[]'::jsonb,
       created_at timestamptz not null default now()
     )`.execute(db);
-  await sql`create index webhook_deliveries_due on webhook_deliveries (next_attempt_at) where state = 'pending'`.execute(db);
+  // Claims read each endpoint's due deliveries in order, a few at a time.
+  await sql`create index webhook_deliveries_due on webhook_deliveries (endpoint_id, next_attempt_at, id) where state = 'pending'`.execute(db);
   // The earlier undelivered event of the same session and endpoint holds back the later ones.
   await sql`create index webhook_deliveries_chain on webhook_deliveries (endpoint_id, session_id, event_seq) where state = 'pending'`.execute(db);
   await sql`create index webhook_deliveries_event on webhook_deliveries (event_seq)`.execute(db);

@@ -53,14 +53,16 @@ export function createOutboxEventsRepository({ db }: DatabaseHandle) {
         const held = await sql<{ last_position: string }>`select last_position from event_dispatch where id = 1 for update skip locked`.execute(trx);
         const last = held.rows[0]?.last_position;
         if (last === undefined) return { events: 0, deliveries: 0 };
+        // The batch is an array, so the stamping finds its rows by primary key (a join here is
+        // planned as a loop over every unstamped row).
         const { rows } = await sql<{ events: string; deliveries: string }>`
-          with batch as (
-            select seq, ${last}::bigint + row_number() over (order by seq) as position
+          with batch as materialized (
+            select array_agg(seq order by seq) as seqs
             from (select seq from outbox_events where position is null order by seq limit ${limit}) e
           ),
           stamped as (
-            update outbox_events o set position = b.position from batch b
-            where o.seq = b.seq and o.position is null
+            update outbox_events o set position = ${last}::bigint + array_position((select seqs from batch), o.seq)
+            where o.seq = any((select seqs from batch)::bigint[]) and o.position is null
             returning o.seq, o.type, o.session_id, o.position
           ),
           fanned as (

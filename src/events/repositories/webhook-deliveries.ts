@@ -1,4 +1,5 @@
-import { sql } from 'kysely';
+import { sql, type CompiledQuery } from 'kysely';
+import type pg from 'pg';
 import type { DatabaseHandle } from '../../db/database.js';
 import { translatingErrors } from '../../db/errors.js';
 import type { AttemptEntry, WebhookDeliveryRow } from './tables.js';
@@ -38,30 +39,36 @@ export interface DeliveryListRow extends Pick<WebhookDeliveryRow, 'id' | 'state'
   event_type: string;
 }
 
-export function createWebhookDeliveriesRepository({ db }: DatabaseHandle) {
+/**
+ * Runs a statement whose text never changes as a named (prepared) one: the delivery worker runs
+ * claims and settlements many times a second, and each connection then plans them once.
+ */
+async function prepared<R extends pg.QueryResultRow>(pool: pg.Pool, name: string, query: CompiledQuery<R>): Promise<R[]> {
+  return (await pool.query<R>({ name, text: query.sql, values: [...query.parameters] })).rows;
+}
+
+export function createWebhookDeliveriesRepository({ db, pool }: DatabaseHandle) {
   return translatingErrors({
     /**
-     * Claims up to `limit` due deliveries of enabled endpoints, at most `perEndpoint` of any one
-     * endpoint and none of the `skipEndpoints` (this instance's share of them is taken), and
-     * leases them for `leaseMs`. A delivery waits while an earlier event of the same session is
+     * Claims up to `limit` due deliveries of enabled endpoints (taken in a random order, so none
+     * is always served last), at most `perEndpoint` of any one endpoint and none of the
+     * `skipEndpoints` (this instance's share of them is taken), and leases them for `leaseMs`. A delivery waits while an earlier event of the same session is
      * undelivered to the same endpoint: each endpoint sees a session's events in order.
      */
     async claim(limit: number, leaseMs: number, perEndpoint: number, skipEndpoints: string[]): Promise<ClaimedDelivery[]> {
-      const { rows } = await sql<ClaimedDelivery>`
+      return prepared(pool, 'sr_claim_deliveries', sql<ClaimedDelivery>`
         with candidates as (
-          select id from (
-            select d.id, row_number() over (partition by d.endpoint_id order by d.next_attempt_at, d.id) as rn
-            from webhook_deliveries d
-            join webhook_endpoints w on w.id = d.endpoint_id and w.enabled
-            where d.state = 'pending' and d.next_attempt_at <= now() and not (d.endpoint_id = any(${skipEndpoints}::uuid[]))
+          select c.id from (select id from webhook_endpoints where enabled and not (id = any(${skipEndpoints}::uuid[])) order by random()) w
+          cross join lateral (
+            select d.id from webhook_deliveries d
+            where d.endpoint_id = w.id and d.state = 'pending' and d.next_attempt_at <= now()
               and not exists (
                 select 1 from webhook_deliveries p
                 where p.endpoint_id = d.endpoint_id and p.session_id = d.session_id and p.state = 'pending' and p.event_seq < d.event_seq
               )
             order by d.next_attempt_at, d.id
-            limit ${limit * 4}
-          ) ranked
-          where rn <= ${perEndpoint}
+            limit ${perEndpoint}
+          ) c
           limit ${limit}
         ),
         locked as (
@@ -81,8 +88,7 @@ export function createWebhookDeliveriesRepository({ db }: DatabaseHandle) {
         from claimed c
         join outbox_events e on e.seq = c.event_seq
         join webhook_endpoints w on w.id = c.endpoint_id
-        order by e.seq`.execute(db);
-      return rows;
+        order by e.seq`.compile(db));
     },
 
     /**
@@ -92,7 +98,7 @@ export function createWebhookDeliveriesRepository({ db }: DatabaseHandle) {
      */
     async settle(outcomes: DeliveryOutcome[]): Promise<string[]> {
       if (outcomes.length === 0) return [];
-      const { rows } = await sql<{ id: string }>`
+      const rows = await prepared(pool, 'sr_settle_deliveries', sql<{ id: string }>`
         with r as (
           select * from unnest(${outcomes.map((o) => o.id)}::bigint[], ${outcomes.map((o) => o.outcome)}::text[],
                                ${outcomes.map((o) => o.delayMs)}::bigint[], ${outcomes.map((o) => JSON.stringify(o.attempt))}::jsonb[])
@@ -130,7 +136,7 @@ export function createWebhookDeliveriesRepository({ db }: DatabaseHandle) {
           )
           returning w.id, p.succeeded
         )
-        select id from endpoints where not succeeded`.execute(db);
+        select id from endpoints where not succeeded`.compile(db));
       return rows.map((r) => r.id);
     },
 
