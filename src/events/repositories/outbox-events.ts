@@ -49,6 +49,9 @@ export function createOutboxEventsRepository({ db }: DatabaseHandle) {
      * holder committed.
      */
     async dispatch(limit: number): Promise<{ events: number; deliveries: number }> {
+      // Taking the lock writes (and a commit waits for the disk): not when there is nothing to stamp.
+      const waiting = await sql<{ any: boolean }>`select exists (select 1 from outbox_events where position is null) as any`.execute(db);
+      if (!waiting.rows[0]?.any) return { events: 0, deliveries: 0 };
       return db.transaction().execute(async (trx) => {
         const held = await sql<{ last_position: string }>`select last_position from event_dispatch where id = 1 for update skip locked`.execute(trx);
         const last = held.rows[0]?.last_position;
