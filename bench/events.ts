@@ -29,7 +29,13 @@ const { values: args } = parseArgs({
 const [rounds, seconds, samples, trials, events, loginRate] = ['rounds', 'seconds', 'samples', 'trials', 'events', 'login-rate'].map((k) => Number(args[k as keyof typeof args]));
 const started = Date.now();
 const log = (message: string) => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${message}\n`);
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor((values.length - 1) / 2)];
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = (sorted.length - 1) / 2;
+  return (sorted[Math.floor(middle)] + sorted[Math.ceil(middle)]) / 2;
+};
+const WARMUP_SECONDS = 3;
+const WARMUP_REVOKES = 50;
 
 async function main() {
   const loadBefore = os.loadavg();
@@ -42,7 +48,7 @@ async function main() {
     const ctx: BenchContext = { adminUrl: server.adminUrl, dbName, dbUrl, secret, token: mintToken(secret), roundSeconds: seconds, vocab: await buildVocabulary(), log };
     const manage = createSigner({ key: secret, algorithm: 'HS256', iss: 'session-registry', aud: 'session-registry', sub: 'bench', expiresIn: 3600_000 })({ scope: 'webhooks:manage' });
     log(`PostgreSQL ${await serverVersion(server.adminUrl)}; seeding`);
-    const victimsNeeded = rounds * 2 * samples + trials;
+    const victimsNeeded = rounds * 2 * samples + trials + WARMUP_REVOKES;
     const [heartbeatIds, victims] = await withDbClient(ctx, async (c) => [
       await insertUsers(c, ctx.vocab, { prefix: 'hb-', users: 400, active: 5, ended: 0, rBase: 0, returnIds: true }),
       await insertUsers(c, ctx.vocab, { prefix: 'victim-', users: victimsNeeded, active: 1, ended: 0, rBase: 1_000_000, returnIds: true }),
@@ -60,6 +66,9 @@ async function main() {
     const toggle = (enabled: boolean) => admin.call('PATCH', `/v1/webhooks/${hook}`, { enabled });
     await drained(ctx);
 
+    log(`warm-up: ${WARMUP_SECONDS} s of each path, not counted`);
+    await pathRound({ ...ctx, roundSeconds: WARMUP_SECONDS }, registry, { victims, heartbeatIds, loginRate, samples: WARMUP_REVOKES });
+    await drained(ctx);
     const measured: Record<'without' | 'with', PathRound[]> = { without: [], with: [] };
     for (let round = 1; round <= rounds; round++) {
       for (const condition of ['without', 'with'] as const) {
