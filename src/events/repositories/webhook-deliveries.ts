@@ -62,9 +62,12 @@ export function createWebhookDeliveriesRepository({ db, pool }: DatabaseHandle) 
           cross join lateral (
             select d.id from webhook_deliveries d
             where d.endpoint_id = w.id and d.state = 'pending' and d.next_attempt_at <= now()
-              and not exists (
-                select 1 from webhook_deliveries p
-                where p.endpoint_id = d.endpoint_id and p.session_id = d.session_id and p.state = 'pending' and p.event_seq < d.event_seq
+              -- The first undelivered event of its session: a correlated subquery, so that it is
+              -- always an index probe, whatever the statistics of a table that changes this fast.
+              and d.event_seq = (
+                select p.event_seq from webhook_deliveries p
+                where p.endpoint_id = d.endpoint_id and p.session_id = d.session_id and p.state = 'pending'
+                order by p.event_seq limit 1
               )
             order by d.next_attempt_at, d.id
             limit ${perEndpoint}
