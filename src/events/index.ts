@@ -61,6 +61,11 @@ export function createEvents(options: EventsOptions) {
   const ownPool = background && options.databaseUrl
     ? createDatabase({ connectionString: options.databaseUrl, poolSize: WORKER_POOL_SIZE, statementTimeoutMs: options.statementTimeoutMs, applicationName: 'session-registry-events' })
     : null;
+  // Claims, settlements and purges may be lost in a crash without harm (a lost claim or outcome
+  // means an attempt made again, with the same webhook-id): their commits do not wait for the
+  // disk, so they never queue behind, or in front of, the commits of logins and revokes. The
+  // dispatch, whose positions readers rely on, turns it back on for its own transaction.
+  ownPool?.pool.on('connect', (client) => void client.query('set synchronous_commit = off').catch(() => {}));
   const workerDatabase = ownPool ?? database;
   const repositories: EventRepositories = {
     outbox: createOutboxEventsRepository(database),

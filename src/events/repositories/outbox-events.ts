@@ -53,6 +53,8 @@ export function createOutboxEventsRepository({ db }: DatabaseHandle) {
       const waiting = await sql<{ any: boolean }>`select exists (select 1 from outbox_events where position is null) as any`.execute(db);
       if (!waiting.rows[0]?.any) return { events: 0, deliveries: 0 };
       return db.transaction().execute(async (trx) => {
+        // Positions a reader has seen must survive a crash: this commit waits for the disk.
+        await sql`set local synchronous_commit = on`.execute(trx);
         const held = await sql<{ last_position: string }>`select last_position from event_dispatch where id = 1 for update skip locked`.execute(trx);
         const last = held.rows[0]?.last_position;
         if (last === undefined) return { events: 0, deliveries: 0 };
