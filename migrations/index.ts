@@ -3,6 +3,7 @@ import * as createSessions from './20261123150000_create_sessions.js';
 import * as sessionsExpiryCheck from './20261201220000_sessions_expiry_check.js';
 import * as sessionsNetwork from './20261202090000_sessions_network.js';
 import * as accountControls from './20261204090000_account_controls.js';
+import * as eventsOutbox from './20261215090000_events_outbox.js';
 
 // Listed explicitly so the compiled image and the TypeScript sources run the same set, with no
 // directory scanning. Names are timestamps: Kysely applies them in this order.
@@ -11,4 +12,5 @@ export const migrations: Record<string, Migration> = {
   '20261201220000_sessions_expiry_check': sessionsExpiryCheck,
   '20261202090000_sessions_network': sessionsNetwork,
   '20261204090000_account_controls': accountControls,
+  '20261215090000_events_outbox': eventsOutbox,
 };

@@ -5,7 +5,7 @@ import { createSigner } from 'fast-jwt';
 import { ConfigError, loadConfig, parseDuration } from '../src/config.js';
 import { withDevelopmentSecret } from '../src/dev-secret.js';
 
-const SCOPES = new Set(['sessions:read', 'sessions:write']);
+const SCOPES = new Set(['sessions:read', 'sessions:write', 'webhooks:manage']);
 
 function fail(message: string): never {
   process.stderr.write(`token: ${message}\n`);
@@ -20,7 +20,7 @@ try {
   if (!values.scope) fail('--scope is required, e.g. --scope "sessions:read sessions:write"');
   const scopes = values.scope.split(/\s+/).filter(Boolean);
   const unknown = scopes.filter((s) => !SCOPES.has(s));
-  if (scopes.length === 0 || unknown.length > 0) fail(`unknown scope ${unknown.join(', ')}; use sessions:read and/or sessions:write`);
+  if (scopes.length === 0 || unknown.length > 0) fail(`unknown scope ${unknown.join(', ')}; use sessions:read, sessions:write and/or webhooks:manage`);
   const ttl = parseDuration(values.ttl as string);
   if (ttl === null || ttl < 1) fail('--ttl must be a duration such as 900, 15m, 1h or 7d');
   const { config } = withDevelopmentSecret(loadConfig(process.env));

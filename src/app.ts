@@ -4,6 +4,7 @@ import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
 import { openConfiguredDatabase, type DatabaseHandle } from './db/database.js';
 import { openConfiguredGeo, type GeoFeature } from './enrich/geo/index.js';
+import { createEvents, eventSettings, type Events } from './events/index.js';
 import { healthFeature } from './health/index.js';
 import { createAppMetrics } from './health/metrics.js';
 import { createHealthRepository } from './health/repository.js';
@@ -25,6 +26,8 @@ export interface BuildAppOptions {
   geo?: GeoFeature;
   /** The sessions feature, built by the caller with createSessions (started and stopped with the app). */
   sessions?: Sessions;
+  /** The events feature, built by the caller with createEvents (started and stopped with the app). */
+  events?: Events;
   logger?: FastifyServerOptions['logger'];
   /** A ready pino logger (the process entry shares its own). */
   loggerInstance?: FastifyBaseLogger;
@@ -42,6 +45,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const geoFeature = options.geo ?? (await openConfiguredGeo(config.geoip, app.log));
   const { geo } = geoFeature;
   const sessions = options.sessions ?? createSessions({ ...sessionSettings(config), database, clock: options.clock ?? systemClock, geo, logger: app.log });
+  const events = options.events ?? createEvents({ ...eventSettings(config), database, clock: options.clock ?? systemClock, logger: app.log });
   const metrics = createAppMetrics();
 
   await httpLayer(app, { config, recordRequest: metrics.recordRequest });
@@ -57,18 +61,21 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     geo,
     geoUpdates: geoFeature.updater ? () => geoFeature.updater?.status() ?? [] : null,
     feedTrusted: () => sessions.feedTrusted,
-    registries: [metrics.registry, sessions.metrics, geoFeature.metrics],
+    registries: [metrics.registry, sessions.metrics, events.metrics, geoFeature.metrics],
     config,
   });
   await app.register(sessions.routes);
   await app.register(uiRoutes);
+  await app.register(events.routes);
 
   app.addHook('onReady', async () => {
     await sessions.start();
+    await events.start();
     await geoFeature.updater?.start();
   });
   app.addHook('onClose', async () => {
     // In-flight requests have finished by now: what they recorded is written before letting go.
+    await events.close();
     await sessions.close();
     await geoFeature.updater?.close();
     if (!options.geo) await geo.close();

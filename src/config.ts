@@ -1,6 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import envSchema from 'env-schema';
 import { parseUserAgentPatterns } from './enrich/user-agent/patterns.js';
+import { EVENTS_ENV, eventsConfig, type EventsConfig } from './events/settings.js';
 import { LIMIT_POLICIES, type LimitPolicy } from './sessions/vocabulary.js';
 import { literalUnion } from './typebox.js';
 
@@ -77,6 +78,7 @@ const EnvSchema = Type.Object({
   AUTH_FAILURES_PER_MINUTE: whole(1, 1000000, 100),
   MAX_EVENT_LOOP_DELAY_MS: whole(0, 60000, 1000),
   MAX_EVENT_LOOP_UTILIZATION: Type.Number({ minimum: 0, maximum: 1, default: 0, description: 'a number from 0 to 1' }),
+  ...EVENTS_ENV,
 });
 type Env = Static<typeof EnvSchema>;
 
@@ -130,6 +132,8 @@ export interface Config {
   maxEventLoopDelayMs: number;
   /** 0 = off; otherwise shed when the event loop is busy more than this share of the time. */
   maxEventLoopUtilization: number;
+  /** Lifecycle events: webhooks, the feed, CAEP (src/events/settings.ts). */
+  events: EventsConfig;
 }
 
 export interface GeoipConfig {
@@ -272,6 +276,7 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
     authFailuresPerMinute: env.AUTH_FAILURES_PER_MINUTE,
     maxEventLoopDelayMs: env.MAX_EVENT_LOOP_DELAY_MS,
     maxEventLoopUtilization: env.MAX_EVENT_LOOP_UTILIZATION,
+    events: eventsConfig(env, problems),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

@@ -7,6 +7,7 @@ import { createDatabase } from './db/database.js';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded.js';
 import { migrateToLatest } from './db/migrator.js';
 import { withDevelopmentSecret } from './dev-secret.js';
+import { withDevelopmentEventKeys } from './events/dev-keys.js';
 
 // Process entry: configuration, database, app, listen, and an orderly close.
 const SHUTDOWN_TIMEOUT_MS = 10000;
@@ -32,6 +33,9 @@ async function main(): Promise<void> {
   const secret = withDevelopmentSecret(config);
   config = secret.config;
   if (secret.generated) log.warn({ file: `${config.dataDir}/jwt-secret` }, 'generated a development JWT secret');
+  const eventKeys = withDevelopmentEventKeys(config);
+  config = eventKeys.config;
+  for (const file of eventKeys.generated) log.warn({ file }, 'generated a development key for events');
 
   if (config.migrateOnStart) {
     const handle = createDatabase({ connectionString: config.databaseUrl as string, poolSize: 1, statementTimeoutMs: 600000 });

@@ -9,7 +9,8 @@ import type { Caller } from './caller.js';
 import type { AuthFailures } from './failures.js';
 import { looksLikeSessionToken } from './session-tokens.js';
 
-export type Scope = 'sessions:read' | 'sessions:write';
+/** webhooks:manage is implied by no other scope: sessions:write does not reach the webhook endpoints. */
+export type Scope = 'sessions:read' | 'sessions:write' | 'webhooks:manage';
 
 /** Verified tokens kept (each until its exp): backends reuse one token for many calls. */
 const VERIFIED_TOKENS = 10_000;

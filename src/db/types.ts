@@ -1,5 +1,6 @@
 import type { ColumnType, Generated, Selectable } from 'kysely';
 import type { DeviceInfo, ClientHints, ClientInput, Location, Network, Risk } from '../enrich/types.js';
+import type { EventTables } from '../events/repositories/tables.js';
 import type { EndReason, EventType, ReviewState } from '../sessions/vocabulary.js';
 
 type Timestamp = ColumnType<Date, Date, Date>;
@@ -60,7 +61,7 @@ export interface ActivityFlushesTable {
   applied_at: ColumnType<Date, Date | undefined, Date>;
 }
 
-export interface Database {
+export interface Database extends EventTables {
   activity_flushes: ActivityFlushesTable;
   sessions: SessionsTable;
   session_events: SessionEventsTable;

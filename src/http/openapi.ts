@@ -16,6 +16,8 @@ const openApiOptions: SwaggerOptions = {
     tags: [
       { name: 'sessions', description: 'Backends and operators (service JWT).' },
       { name: 'me', description: 'The signed-in user (session token).' },
+      { name: 'webhooks', description: 'Webhook endpoints for lifecycle events (service JWT with webhooks:manage).' },
+      { name: 'events', description: 'The lifecycle event feed, and the keys and metadata receivers of Security Event Tokens need.' },
       { name: 'operations', description: 'Health and metrics (no authentication).' },
     ],
     components: {
@@ -24,7 +26,7 @@ const openApiOptions: SwaggerOptions = {
           type: 'http',
           scheme: 'bearer',
           bearerFormat: 'JWT',
-          description: 'Service JWT with iss, aud, exp and a `scope` of sessions:read and/or sessions:write (write implies read).',
+          description: 'Service JWT with iss, aud, exp and a `scope` of sessions:read, sessions:write (which implies read) and/or webhooks:manage (implied by no other scope).',
         },
         sessionToken: {
           type: 'http',

@@ -4,12 +4,13 @@ import { buildConfiguredApp, isProblem } from './support/app.js';
 import { family } from './support/family.js';
 
 // Every route × every kind of caller: no token, a read-only service token, a write service token,
-// the session token of the target's owner, of another user, and of an ended session. Each cell
+// a webhooks:manage service token, the session token of the target's owner, of another user, and
+// of an ended session. Each cell
 // gets the documented status on fresh sessions; another user's session is answered exactly as a
 // missing one; and a refused call changes nothing.
 
-type Caller = 'none' | 'read' | 'write' | 'owner' | 'other' | 'ended';
-const CALLERS: Caller[] = ['none', 'read', 'write', 'owner', 'other', 'ended'];
+type Caller = 'none' | 'read' | 'write' | 'manage' | 'owner' | 'other' | 'ended';
+const CALLERS: Caller[] = ['none', 'read', 'write', 'manage', 'owner', 'other', 'ended'];
 
 interface Cell {
   method: InjectOptions['method'];
@@ -17,11 +18,15 @@ interface Cell {
   query?: string;
   body?: Record<string, unknown>;
   expect: Record<Caller, number>;
+  /** {id} is a webhook endpoint (made for the cell) rather than a session. */
+  webhook?: boolean;
 }
 
-const service = (read: number, write: number): Record<Caller, number> => ({ none: 401, read, write, owner: 401, other: 401, ended: 401 });
-const me = (owner: number, other: number): Record<Caller, number> => ({ none: 401, read: 401, write: 401, owner, other, ended: 401 });
-const open = { none: 200, read: 200, write: 200, owner: 200, other: 200, ended: 200 };
+const service = (read: number, write: number): Record<Caller, number> => ({ none: 401, read, write, manage: 403, owner: 401, other: 401, ended: 401 });
+const me = (owner: number, other: number): Record<Caller, number> => ({ none: 401, read: 401, write: 401, manage: 401, owner, other, ended: 401 });
+const open = { none: 200, read: 200, write: 200, manage: 200, owner: 200, other: 200, ended: 200 };
+// webhooks:manage only: no sessions scope reaches these routes.
+const hooks = (manage: number): Record<Caller, number> => ({ none: 401, read: 403, write: 403, manage, owner: 401, other: 401, ended: 401 });
 
 const MATRIX: Cell[] = [
   { method: 'POST', path: '/v1/sessions', body: { userId: '{userId}' }, expect: service(403, 201) },
@@ -49,6 +54,16 @@ const MATRIX: Cell[] = [
   { method: 'GET', path: '/v1/me/export', expect: me(200, 200) },
   { method: 'POST', path: '/v1/me/heartbeat', body: {}, expect: me(200, 200) },
   { method: 'POST', path: '/v1/me/logout', expect: me(200, 200) },
+  { method: 'POST', path: '/v1/webhooks', body: { url: 'https://hooks.example.com/{userId}' }, expect: hooks(201) },
+  { method: 'GET', path: '/v1/webhooks', expect: hooks(200) },
+  { method: 'GET', path: '/v1/webhooks/{id}', expect: hooks(200), webhook: true },
+  { method: 'PATCH', path: '/v1/webhooks/{id}', body: { description: 'changed' }, expect: hooks(200), webhook: true },
+  { method: 'DELETE', path: '/v1/webhooks/{id}', expect: hooks(200), webhook: true },
+  { method: 'POST', path: '/v1/webhooks/{id}/rotate-secret', body: {}, expect: hooks(200), webhook: true },
+  { method: 'GET', path: '/v1/webhooks/{id}/deliveries', expect: hooks(200), webhook: true },
+  { method: 'GET', path: '/v1/events', expect: service(200, 200) },
+  { method: 'GET', path: '/.well-known/jwks.json', expect: open },
+  { method: 'GET', path: '/.well-known/ssf-configuration', expect: open },
   { method: 'GET', path: '/healthz', expect: open },
   { method: 'GET', path: '/readyz', expect: open },
   { method: 'GET', path: '/metrics', expect: open },
@@ -74,6 +89,8 @@ function tokenFor(app: FastifyInstance, who: Caller, w: Awaited<ReturnType<typeo
       return serviceToken(app, 'sessions:read');
     case 'write':
       return serviceToken(app, 'sessions:write');
+    case 'manage':
+      return serviceToken(app, 'webhooks:manage');
     case 'owner':
       return w.caller.token;
     case 'other':
@@ -110,12 +127,15 @@ family('access control matrix', { kind: 'attack', unit: 'route × caller cells',
   tally.check(documented.every((r) => covered.has(r)), 'every documented route is in the matrix', { missing: documented.filter((r) => !covered.has(r)) });
 
   let n = 0;
+  const manage = serviceToken(app, 'webhooks:manage');
+  const hook = async (url: string) => (await call(app, manage, { method: 'GET', url })).json();
   for (const cell of MATRIX) {
     for (const who of CALLERS) {
       n++;
       await tally.trial(`${cell.method} ${cell.path} as ${who}`, async () => {
         const w = await world(app, n);
-        const response = await app.inject(request(cell, w, tokenFor(app, who, w), w.target.session.id));
+        const webhook = cell.webhook ? (await call(app, manage, { method: 'POST', url: '/v1/webhooks', payload: { url: `https://hooks.example.com/${n}` } })).json().endpoint : null;
+        const response = await app.inject(request(cell, w, tokenFor(app, who, w), webhook?.id ?? w.target.session.id));
         const label = `${cell.method} ${cell.path} as ${who}`;
         t.equal(response.statusCode, cell.expect[who], label);
         if (response.statusCode >= 400) t.ok(isProblem(response), `${label}: a problem document`);
@@ -144,7 +164,10 @@ family('access control matrix', { kind: 'attack', unit: 'route × caller cells',
           const target = await call(app, token, { method: 'GET', url: `/v1/sessions/${w.target.session.id}` });
           t.equal(target.json().status, 'active', `${label}: the target session is untouched`);
           t.same(target.json().activity, { pageViews: 0, heartbeats: 0 }, `${label}: no activity recorded on it`);
+          if (webhook) t.same(await hook(`/v1/webhooks/${webhook.id}`), webhook, `${label}: the endpoint is untouched`);
         }
+        // Endpoints are few by design (at most 50): each cell's go when it ends.
+        for (const item of (await hook('/v1/webhooks')).items as Array<{ id: string }>) await call(app, manage, { method: 'DELETE', url: `/v1/webhooks/${item.id}` });
       });
     }
   }

@@ -1,10 +1,12 @@
+import { isIP } from 'node:net';
 import fc from 'fast-check';
 import type { FastifyInstance, InjectOptions } from 'fastify';
+import { isPublicIp } from '../../src/enrich/ip.js';
 import { login, serviceToken } from '../helper.js';
 import { buildConfiguredApp, isProblem } from './support/app.js';
 import type { Test } from 'tap';
 import { family, iterations, SEED, type Tally } from './support/family.js';
-import { deepJson, hostileJson, hostileNumber, hostileString } from './support/hostile.js';
+import { deepJson, HOSTILE_URLS, hostileJson, hostileNumber, hostileString } from './support/hostile.js';
 
 // Property-based fuzzing of every route the served OpenAPI document lists (so a new route is
 // fuzzed without touching this file): bodies, query strings, path parameters, headers and
@@ -35,6 +37,9 @@ interface Fixture {
   doc: Schema;
   write: string;
   read: string;
+  /** webhooks:manage only. */
+  manage: string;
+  webhooks: string[];
   sessions: Array<{ id: string; token: string; userId: string }>;
   /** Sessions made for single requests so far (picks their user in turn). */
   made: number;
@@ -95,13 +100,17 @@ function likelyString(schema: Schema, fx: Fixture, key: string): fc.Arbitrary<st
   if (key === 'createdAfter' || key === 'createdBefore') return fc.oneof(fc.date({ min: new Date('2000-01-01'), max: new Date('2100-01-01'), noInvalidDate: true }).map((d) => d.toISOString()), fc.constantFrom('2026-06-01T12:00:00+02:00', '2026-02-30T00:00:00Z', '2026-06-01T23:59:60Z', '0000-01-01T00:00:00Z'));
   if (key === 'name') return fc.oneof(fc.constantFrom('Work laptop', '  Phone  ', '\u{1F4BB}'.repeat(64), 'x'.repeat(65)), fc.string({ maxLength: 80 }));
   if (key === 'cursor') return fc.oneof(fc.base64String({ maxLength: 80 }), fc.string({ maxLength: 30 }), fc.stringMatching(/^[0-9]{1,19}$/));
+  if (key === 'after') return fc.oneof(fc.stringMatching(/^[0-9]{1,20}$/).map((n) => Buffer.from(`p${n}`).toString('base64url')), fc.base64String({ maxLength: 40 }), fc.string({ maxLength: 30 }));
+  if (key === 'types') return fc.oneof(fc.constantFrom('session.ended', 'session.created,session.ended', 'session.nope', ','), fc.string({ maxLength: 30 }));
+  // Names resolve offline in the fault apps (buildConfiguredApp); literal addresses are checked as they are.
+  if (key === 'url') return fc.oneof(fc.constantFrom('https://hooks.example.com/in', ...HOSTILE_URLS), fc.webUrl());
   return fc.string({ minLength: schema.minLength ?? 0, maxLength: Math.min(schema.maxLength ?? 64, 64) });
 }
 
 /** A path parameter: a real one, a well-formed stranger, or anything at all (encoded or not). */
-function pathParam(name: string, fx: Fixture, me: boolean): fc.Arbitrary<string> {
+function pathParam(name: string, fx: Fixture, me: boolean, webhooks: boolean): fc.Arbitrary<string> {
   const ids = me ? fc.constantFrom(...fx.sessions.map((s) => s.id), SELF, SIBLING, SIBLING) : fc.constantFrom(...fx.sessions.map((s) => s.id));
-  const real = name === 'userId' ? fc.constantFrom('alice', 'bob', 'carol') : ids;
+  const real = name === 'userId' ? fc.constantFrom('alice', 'bob', 'carol') : webhooks ? fc.constantFrom(...fx.webhooks) : ids;
   return fc.oneof(
     { arbitrary: real, weight: 4 },
     { arbitrary: fc.uuid(), weight: 2 },
@@ -137,9 +146,10 @@ function extras(): fc.Arbitrary<string[]> {
   );
 }
 
-function authorization(fx: Fixture, me: boolean): fc.Arbitrary<string | undefined> {
+function authorization(fx: Fixture, me: boolean, webhooks: boolean): fc.Arbitrary<string | undefined> {
   const session = fc.constantFrom(...fx.sessions.map((s) => s.token));
-  const good = me ? fc.oneof({ arbitrary: fc.constant(FRESH), weight: 4 }, { arbitrary: session, weight: 1 }) : fc.constantFrom(fx.write, fx.read);
+  const service = webhooks ? fc.constantFrom(fx.manage, fx.manage, fx.manage, fx.write) : fc.constantFrom(fx.write, fx.read);
+  const good = me ? fc.oneof({ arbitrary: fc.constant(FRESH), weight: 4 }, { arbitrary: session, weight: 1 }) : service;
   return fc.oneof(
     { arbitrary: good.map((tk) => `Bearer ${tk}`), weight: 12 },
     { arbitrary: (me ? fc.constantFrom(fx.write) : session).map((tk) => `Bearer ${tk}`), weight: 1 },
@@ -194,12 +204,13 @@ function extraHeaders(): fc.Arbitrary<Record<string, string>> {
 function requestFor(op: Operation, fx: Fixture): fc.Arbitrary<InjectOptions> {
   const names = [...op.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]);
   const me = op.path.startsWith('/v1/me');
+  const webhooks = op.path.startsWith('/v1/webhooks');
   const hasBody = ['POST', 'PUT', 'PATCH', 'DELETE'].includes(op.method);
   return fc
     .record({
-      params: fc.tuple(...names.map((n) => pathParam(n, fx, me))),
+      params: fc.tuple(...names.map((n) => pathParam(n, fx, me, webhooks))),
       query: queryString(op.operation, fx.doc, fx),
-      auth: authorization(fx, me),
+      auth: authorization(fx, me, webhooks),
       body: hasBody ? bodyFor(op.operation, fx.doc, fx) : fc.oneof(fc.constant<Body>({}), fc.constant<Body>({}), bodyFor(op.operation, fx.doc, fx)),
       headers: extraHeaders(),
     })
@@ -316,7 +327,13 @@ async function fixture(t: { teardown(fn: () => unknown): void }): Promise<Fixtur
     const created = await login(app, { userId: ['alice', 'bob', 'carol'][i % 3] });
     sessions.push({ id: created.session.id, token: created.token, userId: created.session.userId });
   }
-  return { app, doc, write: serviceToken(app), read: serviceToken(app, 'sessions:read'), sessions, made: 0 };
+  const manage = serviceToken(app, 'webhooks:manage');
+  const webhooks: string[] = [];
+  for (const format of ['standard', 'caep', 'standard']) {
+    const created = await app.inject({ method: 'POST', url: '/v1/webhooks', headers: { authorization: `Bearer ${manage}` }, payload: { url: 'https://hooks.example.com/in', format } });
+    webhooks.push(created.json().endpoint.id);
+  }
+  return { app, doc, write: serviceToken(app), read: serviceToken(app, 'sessions:read'), manage, webhooks, sessions, made: 0 };
 }
 
 function operations(doc: Schema, filter: (path: string) => boolean): Operation[] {
@@ -333,6 +350,13 @@ family('fuzz: service routes (service JWT)', { kind: 'attack', unit: 'requests',
   const ops = operations(fx.doc, (p) => p.startsWith('/v1/') && !p.startsWith('/v1/me'));
   t.ok(ops.length >= 8, `${ops.length} service operations found in the OpenAPI document`);
   await fuzzOperations(t, tally, fx, ops);
+  // Whatever was sent, no endpoint that was stored points inside the network.
+  const stored = (await fx.app.inject({ method: 'GET', url: '/v1/webhooks', headers: { authorization: `Bearer ${fx.manage}` } })).json().items as Array<{ url: string }>;
+  const inside = stored.filter(({ url }) => {
+    const host = new URL(url).hostname.replace(/^\[(.*)\]$/, '$1');
+    return (isIP(host) !== 0 && !isPublicIp(host)) || !host.includes('.') || /(^|\.)(localhost|internal)$/.test(host);
+  });
+  tally.check(inside.length === 0, `none of the ${stored.length} stored webhook endpoints points inside the network`, { inside: inside.map((e) => e.url) });
 });
 
 family('fuzz: /v1/me routes (session token)', { kind: 'attack', unit: 'requests', timeout: 1800000 }, async (t, tally) => {

@@ -4,6 +4,13 @@ import type { SessionEventRow } from '../../db/types.js';
 import { translatingErrors } from '../../db/errors.js';
 import type { EventType } from '../vocabulary.js';
 
+// Every insert into session_events also runs the statement-level trigger session_events_outbox
+// (SQL in migrations/20261215090000_events_outbox.ts), which writes the lifecycle events webhooks
+// and the feed carry into outbox_events, in the same statement: login → session.created (and
+// session.flagged when it raised flags), ended/expired → session.ended, flagged → session.flagged,
+// country_changed → session.location_changed, reviewed → session.reviewed. A new event type that
+// receivers should hear about needs a branch there; src/events reads the outbox.
+
 /** One entry of a session's event log, as it is written. */
 export interface EventInput {
   sessionId: string;

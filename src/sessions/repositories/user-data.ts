@@ -40,7 +40,12 @@ function tableEraser({ db }: DatabaseHandle, table: string, column: string): Use
  * every table of the schema afterwards, so one that is missing from this list is found.
  */
 export function userDataErasers(database: DatabaseHandle): UserDataEraser[] {
-  return [tableEraser(database, 'session_events', 'user_id'), tableEraser(database, 'sessions', 'user_id')];
+  return [
+    // Lifecycle events waiting for the feed and webhooks (their deliveries go with them, on delete cascade).
+    tableEraser(database, 'outbox_events', 'user_id'),
+    tableEraser(database, 'session_events', 'user_id'),
+    tableEraser(database, 'sessions', 'user_id'),
+  ];
 }
 
 /** A session as an export carries it: the resource's columns and what a user gave besides. */

@@ -1,10 +1,12 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../../src/app.js';
-import type { Clock } from '../../../src/clock.js';
+import { systemClock, type Clock } from '../../../src/clock.js';
 import { openConfiguredDatabase, type DatabaseHandle } from '../../../src/db/database.js';
 import { givenGeo } from '../../../src/enrich/geo/index.js';
 import type { GeoLookup } from '../../../src/enrich/types.js';
-import { createTestDatabase, createTestSessions, openTestGeo, testConfig, type TestDatabase, type TestSessions } from '../../helper.js';
+import { createEvents, eventSettings } from '../../../src/events/index.js';
+import { createTestDatabase, createTestSessions, openTestGeo, silentLogger, testConfig, type TestDatabase, type TestSessions } from '../../helper.js';
 
 interface Teardown {
   teardown(fn: () => unknown): void;
@@ -12,6 +14,15 @@ interface Teardown {
 
 /** Limits high enough that they never mask what a test looks at (the rate-limit tests set their own). */
 export const UNLIMITED = { RATE_LIMIT_PER_MINUTE: '1000000', AUTH_FAILURES_PER_MINUTE: '1000000' };
+
+/** Keys for the events feature, so that webhook endpoints of both formats can be made. */
+const EVENT_KEYS = {
+  WEBHOOK_SECRETS_KEY: randomBytes(32).toString('base64'),
+  EVENTS_SIGNING_KEY: generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+};
+
+/** Every host name is public and nothing is looked up: endpoint URLs are checked without the network. */
+const offlineResolve = async () => [{ address: '93.184.216.34', family: 4 as const }];
 
 export interface ConfiguredApp extends TestSessions {
   app: FastifyInstance;
@@ -31,12 +42,14 @@ export async function buildConfiguredApp(
   options: { db?: TestDatabase; clock?: Clock; geo?: GeoLookup } = {},
 ): Promise<ConfiguredApp> {
   const db = options.db ?? (await createTestDatabase());
-  const config = testConfig(db.url, { ...UNLIMITED, ...env });
+  const config = testConfig(db.url, { ...UNLIMITED, ...EVENT_KEYS, ...env });
   const database = openConfiguredDatabase(config);
   const feature = options.geo ? givenGeo(options.geo) : await openTestGeo(t, config);
   const { geo } = feature;
   const parts = createTestSessions(config, database, { clock: options.clock, geo });
-  const app = await buildApp({ config, database, clock: options.clock, geo: feature, sessions: parts.sessions, logger: false });
+  // Endpoints made here are never delivered to: no background work, so no connection leaves the machine.
+  const events = createEvents({ ...eventSettings(config), database, clock: options.clock ?? systemClock, logger: silentLogger, resolve: offlineResolve, background: false });
+  const app = await buildApp({ config, database, clock: options.clock, geo: feature, sessions: parts.sessions, events, logger: false });
   await app.ready();
   t.teardown(async () => {
     await app.close();

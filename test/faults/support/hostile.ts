@@ -32,6 +32,28 @@ export const SQL_INJECTIONS = [
   "＇ OR ＇1＇=＇1",
 ];
 
+/** Webhook URLs that lead inside the network, or are no http(s) URL at all. */
+export const HOSTILE_URLS = [
+  'http://10.0.0.1/',
+  'http://169.254.169.254/latest/meta-data/',
+  'http://[::ffff:169.254.169.254]/',
+  'http://0177.0.0.1/',
+  'http://2130706433/',
+  'http://127.1/',
+  'http://localhost:1/',
+  'https://[::1]/',
+  'http://[fd00::1]/',
+  'http://metadata.google.internal/computeMetadata/v1/',
+  'http://kubernetes/',
+  'https://u:p@hooks.example.com/',
+  'http://hooks.example.com:99999/',
+  'ftp://x/',
+  'gopher://127.0.0.1:6379/_',
+  'file:///etc/passwd',
+  'javascript:alert(1)',
+  'https://hooks.example.com/%00',
+];
+
 const SPECIAL = [
   '',
   ' ',

@@ -1,0 +1,150 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Clock } from '../clock.js';
+import type { Config } from '../config.js';
+import { createDatabase, type DatabaseHandle } from '../db/database.js';
+import type { Logger } from '../logger.js';
+import type { EventRepositories, EventsContext } from './context.js';
+import { systemResolve, type Resolve } from './delivery/destinations.js';
+import { createPayloads, PayloadUnavailableError } from './delivery/payloads.js';
+import { createSender } from './delivery/sender.js';
+import { createEndpointOperations } from './endpoints.js';
+import { createFeed } from './feed.js';
+import { feedRoutes } from './feed-routes.js';
+import { createDeliveryWorker } from './jobs/delivery-worker.js';
+import { createEventRetention } from './jobs/retention.js';
+import { createEventMetrics } from './metrics.js';
+import { createEventWakeups } from './repositories/event-wakeups.js';
+import { createOutboxEventsRepository } from './repositories/outbox-events.js';
+import { createWebhookDeliveriesRepository } from './repositories/webhook-deliveries.js';
+import { createWebhookEndpointsRepository } from './repositories/webhook-endpoints.js';
+import { DeliverySchema, LifecycleEventSchema, WebhookEndpointSchema } from './schemas.js';
+import type { EventsConfig } from './settings.js';
+import { loadSigningKey } from './signing-key.js';
+import { webhookRoutes } from './webhook-routes.js';
+
+// The events feature: the outbox (written by the database itself, see the migration), the feed,
+// webhook endpoints, the delivery worker and its retention job, CAEP signing. It hands its routes
+// and its background work to the app.
+
+export function eventSettings(config: Config) {
+  return { settings: config.events, databaseUrl: config.databaseUrl, statementTimeoutMs: config.statementTimeoutMs };
+}
+
+/** Connections of the background work's own pool: dispatch, claims and settling at once, and one spare. */
+const WORKER_POOL_SIZE = 4;
+
+export interface EventsOptions {
+  /** For the API (the request pool). */
+  database: DatabaseHandle;
+  /**
+   * The background work gets a small pool of its own on this database (so it never takes a
+   * connection a request waits for); without it, it shares `database`.
+   */
+  databaseUrl?: string | null;
+  statementTimeoutMs?: number;
+  clock: Clock;
+  logger: Logger;
+  settings: EventsConfig;
+  /** Resolves endpoint host names for the address checks; the system resolver by default. */
+  resolve?: Resolve;
+  /** Whether this instance delivers webhooks and purges old events (default true). */
+  background?: boolean;
+  /** How often old events are purged (default every minute). */
+  retentionIntervalMs?: number;
+  repositories?: Partial<EventRepositories>;
+}
+
+export function createEvents(options: EventsOptions) {
+  const { database, settings, logger } = options;
+  const background = options.background ?? true;
+  const ownPool = background && options.databaseUrl
+    ? createDatabase({ connectionString: options.databaseUrl, poolSize: WORKER_POOL_SIZE, statementTimeoutMs: options.statementTimeoutMs, applicationName: 'session-registry-events' })
+    : null;
+  // Claims, settlements and purges may be lost in a crash without harm (a lost claim or outcome
+  // means an attempt made again, with the same webhook-id): their commits do not wait for the
+  // disk, so they never queue behind, or in front of, the commits of logins and revokes. The
+  // dispatch, whose positions readers rely on, turns it back on for its own transaction.
+  ownPool?.pool.on('connect', (client) => void client.query('set synchronous_commit = off').catch(() => {}));
+  const workerDatabase = ownPool ?? database;
+  const repositories: EventRepositories = {
+    outbox: createOutboxEventsRepository(database),
+    endpoints: createWebhookEndpointsRepository(database),
+    deliveries: createWebhookDeliveriesRepository(database),
+    ...options.repositories,
+  };
+  const outboxWork = createOutboxEventsRepository(workerDatabase);
+  const deliveryWork = createWebhookDeliveriesRepository(workerDatabase);
+  const signingKey = settings.signingKey ? loadSigningKey(settings.signingKey) : null;
+  const policy = {
+    allowPrivateNetworks: settings.allowPrivateNetworks,
+    httpsOnly: settings.httpsOnly,
+    resolve: options.resolve ?? systemResolve,
+    resolveTimeoutMs: Math.min(settings.timeoutMs, 5000),
+  };
+  const ctx: EventsContext = { repositories, clock: options.clock, policy, secretsKey: settings.secretsKey, signingKey, issuer: settings.issuer };
+  const endpoints = createEndpointOperations(ctx);
+  const feed = createFeed(ctx);
+  const sender = createSender({ policy, timeoutMs: settings.timeoutMs, maxSockets: settings.concurrency });
+  const payloads = createPayloads({ secretsKey: settings.secretsKey, signingKey, issuer: settings.issuer });
+  let inFlight = () => 0;
+  const metrics = createEventMetrics({ inFlight: () => inFlight() });
+  const worker = createDeliveryWorker({
+    outbox: outboxWork,
+    deliveries: deliveryWork,
+    async attempt(delivery) {
+      try {
+        // Wall-clock time, not the injected clock: receivers check webhook-timestamp against theirs.
+        return await sender.send(payloads.build(delivery, new Date()));
+      } catch (error) {
+        if (!(error instanceof PayloadUnavailableError)) throw error;
+        logger.error({ endpoint: delivery.endpointId, reason: error.message }, 'webhook attempt impossible as configured');
+        return { ok: false, statusCode: null, durationMs: 0, error: error.message };
+      }
+    },
+    concurrency: settings.concurrency,
+    timeoutMs: settings.timeoutMs,
+    pollIntervalMs: settings.pollIntervalMs,
+    retryScheduleMs: settings.retryScheduleMs,
+    logger,
+    onAttempt: metrics.attempted,
+  });
+  inFlight = () => worker.inFlight;
+  const wakeups = createEventWakeups({ database: workerDatabase, logger, onWake: worker.wake });
+  const retention = createEventRetention({ outbox: outboxWork, retentionSeconds: settings.retentionSeconds });
+  const stops: Array<() => void> = [];
+
+  return {
+    endpoints,
+    feed,
+    /** Purges events past retention now (the timer does it every minute). */
+    purge: retention.purge,
+    metrics: metrics.registry,
+
+    routes: fp(async function eventRoutes(app: FastifyInstance) {
+      for (const schema of [WebhookEndpointSchema, DeliverySchema, LifecycleEventSchema]) app.addSchema(schema);
+      await app.register(webhookRoutes, { endpoints });
+      await app.register(feedRoutes, { feed, signingKey, issuer: settings.issuer });
+    }),
+
+    async start(): Promise<void> {
+      if (!background) return;
+      await wakeups.start();
+      worker.start();
+      stops.push(retention.start(options.retentionIntervalMs ?? 60_000, logger));
+    },
+
+    /** Stops claiming; attempts under way get a moment to finish, the rest are given back for any instance. */
+    async close(): Promise<void> {
+      for (const stop of stops.splice(0)) stop();
+      if (background) {
+        await wakeups.close();
+        await worker.close();
+      }
+      sender.close();
+      await ownPool?.close();
+    },
+  };
+}
+
+export type Events = ReturnType<typeof createEvents>;
