@@ -42,7 +42,7 @@ function grantOf(claims: VerifiedClaims): Grant {
 
 /**
  * Service JWTs: @fastify/jwt with the algorithm pinned; iss, aud, exp and iat required; no token
- * older than the configured maximum age. During a key rotation the previous key is accepted too,
+ * older than the configured maximum age, nor issued in the future (beyond the clock tolerance). During a key rotation the previous key is accepted too,
  * until the moment the configuration names.
  */
 export async function registerServiceTokens(app: FastifyInstance, jwt: Config['jwt'], failures: AuthFailures): Promise<(scope: Scope) => onRequestHookHandler> {
@@ -85,6 +85,8 @@ export async function registerServiceTokens(app: FastifyInstance, jwt: Config['j
         return null;
       }
     }
+    // A token issued in the future would outlive the maximum age by as much (fast-jwt checks iat only against maxAge).
+    if (typeof claims.iat !== 'number' || claims.iat * 1000 > Date.now() + CLOCK_TOLERANCE_MS) return null;
     const trustedUntil = Math.min(claims.exp * 1000 + CLOCK_TOLERANCE_MS, (claims.iat ?? 0) * 1000 + jwt.maxAgeSeconds * 1000, keyUntil);
     return { claims, trustedUntil };
   };

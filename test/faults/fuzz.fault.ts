@@ -40,6 +40,8 @@ interface Fixture {
   /** webhooks:manage only. */
   manage: string;
   webhooks: string[];
+  /** Every request sent so far, as text: what a stored value read back may come from. */
+  sent: string[];
   sessions: Array<{ id: string; token: string; userId: string }>;
   /** Sessions made for single requests so far (picks their user in turn). */
   made: number;
@@ -231,8 +233,8 @@ interface Violation {
   why: string;
 }
 
-/** An internal-looking fragment in the answer that the request did not itself contain. */
-function leaks(request: InjectOptions, body: string): boolean {
+/** What a request sent, as the text an answer could echo. */
+function sentText(request: InjectOptions): string {
   const url = String(request.url);
   let decoded = url;
   try {
@@ -240,21 +242,28 @@ function leaks(request: InjectOptions, body: string): boolean {
   } catch {
     // keep it encoded
   }
-  const sent = `${url} ${decoded} ${JSON.stringify(request.headers)} ${String(request.payload ?? '')}`.toLowerCase();
-  const found = body.match(new RegExp(LEAKS.source, 'gi')) ?? [];
+  return `${url} ${decoded} ${JSON.stringify(request.headers)} ${String(request.payload ?? '')}`.toLowerCase();
+}
+
+/** An internal-looking fragment (matching `pattern`) in the answer that `sent` does not contain. */
+function leaks(pattern: RegExp, sent: string, body: string): boolean {
+  const found = body.match(new RegExp(pattern.source, 'gi')) ?? [];
   return found.some((fragment) => !sent.includes(fragment.toLowerCase()));
 }
 
-function judge(op: Operation, request: InjectOptions, response: { statusCode: number; headers: Record<string, unknown>; body: string }): string | null {
+/** On success: stored data comes back (a user agent, metadata), so what any earlier request sent may too. */
+const SUCCESS_LEAKS = /token_hash|\\n\s+at /;
+
+function judge(op: Operation, request: InjectOptions, response: { statusCode: number; headers: Record<string, unknown>; body: string }, sentBefore: string[]): string | null {
   const status = response.statusCode;
   if (status >= 500) return '5xx';
   if (!DOCUMENTED_ERRORS.includes(status) && !SUCCESS.includes(status)) return `undocumented status ${status}`;
   if (status >= 400) {
     if (!isProblem(response)) return 'error is not problem+json';
-    if (leaks(request, response.body)) return 'error leaks internals';
+    if (leaks(LEAKS, sentText(request), response.body)) return 'error leaks internals';
   }
   if (SUCCESS.includes(status) && /^\/v1\//.test(op.path) && !String(response.headers['content-type']).startsWith('application/json')) return 'success is not JSON';
-  if (status < 400 && /token_hash|\\n\s+at /.test(response.body)) return 'success leaks internals';
+  if (status < 400 && SUCCESS_LEAKS.test(response.body) && leaks(SUCCESS_LEAKS, sentBefore.join(' '), response.body)) return 'success leaks internals';
   return null;
 }
 
@@ -282,7 +291,8 @@ async function fuzzOperations(t: Test, tally: Tally, fx: Fixture, ops: Operation
         runs++;
         statuses[response.statusCode] = (statuses[response.statusCode] ?? 0) + 1;
         if (op.operation.responses && !(String(response.statusCode) in op.operation.responses)) undocumented.add(`${op.method} ${op.path} ${response.statusCode}`);
-        const why = judge(op, request, response);
+        fx.sent.push(sentText(request));
+        const why = judge(op, request, response, fx.sent);
         if (why) {
           violations.push({
             request: `${request.method} ${String(request.url).slice(0, 200)} ${JSON.stringify(request.headers).slice(0, 300)} ${String(request.payload ?? '').slice(0, 300)}`,
@@ -333,7 +343,7 @@ async function fixture(t: { teardown(fn: () => unknown): void }): Promise<Fixtur
     const created = await app.inject({ method: 'POST', url: '/v1/webhooks', headers: { authorization: `Bearer ${manage}` }, payload: { url: 'https://hooks.example.com/in', format } });
     webhooks.push(created.json().endpoint.id);
   }
-  return { app, doc, write: serviceToken(app), read: serviceToken(app, 'sessions:read'), manage, webhooks, sessions, made: 0 };
+  return { app, doc, write: serviceToken(app), read: serviceToken(app, 'sessions:read'), manage, webhooks, sent: [], sessions, made: 0 };
 }
 
 function operations(doc: Schema, filter: (path: string) => boolean): Operation[] {

@@ -10,12 +10,12 @@ import { family, type Tally } from './support/family.js';
 // Forged service tokens against each supported verification setup (HS256 with a secret, RS256 and
 // ES256 with a public key): algorithm "none" in any spelling, HMAC signed with the public key,
 // keys smuggled in headers (jwk, x5c) or pointed at (jku, x5u, kid), tampered payloads, other
-// algorithms of the same family, missing or out-of-date claims, oversized tokens. Every one is a
+// algorithms of the same family, missing or out-of-date claims (iss, aud, exp, iat, nbf), oversized tokens. Every one is a
 // 401 problem, a genuine token still works, and nothing is ever fetched from anywhere.
 
 const b64 = (value: unknown) => Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url');
 const now = () => Math.floor(Date.now() / 1000);
-const claims = (extra: Record<string, unknown> = {}) => ({ iss: 'session-registry', aud: 'session-registry', exp: now() + 600, sub: 'attacker', scope: 'sessions:read sessions:write', ...extra });
+const claims = (extra: Record<string, unknown> = {}) => ({ iss: 'session-registry', aud: 'session-registry', iat: now(), exp: now() + 600, sub: 'attacker', scope: 'sessions:read sessions:write', ...extra });
 
 type Signer = (input: string) => string;
 const hmac = (bits: 256 | 384 | 512, key: string | Buffer): Signer => (input) => createHmac(`sha${bits}`, key).update(input).digest('base64url');
@@ -114,6 +114,9 @@ function attacks(setup: Setup, trapUrl: string, sessionToken: string): Record<st
   list['missing iss'] = token({ alg: setup.alg }, claims({ iss: undefined }), setup.genuine);
   list['missing aud'] = token({ alg: setup.alg }, claims({ aud: undefined }), setup.genuine);
   list['missing exp'] = token({ alg: setup.alg }, claims({ exp: undefined }), setup.genuine);
+  list['missing iat'] = token({ alg: setup.alg }, claims({ iat: undefined }), setup.genuine);
+  list['issued in an hour'] = token({ alg: setup.alg }, claims({ iat: now() + 3600 }), setup.genuine);
+  list['issued longer ago than SERVICE_TOKEN_MAX_AGE'] = token({ alg: setup.alg }, claims({ iat: now() - 2 * 86400 }), setup.genuine);
   list['wrong iss'] = token({ alg: setup.alg }, claims({ iss: 'evil' }), setup.genuine);
   list['wrong aud'] = token({ alg: setup.alg }, claims({ aud: 'another-service' }), setup.genuine);
   list['aud as a list without ours'] = token({ alg: setup.alg }, claims({ aud: ['a', 'b'] }), setup.genuine);

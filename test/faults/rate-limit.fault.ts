@@ -35,11 +35,18 @@ family('rate limits on /v1/me routes', { kind: 'attack', unit: 'route checks', t
       const statuses: number[] = [];
       // From a different address, with another spelling of the scheme, each time: the budget belongs to the session.
       const schemes = ['Bearer', 'bearer', 'BEARER', 'bEaReR'];
+      // A logout ends the session at its first call: its budget is spent on another /v1/me route first (the budget is the session's, whatever the route).
+      const ends = route.url === '/v1/me/logout';
       for (let i = 0; i <= LIMIT; i++) {
-        const response = await app.inject({ method: route.method, url, remoteAddress: `198.51.100.${i + 1}`, headers: { authorization: `${schemes[i % schemes.length]} ${mine.token}` } });
+        const spend = ends && i < LIMIT ? { method: 'GET' as const, url: '/v1/me/sessions' } : { method: route.method, url };
+        const response = await app.inject({ ...spend, remoteAddress: `198.51.100.${i + 1}`, headers: { authorization: `${schemes[i % schemes.length]} ${mine.token}` } });
         statuses.push(response.statusCode);
         if (i === LIMIT) t.ok(isRateLimited(response, 60), `${route.method} ${route.url}: call ${LIMIT + 1} is a 429 problem with Retry-After (${response.statusCode} ${response.headers['retry-after']})`);
         else t.not(response.statusCode, 429, `${route.method} ${route.url}: call ${i + 1} is within the budget`);
+      }
+      if (ends) {
+        const still = await app.inject({ method: 'GET', url: `/v1/sessions/${mine.session.id}`, headers: { authorization: `Bearer ${serviceToken(app)}` } });
+        t.equal(still.json().status, 'active', 'a refused logout ends nothing');
       }
       const fresh = await app.inject({ method: 'GET', url: '/v1/me/sessions', headers: { authorization: `Bearer ${other.token}` } });
       t.not(fresh.statusCode, 429, 'another session has its own budget');

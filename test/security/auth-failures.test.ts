@@ -1,7 +1,7 @@
 import t from 'tap';
 import { buildTestApp, call, login, serviceToken } from '../helper.js';
 
-// Finding 1: failed authentications locked out valid credentials from the same address. Now only
+// Security review: failed authentications locked out valid credentials from the same address. Now only
 // further failed attempts are refused, counted per address (IPv6 by /64) and per credential kind.
 
 const LIMIT = '3';

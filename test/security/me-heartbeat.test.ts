@@ -1,7 +1,7 @@
 import t from 'tap';
 import { buildTestApp, call, login, CHROME_MAC } from '../helper.js';
 
-// Finding 2: a session-token holder chose the address and device their session records. On /v1/me
+// Security review: a session-token holder chose the address and device their session records. On /v1/me
 // they now come from the request (TRUST_PROXY) and its headers; the body cannot set them.
 
 const PLAYSTATION = 'Mozilla/5.0 (PlayStation 5 3.11) AppleWebKit/605.1.15 (KHTML, like Gecko)';

@@ -2,7 +2,7 @@ import t from 'tap';
 import { freePort } from '../../src/db/embedded.js';
 import { buildTestApp } from '../helper.js';
 
-// Finding 9: /metrics was open by default in production and the docs page sent no CSP.
+// Security review: /metrics was open by default in production and the docs page sent no CSP.
 
 t.test('in production, /metrics is not served on the API port without METRICS_TOKEN', async (t) => {
   const { app } = await buildTestApp(t, { env: { NODE_ENV: 'production' } });

@@ -2,7 +2,7 @@ import t from 'tap';
 import { createSigner } from 'fast-jwt';
 import { buildTestApp, call, TEST_SECRET } from '../helper.js';
 
-// Finding 11: clockTolerance was read as milliseconds; service tokens had no maximum lifetime and
+// Security review: clockTolerance was read as milliseconds; service tokens had no maximum lifetime and
 // no way to rotate the secret without a hard cut-over.
 
 const PREVIOUS = 'the-previous-secret-which-is-long-enough-01';
@@ -18,6 +18,7 @@ t.test('five seconds of clock skew are tolerated, not five milliseconds', async 
   t.equal((await read(signWith(TEST_SECRET, claims({ exp: now() - 2 })))).statusCode, 200, 'expired 2 s ago: within the tolerance');
   t.equal((await read(signWith(TEST_SECRET, claims({ exp: now() - 30 })))).statusCode, 401, 'expired 30 s ago: refused');
   t.equal((await read(signWith(TEST_SECRET, claims({ exp: now() + 60 }), now() + 3))).statusCode, 200, 'issued 3 s in the future');
+  t.equal((await read(signWith(TEST_SECRET, claims({ exp: now() + 7200 }), now() + 3600))).statusCode, 401, 'issued an hour in the future: it would outlive the maximum age');
 });
 
 t.test('iat is required, and a token older than SERVICE_TOKEN_MAX_AGE is refused', async (t) => {
