@@ -57,6 +57,20 @@ const NO_RISK = JSON.stringify({ flags: [], reasons: [] });
  */
 async function insertRows(client: pg.Client, vocab: Vocabulary, source: string, returnIds: boolean, ip: string | null = null): Promise<string[]> {
   const salt = randomBytes(6).toString('hex');
+  // Seeded rows are history, not changes happening now: in this transaction only, triggers (the
+  // outbox's among them) do not fire, so no lifecycle events are queued for them.
+  await client.query("begin; set local session_replication_role = 'replica'");
+  try {
+    const rows = await insertStatement(client, vocab, source, returnIds, ip, salt);
+    await client.query('commit');
+    return rows;
+  } catch (error) {
+    await client.query('rollback');
+    throw error;
+  }
+}
+
+async function insertStatement(client: pg.Client, vocab: Vocabulary, source: string, returnIds: boolean, ip: string | null, salt: string): Promise<string[]> {
   const { rows } = await client.query<{ id: string }>(
     `with ua as (
        select * from jsonb_to_recordset($1::jsonb) as x(k int, user_agent text, client_hints jsonb, agent jsonb, device_key text, label text)
