@@ -1,5 +1,6 @@
 import type { CallOptions, Callers, Result, UserCallOptions } from './calls.js';
 import type { components, operations } from './generated/schema.js';
+import { accountControlMethods } from './methods/account-controls.js';
 import { sessionMethods } from './methods/sessions.js';
 import { parse, send, type Call, type RawResponse, type TransportOptions } from './transport.js';
 import { forwardingHeaders } from './user-context.js';
@@ -10,6 +11,8 @@ export type SessionEvent = components['schemas']['SessionEvent'];
 export type Location = components['schemas']['Location'];
 export type SessionPage = Result<'listMySessions'>;
 export type HeartbeatResult = Result<'heartbeatMySession'>;
+/** A user's sessions and events, as exportUser and exportMyData return them. */
+export type UserExport = Result<'exportUser'>;
 
 export interface RegistryClientOptions {
   /** Where the registry answers, such as `https://sessions.internal:3000`. */
@@ -81,6 +84,7 @@ export function createRegistryClient(options: RegistryClientOptions) {
 
   return {
     ...sessionMethods(callers),
+    ...accountControlMethods(callers),
 
     // Operations (no authentication).
     liveness: (opts?: CallOptions) => anonymous({ operation: 'liveness', method: 'GET', path: '/healthz', idempotent: true }, opts),

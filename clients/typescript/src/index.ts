@@ -13,6 +13,7 @@ export type {
   SessionEvent,
   SessionPage,
   UserCallOptions,
+  UserExport,
 } from './client.js';
 export { RegistryError } from './errors.js';
 export type { Problem, RegistryErrorCode } from './errors.js';
