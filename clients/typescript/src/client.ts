@@ -1,6 +1,7 @@
 import type { CallOptions, Callers, Result, UserCallOptions } from './calls.js';
 import type { components, operations } from './generated/schema.js';
 import { accountControlMethods } from './methods/account-controls.js';
+import { lifecycleEventMethods } from './methods/lifecycle-events.js';
 import { sessionMethods } from './methods/sessions.js';
 import { parse, send, type Call, type RawResponse, type TransportOptions } from './transport.js';
 import { forwardingHeaders } from './user-context.js';
@@ -13,6 +14,9 @@ export type SessionPage = Result<'listMySessions'>;
 export type HeartbeatResult = Result<'heartbeatMySession'>;
 /** A user's sessions and events, as exportUser and exportMyData return them. */
 export type UserExport = Result<'exportUser'>;
+export type WebhookEndpoint = components['schemas']['WebhookEndpoint'];
+export type WebhookDelivery = components['schemas']['WebhookDelivery'];
+export type LifecycleEvent = components['schemas']['LifecycleEvent'];
 
 export interface RegistryClientOptions {
   /** Where the registry answers, such as `https://sessions.internal:3000`. */
@@ -85,6 +89,7 @@ export function createRegistryClient(options: RegistryClientOptions) {
   return {
     ...sessionMethods(callers),
     ...accountControlMethods(callers),
+    ...lifecycleEventMethods(callers),
 
     // Operations (no authentication).
     liveness: (opts?: CallOptions) => anonymous({ operation: 'liveness', method: 'GET', path: '/healthz', idempotent: true }, opts),

@@ -4,6 +4,7 @@ export type {
   CallOptions,
   ForwardRequest,
   HeartbeatResult,
+  LifecycleEvent,
   Location,
   Query,
   RegistryClient,
@@ -14,6 +15,8 @@ export type {
   SessionPage,
   UserCallOptions,
   UserExport,
+  WebhookDelivery,
+  WebhookEndpoint,
 } from './client.js';
 export { RegistryError } from './errors.js';
 export type { Problem, RegistryErrorCode } from './errors.js';
