@@ -21,5 +21,7 @@ export type {
 export { RegistryError } from './errors.js';
 export type { Problem, RegistryErrorCode } from './errors.js';
 export { forwardingHeaders, userContext } from './user-context.js';
+export { DEFAULT_TOLERANCE_SECONDS, verifyWebhook } from './webhooks.js';
+export type { VerifyWebhookOptions, WebhookHeaders } from './webhooks.js';
 export type { IncomingLike, UserContext } from './user-context.js';
 export type { components, operations, paths } from './generated/schema.js';
