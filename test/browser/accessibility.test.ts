@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 import { browserTest, launchBrowser, newContext } from './support/browser.js';
 import { signIn, startDemo } from './support/demo.js';
-import { cards, dialog, focusedKey, seedDevices, signOutOthersButton } from './support/devices-page.js';
+import { cards, currentCard, desktopUserAgent, dialog, focusedKey, nameInput, renameButton, seedDevices, signOutOthersButton } from './support/devices-page.js';
 
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -51,6 +51,9 @@ browserTest('no serious or critical axe-core violation: light, dark, 375 px, Fre
 
   const page = await (await newContext(browser, { bypassCSP: true })).newPage();
   await signIn(page, demo, 'ines');
+  await renameButton(currentCard(page)).click();
+  await nameInput(currentCard(page)).waitFor();
+  t.same(await seriousViolations(page), [], 'with a rename form open');
   await signOutOthersButton(page).click();
   t.ok(await dialog(page).evaluate((d) => (d as HTMLDialogElement).open));
   t.same(await seriousViolations(page), [], 'with the confirmation open');
@@ -67,11 +70,12 @@ browserTest('no serious or critical axe-core violation: light, dark, 375 px, Fre
 browserTest('keyboard only: reach the buttons, confirm with the keyboard, and focus lands somewhere sensible', async (t) => {
   const demo = await startDemo(t);
   const browser = await launchBrowser(t);
-  const page = await (await newContext(browser)).newPage();
+  const page = await (await newContext(browser, { userAgent: desktopUserAgent(browser.version()) })).newPage();
   await signIn(page, demo, 'jonas');
   await seedDevices(demo, 'jonas');
   await page.reload();
   await cards(page).nth(4).waitFor();
+  const [current, next] = await cards(page).evaluateAll((items) => items.slice(0, 2).map((card) => card.getAttribute('data-session-id')));
 
   // Tab from the page's own header into the element: the first stop inside is "Sign out everywhere else".
   const stops: Array<string | null> = [];
@@ -81,8 +85,14 @@ browserTest('keyboard only: reach the buttons, confirm with the keyboard, and fo
     stops.push(await focusedKey(page));
   }
   t.ok(stops.includes('sign-out-others'), 'reachable with Tab');
-  await page.keyboard.press('Tab');
-  t.match(await focusedKey(page), /^sign-out-/, 'then the first card\'s Sign out');
+  // Then card by card, in reading order: this device can only be renamed; a flagged card asks
+  // "Was this you?" in its warning before its own Rename and Sign out.
+  const order: Array<string | null> = [];
+  for (let i = 0; i < 5; i++) {
+    await page.keyboard.press('Tab');
+    order.push(await focusedKey(page));
+  }
+  t.same(order, [`rename-${current}`, `confirm-${next}`, `report-${next}`, `rename-${next}`, `sign-out-${next}`]);
 
   await signOutOthersButton(page).focus();
   await page.keyboard.press('Enter');

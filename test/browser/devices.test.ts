@@ -1,6 +1,6 @@
 import { browserTest, launchBrowser, newContext } from './support/browser.js';
 import { signIn, startDemo } from './support/demo.js';
-import { card, cards, currentCard, desktopUserAgent, field, historyRow, seedDevices, signOutButton } from './support/devices-page.js';
+import { card, cards, confirmButton, currentCard, desktopUserAgent, field, historyRow, renameButton, reportButton, seedDevices, signOutButton } from './support/devices-page.js';
 import { fixedClock } from '../helper.js';
 
 browserTest('each session shows its device, place, activity and login, and only the current one is "This device"', async (t) => {
@@ -59,9 +59,16 @@ browserTest('each session shows its device, place, activity and login, and only 
   t.equal(await iphone.locator('[data-device]').getAttribute('data-device'), 'mobile');
   t.match(await field(iphone, 'location').innerText(), /🇸🇪\s*Kristinehamn, Varmland County, Sweden/);
 
-  // Today's API has neither review states nor device names: no button for them.
-  t.equal(await page.locator('session-devices [data-action="confirm"], session-devices [data-action="report"]').count(), 0);
-  t.equal(await page.locator('session-devices [data-key^="rename-"]').count(), 0);
+  // Every flagged card asks "Was this you?"; the current one here was not flagged. Every card can be renamed.
+  for (const device of Object.values(seeded)) {
+    const flagged = card(page, device.session.id);
+    t.equal(await flagged.locator('.review').getAttribute('aria-label'), 'Was this you?');
+    t.equal(await confirmButton(flagged).innerText(), 'Yes, it was me');
+    t.equal(await reportButton(flagged).innerText(), 'No, it wasn’t me');
+  }
+  t.equal(await current.locator('.review').count(), 0, 'nothing to ask about the unflagged current session');
+  t.equal(await renameButton(page.locator('session-devices')).count(), 5, 'a Rename on every card');
+  t.equal(await renameButton(windows).getAttribute('aria-label'), 'Rename Firefox 128 on Windows 10');
 });
 
 browserTest('history shows how each session ended, how long it lasted, and relative times', async (t) => {

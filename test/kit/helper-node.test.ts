@@ -55,8 +55,12 @@ t.test('node:http: sign in, per-request check, pass-through and sign out', async
     headers: { cookie, origin: base, 'content-type': 'application/json' },
     body: JSON.stringify({ name: 'Work laptop' }),
   });
-  t.equal(rename.status, 404, 'a route the registry does not have (yet) answers as the registry does');
-  t.equal(((await rename.json()) as { code: string }).code, 'not_found');
+  t.equal(rename.status, 200, 'naming a device is one of the page\'s calls');
+  t.equal(((await rename.json()) as { name: string }).name, 'Work laptop');
+  t.equal((await service.getSession(id)).name, 'Work laptop');
+  const unlisted = await fetch(`${base}/account/api/me/sessions/${id}/nothing`, { headers: { cookie } });
+  t.equal(unlisted.status, 404, 'a path the page does not call is not passed on');
+  t.equal(((await unlisted.json()) as { code: string }).code, 'not_found');
 
   const out = await fetch(`${base}/logout`, { method: 'POST', headers: { cookie } });
   t.equal(out.status, 204);

@@ -19,6 +19,7 @@ test('the entries load by the package name and export what the README shows', as
   assert.equal(typeof client.createRegistryClient, 'function');
   assert.equal(typeof client.RegistryError, 'function');
   assert.equal(typeof client.userContext, 'function');
+  assert.equal(typeof client.verifyWebhook, 'function');
   const fastify = await import('@session-registry/client/fastify');
   assert.equal(fastify.sessionRegistry[Symbol.for('skip-override')], true, 'the hook reaches the whole app');
   assert.equal(typeof fastify.isSameOrigin, 'function');

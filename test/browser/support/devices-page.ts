@@ -3,8 +3,8 @@ import type { Demo } from './demo.js';
 import { USER_AGENTS } from '../../kit/support/registry.js';
 
 // What a test reads off the <session-devices> page. Playwright's CSS locators reach into the
-// element's open shadow root. New behaviour (the "Was this you?" buttons, device names) gets a
-// locator here and a test file of its own, seeded through the API that produces it.
+// element's open shadow root. Each behaviour (signing out, "Was this you?", device names) has its
+// locators here and a test file of its own, seeded through the API that produces it.
 
 export const element = (page: Page) => page.locator('session-devices');
 export const cards = (page: Page) => page.locator('session-devices article.card');
@@ -16,6 +16,10 @@ export const historyRows = (page: Page) => page.locator('session-devices tbody t
 export const status = (page: Page) => page.locator('session-devices [role="status"]');
 export const signOutButton = (card: Locator) => card.locator('button[data-action="sign-out"]');
 export const signOutOthersButton = (page: Page) => page.locator('session-devices button[data-key="sign-out-others"]');
+export const confirmButton = (card: Locator) => card.locator('button[data-action="confirm"]');
+export const reportButton = (card: Locator) => card.locator('button[data-action="report"]');
+export const renameButton = (card: Locator) => card.locator('button[data-key^="rename-"]');
+export const nameInput = (card: Locator) => card.locator('input[data-key^="name-input-"]');
 export const dialog = (page: Page) => page.locator('session-devices dialog');
 
 /** The shadow-root element that has focus, as `data-key`. */

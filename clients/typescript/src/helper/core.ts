@@ -1,5 +1,7 @@
 import type { Body, RegistryClient, Result } from '../client.js';
 import { RegistryError } from '../errors.js';
+import type { operations } from '../generated/schema.js';
+import { EXPORT_TIMEOUT_MS } from '../methods/account-controls.js';
 import { userContext, type IncomingLike } from '../user-context.js';
 
 // What the Fastify plugin and the Node/Express middleware share: the cookie, the per-request check,
@@ -54,6 +56,37 @@ export interface ForwardedAnswer {
 const MAX_FORWARD_BODY = 16 * 1024;
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 const FORWARDED_METHODS = new Set(['GET', 'POST', 'PATCH', 'DELETE']);
+
+export interface PageOperation {
+  operation: keyof operations;
+  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  /** The path below /v1/me; a session id is one segment. */
+  path: RegExp;
+  timeoutMs?: number;
+}
+
+/**
+ * The /v1/me operations an account page makes, and only those are passed on: a route the registry
+ * gains later reaches browsers once it is added here, not before.
+ */
+export const PAGE_OPERATIONS: readonly PageOperation[] = [
+  { operation: 'listMySessions', method: 'GET', path: /^\/sessions$/ },
+  { operation: 'getMySession', method: 'GET', path: /^\/sessions\/[^/]+$/ },
+  { operation: 'listMySessionEvents', method: 'GET', path: /^\/sessions\/[^/]+\/events$/ },
+  { operation: 'endMySession', method: 'DELETE', path: /^\/sessions\/[^/]+$/ },
+  { operation: 'endMyOtherSessions', method: 'POST', path: /^\/sessions\/revoke-others$/ },
+  { operation: 'nameMySession', method: 'PATCH', path: /^\/sessions\/[^/]+$/ },
+  { operation: 'confirmMySession', method: 'POST', path: /^\/sessions\/[^/]+\/confirm$/ },
+  { operation: 'reportMySession', method: 'POST', path: /^\/sessions\/[^/]+\/report$/ },
+  { operation: 'heartbeatMySession', method: 'POST', path: /^\/heartbeat$/ },
+  { operation: 'logout', method: 'POST', path: /^\/logout$/ },
+  // The whole document passes through the backend's memory: it gets the time a large one takes.
+  { operation: 'exportMyData', method: 'GET', path: /^\/export$/, timeoutMs: EXPORT_TIMEOUT_MS },
+];
+
+export function pageOperation(method: string, path: string): PageOperation | null {
+  return PAGE_OPERATIONS.find((op) => op.method === method && op.path.test(path)) ?? null;
+}
 
 function first(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
@@ -185,6 +218,8 @@ export function createSessionHelper(options: SessionHelperOptions) {
       const method = (request.method ?? 'GET').toUpperCase();
       if (!FORWARDED_METHODS.has(method)) return problem(405, 'method_not_allowed', `${method} is not forwarded.`);
       if (UNSAFE.has(method) && !isSameOrigin(request)) return problem(403, 'forbidden', 'Cross-site requests are refused.');
+      const operation = pageOperation(method, target.path);
+      if (!operation) return problem(404, 'not_found', 'No such path.');
       if (!token) return problem(401, 'unauthorized', 'Not signed in.');
       if (body !== undefined && body.length > MAX_FORWARD_BODY) return problem(413, 'payload_too_large', 'The request body is too large.');
       let answer;
@@ -196,6 +231,7 @@ export function createSessionHelper(options: SessionHelperOptions) {
           body: body === '' ? undefined : body,
           sessionToken: token,
           user: userContext(request),
+          timeoutMs: operation.timeoutMs,
         });
       } catch (error) {
         if (error instanceof TypeError) return problem(404, 'not_found', 'No such path.');
@@ -207,8 +243,8 @@ export function createSessionHelper(options: SessionHelperOptions) {
         const value = answer.headers.get(name);
         if (value !== null) headers[name] = value;
       }
-      // A refused token is a signed-out browser: drop its cookie with the answer.
-      if (answer.status === 401) headers['set-cookie'] = clearedCookie();
+      // A refused token is a signed-out browser, and so is one that has just logged out: drop its cookie with the answer.
+      if (answer.status === 401 || (operation.operation === 'logout' && answer.status === 200)) headers['set-cookie'] = clearedCookie();
       return { status: answer.status, headers, body: answer.text };
     },
   };
