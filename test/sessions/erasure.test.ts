@@ -1,6 +1,7 @@
 import t from 'tap';
 import pg from 'pg';
 import { randomBytes } from 'node:crypto';
+import { createUserDataRepository } from '../../src/sessions/repositories/user-data.js';
 import { buildTestApp, call, createTestDatabase, login, serviceToken, until } from '../helper.js';
 import { insertBulkSessions } from '../support/bulk-sessions.js';
 import { scanEveryTable } from '../support/scan.js';
@@ -59,4 +60,33 @@ t.test('erasure ends the user everywhere, then no table holds their id, addresse
   const again = await call(a.app, token, { method: 'DELETE', url: `/v1/users/${user}` });
   t.same([again.statusCode, again.json()], [200, { erasedSessions: 0, erasedEvents: 0 }], 'idempotent');
   t.equal((await call(a.app, serviceToken(a.app, 'sessions:read'), { method: 'DELETE', url: `/v1/users/${user}` })).statusCode, 403, 'needs sessions:write');
+});
+
+t.test('erasure deletes rows that a concurrent statement updates while it waits for them', async (t) => {
+  const db = await createTestDatabase();
+  t.teardown(() => db.drop());
+  const { app, handle } = await buildTestApp(t, { db });
+  const user = `erase-busy-${randomBytes(4).toString('hex')}`;
+  await login(app, { userId: user });
+  await login(app, { userId: user });
+  const admin = new pg.Client({ connectionString: db.url });
+  const writer = new pg.Client({ connectionString: db.url });
+  await Promise.all([admin.connect(), writer.connect()]);
+  t.teardown(() => Promise.all([admin.end(), writer.end()]));
+
+  // An activity flush and the outbox's stamping rewrite rows of the user (new row versions) and
+  // hold them until the erasure is waiting for their locks.
+  await writer.query('begin');
+  await writer.query('update outbox_events set created_at = created_at where user_id = $1', [user]);
+  await writer.query('update sessions set page_views = page_views + 1 where user_id = $1', [user]);
+  const erasing = createUserDataRepository(handle).erase(user);
+  t.ok(
+    await until(async () => (await admin.query(`select 1 from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock' and query ilike '%delete from%'`)).rowCount === 1),
+    'the erasure waits for the rows',
+  );
+  await writer.query('commit');
+  const counts = await erasing;
+  t.same(counts, { outbox_events: 2, session_events: 2, sessions: 2 }, 'every row, the rewritten ones included');
+  const left = await scanEveryTable(admin, [user]);
+  t.same(left.findings, [], 'nothing of the user is left');
 });

@@ -16,8 +16,13 @@ export interface UserDataEraser {
   erase(userId: string): Promise<number>;
 }
 
-/** A table whose rows belong to the user named in `column`: deleted in batches through that column's index. */
-function tableEraser({ db }: DatabaseHandle, table: string, column: string): UserDataEraser {
+/**
+ * A table whose rows belong to the user named in `column`: deleted in batches through that
+ * column's index, each batch named by primary key `key`. Not by ctid: a row that a concurrent
+ * statement updates (an activity flush, the outbox's stamping) gets a new ctid, and a delete
+ * waiting on its lock would recheck the new version, find no match and leave it behind.
+ */
+function tableEraser({ db }: DatabaseHandle, table: string, column: string, key: string): UserDataEraser {
   return {
     name: table,
     async erase(userId) {
@@ -25,7 +30,7 @@ function tableEraser({ db }: DatabaseHandle, table: string, column: string): Use
       for (;;) {
         const result = await sql`
           delete from ${sql.table(table)}
-          where ctid = any(array(select ctid from ${sql.table(table)} where ${sql.ref(column)} = ${userId} limit ${ERASE_BATCH}))`.execute(db);
+          where ${sql.ref(key)} in (select ${sql.ref(key)} from ${sql.table(table)} where ${sql.ref(column)} = ${userId} limit ${ERASE_BATCH})`.execute(db);
         const count = Number(result.numAffectedRows ?? 0);
         total += count;
         if (count < ERASE_BATCH) return total;
@@ -42,9 +47,9 @@ function tableEraser({ db }: DatabaseHandle, table: string, column: string): Use
 export function userDataErasers(database: DatabaseHandle): UserDataEraser[] {
   return [
     // Lifecycle events waiting for the feed and webhooks (their deliveries go with them, on delete cascade).
-    tableEraser(database, 'outbox_events', 'user_id'),
-    tableEraser(database, 'session_events', 'user_id'),
-    tableEraser(database, 'sessions', 'user_id'),
+    tableEraser(database, 'outbox_events', 'user_id', 'seq'),
+    tableEraser(database, 'session_events', 'user_id', 'id'),
+    tableEraser(database, 'sessions', 'user_id', 'id'),
   ];
 }
 
