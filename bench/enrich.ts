@@ -68,12 +68,22 @@ function publicIpv6s(count: number): string[] {
   });
 }
 
-/** Bytes held outside the JavaScript heap (file buffers, typed arrays) and in it, after a collection when possible. */
-function heldBytes(): number {
-  (globalThis as { gc?: () => void }).gc?.();
+/**
+ * Bytes held outside the JavaScript heap (file buffers, typed arrays) and in it, after a full
+ * collection; null without one (node --expose-gc), since garbage left over would be counted.
+ */
+function heldBytes(): number | null {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return null;
+  gc();
   const usage = process.memoryUsage();
   return usage.heapUsed + usage.arrayBuffers;
 }
+
+const heldSince = (before: number | null): string => {
+  const after = heldBytes();
+  return before === null || after === null ? 'memory not measured (needs node --expose-gc)' : `${mb(after - before)} held`;
+};
 
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
@@ -103,13 +113,13 @@ export async function runEnrichBench(): Promise<BenchResult[]> {
   // Memory held by each source: the City files (read whole) apart from the ASN table.
   const beforeCity = heldBytes();
   const city = await openGeoLookup({ cityDbPaths: BUNDLED_CITY_DBS, logger: quiet, watch: false });
-  const cityBytes = heldBytes() - beforeCity;
+  const cityHeld = heldSince(beforeCity);
   const cacheDir = mkdtempSync(join(tmpdir(), 'bench-asn-'));
   const beforeAsn = heldBytes();
   const buildStarted = performance.now();
   const asn = await openGeoLookup({ cityDbPaths: [], asnTable: bundledAsnTable(cacheDir), logger: quiet, watch: false });
   const buildMs = performance.now() - buildStarted;
-  const asnBytes = heldBytes() - beforeAsn;
+  const asnHeld = heldSince(beforeAsn);
   const loadStarted = performance.now();
   const cachedAsn = await openGeoLookup({ cityDbPaths: [], asnTable: bundledAsnTable(cacheDir), logger: quiet, watch: false });
   const loadMs = performance.now() - loadStarted;
@@ -118,12 +128,12 @@ export async function runEnrichBench(): Promise<BenchResult[]> {
     const built = city.status().databases.map((d) => d.buildEpoch?.slice(0, 10)).find(Boolean);
     results.push({
       ...measure('geo lookup (bundled GeoLite2 City, ip-location-db layout, random public IPv4)', (i) => city.lookup(addresses[i % addresses.length])),
-      detail: `City data built ${built}, ${mb(cityBytes)} held`,
+      detail: `City data built ${built}, ${cityHeld}`,
     });
     results.push(measure('geo lookup (same, random IPv6 in 2a00::/12 and 2600::/12)', (i) => city.lookup(v6addresses[i % v6addresses.length])));
     results.push({
       ...measure('network lookup (ASN table, random public IPv4)', (i) => asn.network?.(addresses[i % addresses.length])),
-      detail: `table ${mb(asnBytes)} held; built in ${Math.round(buildMs)} ms, read from cache in ${Math.round(loadMs)} ms`,
+      detail: `table: ${asnHeld}; built in ${Math.round(buildMs)} ms, read from cache in ${Math.round(loadMs)} ms`,
     });
     results.push(measure('network lookup (ASN table, random IPv6)', (i) => asn.network?.(v6addresses[i % v6addresses.length])));
   } finally {
