@@ -9,9 +9,11 @@ import { pathToFileURL } from 'node:url';
 import pg from 'pg';
 import { HEARTBEAT_BODY, mintToken, newSecret, pick, startRegistry, withDbClient, type BenchContext } from './context.js';
 import { createBenchDatabase, dropDatabase, startServer, withDatabase } from './db.js';
+import type * as BenchDb from './db.js';
 import { runLoad } from './load.js';
 import { cpuMs, ROOT, startService, stopService, type Service } from './processes.js';
 import { buildVocabulary, insertUsers } from './seed-data.js';
+import type * as BenchSeed from './seed-data.js';
 
 const { values: args } = parseArgs({ options: { against: { type: 'string' }, rounds: { type: 'string', default: '4' }, seconds: { type: 'string', default: '5' } } });
 if (!args.against) throw new Error('--against <path of another built checkout> is required');
@@ -21,8 +23,8 @@ const seconds = Number(args.seconds);
 const log = (message: string) => process.stderr.write(`${message}\n`);
 
 // The other checkout's own schema and seeding: its migrations and columns may differ from these.
-const otherDb = (await import(pathToFileURL(path.join(other, 'bench/db.ts')).href)) as typeof import('./db.js');
-const otherSeed = (await import(pathToFileURL(path.join(other, 'bench/seed-data.ts')).href)) as typeof import('./seed-data.js');
+const otherDb = (await import(pathToFileURL(path.join(other, 'bench/db.ts')).href)) as typeof BenchDb;
+const otherSeed = (await import(pathToFileURL(path.join(other, 'bench/seed-data.ts')).href)) as typeof BenchSeed;
 
 const server = await startServer(ROOT);
 const stamp = Date.now();

@@ -3,7 +3,7 @@
 // measures, prints a table (and a markdown copy), writes bench/results.json, and stops everything.
 import os from 'node:os';
 import { parseArgs } from 'node:util';
-import { insertUserSessions, mintToken, newSecret, startRegistry, withDbClient, type BenchContext } from './context.js';
+import { insertUserSessions, mintToken, newSecret, settle, startRegistry, withDbClient, type BenchContext } from './context.js';
 import { createBenchDatabase, dropDatabase, serverVersion, startServer, withDatabase } from './db.js';
 import { runEnrichBench, type BenchResult } from './enrich.js';
 import { heartbeatFigures } from './heartbeat.js';
@@ -107,6 +107,7 @@ async function main(): Promise<Results> {
   cleanups.push(async () => clearInterval(rssTimer));
 
   log('latency on the seeded table');
+  await settle(ctx);
   const latency = await latencyFigures(ctx, a, { fillerUsers, createSeconds: 10, createRate: 200, samples: 1000 });
   log('  create: the same rate on an instance with no session limit (SESSION_MAX_PER_USER=0)');
   const unlimited = await startRegistry(ctx, 'registry-unlimited', [], { SESSION_MAX_PER_USER: '0' });

@@ -2,7 +2,7 @@
 // sessions grows (each heartbeat on a random one, one instance per size, rounds interleaved), the
 // memory each cached session costs (RSS slope), the first 1,000 requests after a cold start, and
 // list and login latency with ten million rows in the table.
-import { HEARTBEAT_BODY, pick, query, startRegistry, type BenchContext } from './context.js';
+import { HEARTBEAT_BODY, pick, query, settle, startRegistry, type BenchContext } from './context.js';
 import { latencyFigures, type LatencyFigures } from './latency.js';
 import { runLoad, type LoadResult } from './load.js';
 import { rssBytes, sleep, stopService, type Service } from './processes.js';
@@ -80,6 +80,7 @@ export async function scaleFigures(
       const warmupSeconds = await touchAll(service, ctx, ids);
       instances.push({ size, ids, service, cold, warmupSeconds, warm: [] });
     }
+    await settle(ctx);
     for (let round = 1; round <= options.rounds; round++) {
       ctx.log(`  scale: round ${round}/${options.rounds}: ${options.sizes.map((s) => s.toLocaleString('en-US')).join(', ')} (${ctx.roundSeconds} s each)`);
       for (const instance of instances) instance.warm.push(await heartbeat(instance.service, instance.ids, ctx.roundSeconds));
@@ -116,6 +117,7 @@ export async function scaleFigures(
       next: () => ({ path: `/v1/sessions/${pick(all)}/heartbeat` }),
     });
     ctx.log(`  scale: list and login latency with ${options.rows.toLocaleString('en-US')} rows`);
+    await settle(ctx);
     const latency = await latencyFigures(ctx, fresh, { fillerUsers: options.fillerUsers, createSeconds: 10, createRate: 200, samples: options.samples });
     await stopService(fresh);
     return { rows: options.rows, points, bytesPerSession, firstRequests, latency };

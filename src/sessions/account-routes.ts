@@ -1,11 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import type { Caller } from '../auth/caller.js';
 import type { createRateLimit } from '../http/rate-limit.js';
 import { SESSION_SECURITY, ok, problems } from '../http/route-schemas.js';
 import { ExportDocument, RenameBody } from './control-schemas.js';
-import { sessionKey } from './me-routes.js';
+import { guardSessionTokenRoutes, user } from './me-routes.js';
 import type { SessionOperations } from './operations.js';
 import { SessionIdParams, SessionSchema } from './schemas.js';
 
@@ -13,14 +12,8 @@ import { SessionIdParams, SessionSchema } from './schemas.js';
 export async function accountRoutes(appBase: FastifyInstance, options: { operations: SessionOperations; rateLimit: ReturnType<typeof createRateLimit> }) {
   const app = appBase.withTypeProvider<TypeBoxTypeProvider>();
   const { review, details, exportUser } = options.operations;
-  // As on every /v1/me route: the credential before the body, then the session's budget.
-  app.addHook('onRequest', app.requireSessionToken);
-  app.addHook('preHandler', options.rateLimit(sessionKey));
+  guardSessionTokenRoutes(app, options.rateLimit);
   const tags = ['me'];
-  const user = (caller: Caller) => {
-    if (caller.kind !== 'user') throw new Error('session-token route reached without a session caller');
-    return caller;
-  };
   const OWN = ['validation_failed', 'unauthorized', 'session_not_found', 'rate_limited'] as const;
 
   app.post('/v1/me/sessions/:id/confirm', {

@@ -40,19 +40,28 @@ function observedFrom(request: FastifyRequest): RequestObservation {
 /** The rate-limit budget belongs to the session (authentication has run: the caller is known). */
 export const sessionKey = (request: FastifyRequest): string => (request.caller?.kind === 'user' ? request.caller.sessionId : `ip:${request.ip}`);
 
+/**
+ * Every /v1/me route: the session token is checked before the body is read (an unauthenticated
+ * caller learns nothing from validation), then each session spends its own budget
+ * (RATE_LIMIT_PER_MINUTE).
+ */
+export function guardSessionTokenRoutes(app: FastifyInstance, rateLimit: ReturnType<typeof createRateLimit>): void {
+  app.addHook('onRequest', app.requireSessionToken);
+  app.addHook('preHandler', rateLimit(sessionKey));
+}
+
+/** The caller of a route behind guardSessionTokenRoutes: always a session. */
+export function user(caller: Caller): Extract<Caller, { kind: 'user' }> {
+  if (caller.kind !== 'user') throw new Error('session-token route reached without a session caller');
+  return caller;
+}
+
 /** Routes for the signed-in user, authenticated by the session token; a user sees only their own. */
 export async function meRoutes(appBase: FastifyInstance, options: { operations: SessionOperations; rateLimit: ReturnType<typeof createRateLimit> }) {
   const app = appBase.withTypeProvider<TypeBoxTypeProvider>();
   const { activity, queries, revocation } = options.operations;
-  // Before the body is read: an unauthenticated caller learns nothing from validation.
-  app.addHook('onRequest', app.requireSessionToken);
-  // Each user session gets its own budget: RATE_LIMIT_PER_MINUTE.
-  app.addHook('preHandler', options.rateLimit(sessionKey));
+  guardSessionTokenRoutes(app, options.rateLimit);
   const tags = ['me'];
-  const user = (caller: Caller) => {
-    if (caller.kind !== 'user') throw new Error('session-token route reached without a session caller');
-    return caller;
-  };
 
   app.get('/v1/me/sessions', {
     schema: {
