@@ -1,20 +1,16 @@
-import { createHash, randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { Readable, Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { writeAtomically } from './asn-cache.js';
 import { extractMmdb } from './archive.js';
 import { loadDatabase, type ExpectedType } from './database.js';
 import { cityLayoutOf } from './layouts.js';
+import { CheckError, createMaxMindDownloads, releaseDay } from './maxmind-downloads.js';
 
-// Keeps MaxMind databases current through MaxMind's direct-download endpoint:
-//   HEAD {base}/geoip/databases/{edition}/download?suffix=tar.gz       → release name, no download
-//   GET  {base}/geoip/databases/{edition}/download?suffix=tar.gz.sha256 → "<sha256>  <file name>"
-//   GET  {base}/geoip/databases/{edition}/download?suffix=tar.gz       → the archive (a redirect)
-// A new file is written beside the target and renamed over it only once the archive matched its
+export { releaseName } from './maxmind-downloads.js';
+
+// Keeps MaxMind databases current (the requests themselves are in maxmind-downloads.ts). A new
+// file is written beside the target and renamed over it only once the archive matched its
 // checksum, unpacked whole, and opened as a database of the right type; anything else leaves the
 // previous file where it was. Nothing here throws into the process: every failure is logged,
 // counted, and retried later.
@@ -77,37 +73,23 @@ interface Installed {
   updatedAt: string | null;
 }
 
-class CheckError extends Error {
-  constructor(
-    message: string,
-    readonly retryAfterMs: number | null = null,
-    readonly credentials = false,
-  ) {
-    super(message);
-  }
-}
-
-const DAY_MS = 86_400_000;
-
 export function createGeoUpdater(options: GeoUpdaterOptions): GeoUpdater {
   const now = options.now ?? Date.now;
   const retryBaseMs = options.retryBaseMs ?? 300_000;
   const timeoutMs = options.requestTimeoutMs ?? 600_000;
   const maxBytes = options.maxBytes ?? 1024 ** 3;
-  const authorization = `Basic ${Buffer.from(`${options.accountId}:${options.licenseKey}`).toString('base64')}`;
+  const abort = new AbortController();
+  const maxmind = createMaxMindDownloads({ ...options, timeoutMs, maxBytes, signal: abort.signal, now });
   const states = options.editions.map((edition) => ({
     edition,
     failures: 0,
     timer: null as NodeJS.Timeout | null,
     status: { database: edition.database, edition: edition.edition, release: null, lastCheckAt: null, lastUpdateAt: null, nextCheckAt: null, lastError: null } as EditionStatus,
   }));
-  const abort = new AbortController();
   let chain: Promise<unknown> = Promise.resolve();
   let closed = false;
 
   const sidecar = (edition: GeoEdition) => join(dirname(edition.path), `.${basename(edition.path)}.json`);
-  const url = (edition: GeoEdition, suffix: string) =>
-    `${options.baseUrl}/geoip/databases/${encodeURIComponent(edition.edition)}/download?suffix=${suffix}`;
 
   async function installed(edition: GeoEdition): Promise<Installed | null> {
     try {
@@ -117,55 +99,9 @@ export function createGeoUpdater(options: GeoUpdaterOptions): GeoUpdater {
     }
   }
 
-  async function request(target: string, method: 'HEAD' | 'GET'): Promise<Response> {
-    let response: Response;
-    try {
-      response = await fetch(target, {
-        method,
-        headers: { authorization, 'user-agent': 'session-registry-geoip-updater' },
-        redirect: 'follow',
-        signal: AbortSignal.any([abort.signal, AbortSignal.timeout(timeoutMs)]),
-      });
-    } catch (error) {
-      throw new CheckError(`download server unreachable (${causeOf(error)})`);
-    }
-    if (response.ok) return response;
-    await response.body?.cancel().catch(() => {});
-    if (response.status === 401 || response.status === 403) {
-      throw new CheckError(`MaxMind refused the account id or license key (HTTP ${response.status})`, null, true);
-    }
-    if (response.status === 429) {
-      throw new CheckError('MaxMind download limit reached (HTTP 429)', retryAfterMs(response.headers.get('retry-after'), now()));
-    }
-    throw new CheckError(`download server answered HTTP ${response.status}`);
-  }
-
-  /** Streams the archive to `file`, returning its SHA-256; refuses more than maxBytes. */
-  async function download(target: string, file: string): Promise<string> {
-    const response = await request(target, 'GET');
-    if (!response.body) throw new CheckError('the archive response has no body');
-    const hash = createHash('sha256');
-    let bytes = 0;
-    const meter = new Transform({
-      transform(chunk: Buffer, _encoding, callback) {
-        bytes += chunk.length;
-        if (bytes > maxBytes) return callback(new Error(`the archive is larger than ${maxBytes} bytes`));
-        hash.update(chunk);
-        callback(null, chunk);
-      },
-    });
-    try {
-      await pipeline(Readable.fromWeb(response.body as unknown as WebReadableStream<Uint8Array>), meter, createWriteStream(file, { flags: 'wx' }));
-    } catch (error) {
-      throw new CheckError(`the archive download broke off (${causeOf(error)})`);
-    }
-    return hash.digest('hex');
-  }
-
   async function check(edition: GeoEdition): Promise<CheckOutcome> {
     const previous = await installed(edition);
-    const head = await request(url(edition, 'tar.gz'), 'HEAD');
-    const release = releaseName(head.headers.get('content-disposition'));
+    const release = await maxmind.release(edition.edition);
     const loaded = options.loadedBuild(edition.path);
     const record = async (sha256: string | null, updated: boolean) => {
       const at = new Date(now()).toISOString();
@@ -185,9 +121,7 @@ export function createGeoUpdater(options: GeoUpdaterOptions): GeoUpdater {
       }
     }
 
-    const checksumResponse = await request(url(edition, 'tar.gz.sha256'), 'GET');
-    const checksum = /^([0-9a-f]{64})\b/i.exec((await checksumResponse.text()).trim())?.[1]?.toLowerCase();
-    if (!checksum) throw new CheckError('the checksum file does not start with a SHA-256');
+    const checksum = await maxmind.checksum(edition.edition);
     if (loaded !== null && previous?.sha256 === checksum) {
       await record(checksum, false);
       return 'current';
@@ -198,7 +132,7 @@ export function createGeoUpdater(options: GeoUpdaterOptions): GeoUpdater {
     const archive = `${stem}.tar.gz`;
     const unpacked = `${stem}.mmdb`;
     try {
-      const sha256 = await download(url(edition, 'tar.gz'), archive);
+      const sha256 = await maxmind.download(edition.edition, archive);
       if (sha256 !== checksum) throw new CheckError(`the archive does not match its checksum (got ${sha256.slice(0, 12)}…, expected ${checksum.slice(0, 12)}…)`);
       try {
         await extractMmdb(archive, edition.edition, unpacked, maxBytes);
@@ -295,30 +229,4 @@ export function createGeoUpdater(options: GeoUpdaterOptions): GeoUpdater {
       await chain;
     },
   };
-}
-
-/** "attachment; filename=GeoLite2-City_20260616.tar.gz" → "GeoLite2-City_20260616". */
-export function releaseName(disposition: string | null): string | null {
-  const match = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(disposition ?? '');
-  const name = match?.[1]?.trim().replace(/\.tar\.gz$/, '');
-  return name && /^[A-Za-z0-9._-]{1,128}$/.test(name) ? name : null;
-}
-
-/** "GeoLite2-City_20260616" → "2026-06-16". */
-function releaseDay(release: string): string | null {
-  const match = /_(\d{4})(\d{2})(\d{2})$/.exec(release);
-  return match ? `${match[1]}-${match[2]}-${match[3]}` : null;
-}
-
-function retryAfterMs(header: string | null, nowMs: number): number | null {
-  if (header === null) return null;
-  if (/^\d+$/.test(header.trim())) return Math.min(Number(header.trim()) * 1000, DAY_MS);
-  const at = Date.parse(header);
-  return Number.isNaN(at) ? null : Math.min(Math.max(0, at - nowMs), DAY_MS);
-}
-
-function causeOf(error: unknown): string {
-  const e = error as { message?: string; cause?: { message?: string; code?: string } };
-  const parts = [e?.message, e?.cause?.code ?? e?.cause?.message].filter(Boolean);
-  return parts.join(': ').split('\n', 1)[0].slice(0, 200) || String(error);
 }
