@@ -7,6 +7,7 @@ import type { SessionsContext } from './context.js';
 import { expiresAtMs } from './lifetime.js';
 import type { SessionStates } from './live-state/session-state.js';
 import type { SessionState } from './live-state/state-cache.js';
+import type { EndReason } from './vocabulary.js';
 import type { EventInput } from './repositories/session-events.js';
 import { assessAgainstHistory } from './risk-history.js';
 import type { HeartbeatAnswer } from './schemas.js';
@@ -32,7 +33,7 @@ export interface RequestObservation {
 
 const answer = (id: string, userId: string, expiresAt: number): HeartbeatAnswer => ({ id, userId, status: 'active', expiresAt: new Date(expiresAt).toISOString() });
 
-const ended = (state: SessionState) => new ApiError('session_ended', 'This session has ended.', { endReason: state.endReason });
+const ended = (endReason: EndReason | null) => new ApiError('session_ended', 'This session has ended.', { endReason });
 
 /** Heartbeats: activity recorded in memory, and the changes of address or device they may bring. */
 export function createActivity(ctx: SessionsContext, states: SessionStates) {
@@ -104,7 +105,7 @@ export function createActivity(ctx: SessionsContext, states: SessionStates) {
     const now = clock.now();
     const nowMs = now.getTime();
     await states.settleExpiry(state, nowMs);
-    if (state.endedAt !== null) throw ended(state);
+    if (state.endedAt !== null) throw ended(state.endReason);
     const previousActiveAt = state.lastActiveAt;
     activity.record(id, state.userId, nowMs, pageViews);
     states.touch(state, nowMs);
@@ -112,7 +113,7 @@ export function createActivity(ctx: SessionsContext, states: SessionStates) {
     if (userAgent !== null && userAgent !== state.userAgent) await changeAgent(state, userAgent, clientHints ?? null, now);
     // A change above awaited: a revoke may have landed meanwhile, and it wins.
     const end = cache.endedInfo(id);
-    if (end) throw new ApiError('session_ended', 'This session has ended.', { endReason: end.reason });
+    if (end) throw ended(end.reason);
     metrics.heartbeats.inc();
     return answer(state.id, state.userId, expiresAtMs(state));
   }
