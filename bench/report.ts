@@ -1,4 +1,4 @@
-// The table printed at the end (and its markdown twin for the README), and results.json.
+// The table printed at the end (and its markdown twin for docs/benchmarks.md), and results.json.
 import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

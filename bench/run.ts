@@ -199,7 +199,7 @@ console.log('');
 console.log(machineLine(results.machine, results.settings));
 console.log(`Raw figures: ${file} (${results.totalSeconds} s in all)`);
 console.log('');
-console.log('Markdown for the README:');
+console.log('Markdown for docs/benchmarks.md:');
 console.log('');
 console.log(renderMarkdown(rowsOut));
 console.log('');

@@ -1,5 +1,5 @@
 // `npm run bench:scale [-- --rows 10000000] [--sizes 2000,10000,100000,1000000] [--rounds 3] [--seconds 8]`:
-// only the figures at scale (see scale.ts), printed as the README's rows.
+// only the figures at scale (see scale.ts), printed as the rows of docs/benchmarks.md.
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
