@@ -2,6 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServ
 import { authPlugin } from './auth/index.js';
 import { systemClock, type Clock } from './clock.js';
 import type { Config } from './config.js';
+import { advisoryLocks } from './db/advisory-lock.js';
 import { openConfiguredDatabase, type DatabaseHandle } from './db/database.js';
 import { openConfiguredGeo, type GeoFeature } from './enrich/geo/index.js';
 import { createEvents, eventSettings, type Events } from './events/index.js';
@@ -9,6 +10,7 @@ import { healthFeature } from './health/index.js';
 import { createAppMetrics } from './health/metrics.js';
 import { createHealthRepository } from './health/repository.js';
 import { httpLayer } from './http/index.js';
+import { createJobRunner } from './jobs/runner.js';
 import { serverOptions } from './http/server-options.js';
 import { loggerOptions } from './logger.js';
 import { createSessions, sessionSettings, type Sessions } from './sessions/index.js';
@@ -44,8 +46,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const database = options.database ?? openConfiguredDatabase(config);
   const geoFeature = options.geo ?? (await openConfiguredGeo(config.geoip, app.log));
   const { geo } = geoFeature;
-  const sessions = options.sessions ?? createSessions({ ...sessionSettings(config), database, clock: options.clock ?? systemClock, geo, logger: app.log });
-  const events = options.events ?? createEvents({ ...eventSettings(config), database, clock: options.clock ?? systemClock, logger: app.log });
+  const clock = options.clock ?? systemClock;
+  // Every periodic task of the features built here runs in this one runner (and its metrics).
+  const jobs = createJobRunner({ logger: app.log, clock, tryLock: advisoryLocks(database) });
+  const sessions = options.sessions ?? createSessions({ ...sessionSettings(config), database, clock, geo, logger: app.log, jobs });
+  const events = options.events ?? createEvents({ ...eventSettings(config), database, clock, logger: app.log, jobs });
   const metrics = createAppMetrics();
 
   await httpLayer(app, { config, recordRequest: metrics.recordRequest });
@@ -61,7 +66,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     geo,
     geoUpdates: geoFeature.updater ? () => geoFeature.updater?.status() ?? [] : null,
     feedTrusted: () => sessions.feedTrusted,
-    registries: [metrics.registry, sessions.metrics, events.metrics, geoFeature.metrics],
+    registries: [metrics.registry, jobs.registry, sessions.metrics, events.metrics, geoFeature.metrics],
     config,
   });
   await app.register(sessions.routes);
@@ -71,13 +76,14 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.addHook('onReady', async () => {
     await sessions.start();
     await events.start();
-    await geoFeature.updater?.start();
+    await geoFeature.updater?.start(jobs);
   });
   app.addHook('onClose', async () => {
     // In-flight requests have finished by now: what they recorded is written before letting go.
     await events.close();
     await sessions.close();
     await geoFeature.updater?.close();
+    await jobs.close();
     if (!options.geo) await geo.close();
     if (!options.database) await database.close();
   });

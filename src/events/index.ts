@@ -3,6 +3,8 @@ import fp from 'fastify-plugin';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { createDatabase, type DatabaseHandle } from '../db/database.js';
+import { advisoryLocks } from '../db/advisory-lock.js';
+import { createJobRunner, type Job, type JobRunner } from '../jobs/runner.js';
 import type { Logger } from '../logger.js';
 import type { EventRepositories, EventsContext } from './context.js';
 import { systemResolve, type Resolve } from './delivery/destinations.js';
@@ -12,7 +14,7 @@ import { createEndpointOperations } from './endpoints.js';
 import { createFeed } from './feed.js';
 import { feedRoutes } from './feed-routes.js';
 import { createDeliveryWorker } from './jobs/delivery-worker.js';
-import { createEventRetention } from './jobs/retention.js';
+import { createEventRetention, EVENT_RETENTION_LOCK_KEY } from './jobs/retention.js';
 import { createEventMetrics } from './metrics.js';
 import { createEventWakeups } from './repositories/event-wakeups.js';
 import { createOutboxEventsRepository } from './repositories/outbox-events.js';
@@ -52,6 +54,8 @@ export interface EventsOptions {
   background?: boolean;
   /** How often old events are purged (default every minute). */
   retentionIntervalMs?: number;
+  /** Where the feature's background jobs run (the app's runner); a runner of its own otherwise. */
+  jobs?: JobRunner;
   repositories?: Partial<EventRepositories>;
 }
 
@@ -73,8 +77,13 @@ export function createEvents(options: EventsOptions) {
     deliveries: createWebhookDeliveriesRepository(database),
     ...options.repositories,
   };
-  const outboxWork = createOutboxEventsRepository(workerDatabase);
-  const deliveryWork = createWebhookDeliveriesRepository(workerDatabase);
+  // The same repositories on the background work's pool; overrides reach them too.
+  const work = {
+    outbox: options.repositories?.outbox ?? createOutboxEventsRepository(workerDatabase),
+    deliveries: options.repositories?.deliveries ?? createWebhookDeliveriesRepository(workerDatabase),
+  };
+  const tryLock = advisoryLocks(workerDatabase);
+  const jobs = options.jobs ?? createJobRunner({ logger, clock: options.clock, tryLock });
   const signingKey = settings.signingKey ? loadSigningKey(settings.signingKey) : null;
   const policy = {
     allowPrivateNetworks: settings.allowPrivateNetworks,
@@ -87,11 +96,10 @@ export function createEvents(options: EventsOptions) {
   const feed = createFeed(ctx);
   const sender = createSender({ policy, timeoutMs: settings.timeoutMs, maxSockets: settings.concurrency });
   const payloads = createPayloads({ secretsKey: settings.secretsKey, signingKey, issuer: settings.issuer });
-  let inFlight = () => 0;
-  const metrics = createEventMetrics({ inFlight: () => inFlight() });
+  const metrics = createEventMetrics();
   const worker = createDeliveryWorker({
-    outbox: outboxWork,
-    deliveries: deliveryWork,
+    outbox: work.outbox,
+    deliveries: work.deliveries,
     async attempt(delivery) {
       try {
         // Wall-clock time, not the injected clock: receivers check webhook-timestamp against theirs.
@@ -107,12 +115,13 @@ export function createEvents(options: EventsOptions) {
     pollIntervalMs: settings.pollIntervalMs,
     retryScheduleMs: settings.retryScheduleMs,
     logger,
+    onAttemptStarted: metrics.attemptStarted,
     onAttempt: metrics.attempted,
+    jobs,
   });
-  inFlight = () => worker.inFlight;
   const wakeups = createEventWakeups({ database: workerDatabase, logger, onWake: worker.wake });
-  const retention = createEventRetention({ outbox: outboxWork, retentionSeconds: settings.retentionSeconds });
-  const stops: Array<() => void> = [];
+  const retention = createEventRetention({ outbox: work.outbox, retentionSeconds: settings.retentionSeconds });
+  let retentionJob: Job | null = null;
 
   return {
     endpoints,
@@ -131,12 +140,18 @@ export function createEvents(options: EventsOptions) {
       if (!background) return;
       await wakeups.start();
       worker.start();
-      stops.push(retention.start(options.retentionIntervalMs ?? 60_000, logger));
+      retentionJob = jobs.add({
+        name: 'event-retention',
+        intervalMs: options.retentionIntervalMs ?? 60_000,
+        lockKey: EVENT_RETENTION_LOCK_KEY,
+        tryLock,
+        run: async () => void (await retention.purge()),
+      });
     },
 
     /** Stops claiming; attempts under way get a moment to finish, the rest are given back for any instance. */
     async close(): Promise<void> {
-      for (const stop of stops.splice(0)) stop();
+      await retentionJob?.stop();
       if (background) {
         await wakeups.close();
         await worker.close();

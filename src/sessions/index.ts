@@ -6,6 +6,8 @@ import type { DatabaseHandle } from '../db/database.js';
 import type { GeoLookup } from '../enrich/types.js';
 import { createUserAgentParser } from '../enrich/user-agent/index.js';
 import { parseUserAgentPatterns } from '../enrich/user-agent/patterns.js';
+import { advisoryLocks } from '../db/advisory-lock.js';
+import { createJobRunner, type Job, type JobRunner } from '../jobs/runner.js';
 import type { Logger } from '../logger.js';
 import { createActivity } from './activity.js';
 import { accountRoutes } from './account-routes.js';
@@ -18,7 +20,6 @@ import { createIncidents } from './incidents.js';
 import { incidentRoutes } from './incident-routes.js';
 import type { SessionLimits, SessionRepositories, SessionsContext } from './context.js';
 import { createEndings } from './endings.js';
-import { startActivityFlusher } from './jobs/activity-flusher.js';
 import { createSweeper } from './jobs/sweeper.js';
 import { createActivityBuffer } from './live-state/activity-buffer.js';
 import { createSessionStates } from './live-state/session-state.js';
@@ -81,6 +82,8 @@ export interface SessionsOptions {
   flushIntervalMs: number;
   /** Sweep every this many ms; 0 leaves sweeping to whoever calls sweep(). */
   sweepIntervalMs: number;
+  /** Where the feature's background jobs run (the app's runner); a runner of its own otherwise. */
+  jobs?: JobRunner;
   /** Memory for the state cache; it holds as many sessions as fit (BYTES_PER_SESSION each). */
   stateCacheMaxMb: number;
   /** Calls a minute each session may make on its own routes (/v1/me). */
@@ -181,7 +184,8 @@ export function createSessions(options: SessionsOptions) {
       }),
     ).catch((error: Error) => logger.warn({ reason: error.message }, 'warm-up at start failed; continuing'));
   }
-  const stops: Array<() => void> = [];
+  const jobs = options.jobs ?? createJobRunner({ logger, clock: options.clock, tryLock: advisoryLocks(database) });
+  const running: Job[] = [];
 
   return {
     operations,
@@ -208,13 +212,13 @@ export function createSessions(options: SessionsOptions) {
 
     async start(): Promise<void> {
       await Promise.all([feed.start(), warmUp()]);
-      stops.push(startActivityFlusher(activity, options.flushIntervalMs));
-      if (options.sweepIntervalMs > 0) stops.push(sweeper.start(options.sweepIntervalMs, logger));
+      running.push(jobs.add({ name: 'activity-flush', intervalMs: options.flushIntervalMs, run: () => activity.flush() }));
+      if (options.sweepIntervalMs > 0) running.push(jobs.add({ name: 'sweep', intervalMs: options.sweepIntervalMs, run: async () => void (await sweeper.sweep()) }));
     },
 
-    /** After the last request: stops the timers, writes what was recorded, leaves the feed. */
+    /** After the last request: stops the jobs (awaiting a round under way), writes what was recorded, leaves the feed. */
     async close(): Promise<void> {
-      for (const stop of stops.splice(0)) stop();
+      await Promise.all(running.splice(0).map((job) => job.stop()));
       await activity.drain();
       await feed.close();
     },

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { createJobRunner, type Job, type JobRunner } from '../../jobs/runner.js';
 import { writeAtomically } from './asn-cache.js';
 import { extractMmdb } from './archive.js';
 import { loadDatabase, type ExpectedType } from './database.js';
@@ -57,9 +58,9 @@ export interface EditionStatus {
 }
 
 export interface GeoUpdater {
-  /** Checks what is missing or stale now, and schedules every edition's next check. */
-  start(): Promise<void>;
-  /** One check of every edition, one after the other (what the timers run). */
+  /** Checks what is missing or stale now, and schedules every edition's next check as a job of `jobs` (a runner of its own without). */
+  start(jobs?: JobRunner): Promise<void>;
+  /** One check of every edition, one after the other (what the jobs run). */
   checkNow(): Promise<CheckOutcome[]>;
   status(): EditionStatus[];
   close(): Promise<void>;
@@ -83,7 +84,8 @@ export function createGeoUpdater(options: GeoUpdaterOptions): GeoUpdater {
   const states = options.editions.map((edition) => ({
     edition,
     failures: 0,
-    timer: null as NodeJS.Timeout | null,
+    job: null as Job | null,
+    outcome: null as CheckOutcome | null,
     status: { database: edition.database, edition: edition.edition, release: null, lastCheckAt: null, lastUpdateAt: null, nextCheckAt: null, lastError: null } as EditionStatus,
   }));
   let chain: Promise<unknown> = Promise.resolve();
@@ -154,20 +156,13 @@ export function createGeoUpdater(options: GeoUpdaterOptions): GeoUpdater {
     return 'updated';
   }
 
-  function schedule(state: (typeof states)[number], delayMs: number): void {
-    if (closed) return;
-    if (state.timer) clearTimeout(state.timer);
-    state.status.nextCheckAt = new Date(now() + delayMs).toISOString();
-    state.timer = setTimeout(() => void run(state), Math.min(delayMs, 2 ** 31 - 1));
-    state.timer.unref();
-  }
-
-  /** One check of one edition, after any check under way: one download at a time. */
-  function run(state: (typeof states)[number]): Promise<CheckOutcome> {
-    const next = chain.then(async (): Promise<CheckOutcome> => {
-      if (closed) return 'failed';
+  /** One check of one edition, after any check under way (one download at a time); the wait before its next check. */
+  function run(state: (typeof states)[number]): Promise<number> {
+    const next = chain.then(async (): Promise<number> => {
       const { edition, status } = state;
+      if (closed) return options.intervalMs;
       let outcome: CheckOutcome;
+      let delay = options.intervalMs;
       status.lastCheckAt = new Date(now()).toISOString();
       try {
         outcome = await check(edition);
@@ -177,13 +172,12 @@ export function createGeoUpdater(options: GeoUpdaterOptions): GeoUpdater {
         status.release = info?.release ?? status.release;
         if (outcome === 'updated') status.lastUpdateAt = status.lastCheckAt;
         options.logger.info({ edition: edition.edition, outcome, release: status.release }, 'GeoIP database update check finished');
-        schedule(state, options.intervalMs);
       } catch (error) {
         outcome = 'failed';
         state.failures += 1;
         const reason = error instanceof Error ? error.message : String(error);
         status.lastError = reason;
-        let delay = Math.min(options.intervalMs, retryBaseMs * 2 ** Math.min(state.failures - 1, 20));
+        delay = Math.min(options.intervalMs, retryBaseMs * 2 ** Math.min(state.failures - 1, 20));
         if (error instanceof CheckError && error.credentials) delay = options.intervalMs;
         if (error instanceof CheckError && error.retryAfterMs !== null) delay = Math.max(delay, error.retryAfterMs);
         if (!closed) {
@@ -192,17 +186,19 @@ export function createGeoUpdater(options: GeoUpdaterOptions): GeoUpdater {
             'GeoIP database update failed; the previous database stays in use',
           );
         }
-        schedule(state, delay);
       }
+      state.outcome = outcome;
+      if (!closed) status.nextCheckAt = new Date(now() + delay).toISOString();
       options.onOutcome?.(edition.database, outcome);
-      return outcome;
-    }).catch((): CheckOutcome => 'failed');
-    chain = next;
+      return delay;
+    });
+    chain = next.catch(() => undefined);
     return next;
   }
 
   return {
-    async start() {
+    async start(jobs) {
+      const runner = jobs ?? createJobRunner({ logger: options.logger, clock: { now: () => new Date(now()) } });
       for (const state of states) {
         const info = await installed(state.edition);
         state.status.release = info?.release ?? null;
@@ -210,13 +206,18 @@ export function createGeoUpdater(options: GeoUpdaterOptions): GeoUpdater {
         const exists = await stat(state.edition.path).then(() => true, () => false);
         const checkedAt = info ? Date.parse(info.checkedAt) : Number.NaN;
         const dueIn = Number.isNaN(checkedAt) ? 0 : checkedAt + options.intervalMs - now();
-        if (!exists || options.loadedBuild(state.edition.path) === null || dueIn <= 0) void run(state);
-        else schedule(state, dueIn);
+        const firstRunInMs = !exists || options.loadedBuild(state.edition.path) === null || dueIn <= 0 ? 0 : dueIn;
+        if (firstRunInMs > 0) state.status.nextCheckAt = new Date(now() + firstRunInMs).toISOString();
+        state.job = runner.add({ name: `geoip-update-${state.edition.database}`, intervalMs: options.intervalMs, firstRunInMs, run: () => run(state) });
       }
     },
     async checkNow() {
       const outcomes: CheckOutcome[] = [];
-      for (const state of states) outcomes.push(await run(state));
+      for (const state of states) {
+        if (state.job) await state.job.runNow();
+        else await run(state);
+        outcomes.push(state.outcome ?? 'failed');
+      }
       return outcomes;
     },
     status() {
@@ -225,7 +226,7 @@ export function createGeoUpdater(options: GeoUpdaterOptions): GeoUpdater {
     async close() {
       closed = true;
       abort.abort();
-      for (const state of states) if (state.timer) clearTimeout(state.timer);
+      for (const state of states) await state.job?.stop();
       await chain;
     },
   };

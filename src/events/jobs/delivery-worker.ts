@@ -1,12 +1,14 @@
+import type { Job, JobRunner } from '../../jobs/runner.js';
 import type { Logger } from '../../logger.js';
 import type { SendResult } from '../delivery/sender.js';
 import type { OutboxEventsRepository } from '../repositories/outbox-events.js';
 import type { ClaimedDelivery, DeliveryOutcome, WebhookDeliveriesRepository } from '../repositories/webhook-deliveries.js';
 
-// The background work of delivery, in each instance: fan new outbox events out into deliveries,
-// claim due deliveries up to the concurrency, attempt them, and settle the outcomes in batches.
-// It runs on a timer, on the outbox trigger's wake-ups, and whenever settled attempts free room.
-// Nothing here runs in a request: a login or a heartbeat never waits for it.
+// The background work of delivery, in each instance, as the `webhook-delivery` job: settle the
+// outcomes of attempts in batches, fan new outbox events out into deliveries, and claim due
+// deliveries up to the concurrency, then attempt them. A round runs every poll interval, on the
+// outbox trigger's wake-ups, and as soon as attempts finish (their outcomes settled, their slots
+// refilled). Nothing here runs in a request: a login or a heartbeat never waits for it.
 
 export interface DeliveryWorkerOptions {
   outbox: Pick<OutboxEventsRepository, 'dispatch'>;
@@ -18,7 +20,9 @@ export interface DeliveryWorkerOptions {
   pollIntervalMs: number;
   retryScheduleMs: number[];
   logger: Logger;
+  onAttemptStarted?(): void;
   onAttempt?(outcome: DeliveryOutcome['outcome'], seconds: number): void;
+  jobs: JobRunner;
 }
 
 const DISPATCH_BATCH = 500;
@@ -48,17 +52,15 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions) {
   const perEndpointCount = new Map<string, number>();
   const outcomes: DeliveryOutcome[] = [];
   let closed = false;
-  let running: Promise<void> | null = null;
-  let again = false;
   let dispatchWanted = true;
-  let settling: Promise<void> | null = null;
-  let poll: NodeJS.Timeout | null = null;
-  let lastWarning = 0;
+  let lastDispatchAt = Number.NEGATIVE_INFINITY;
+  let job: Job | null = null;
+  let lastWarning = Number.NEGATIVE_INFINITY;
 
   const warn = (reason: string, message: string) => {
-    // A database outage would otherwise log at every poll.
-    if (Date.now() - lastWarning < 10_000) return;
-    lastWarning = Date.now();
+    // A database outage would otherwise log at every round.
+    if (performance.now() - lastWarning < 10_000) return;
+    lastWarning = performance.now();
     logger.warn({ reason }, message);
   };
 
@@ -80,6 +82,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions) {
   function begin(delivery: ClaimedDelivery): void {
     inFlight.set(delivery.id, delivery.endpointId);
     perEndpointCount.set(delivery.endpointId, (perEndpointCount.get(delivery.endpointId) ?? 0) + 1);
+    options.onAttemptStarted?.();
     void options
       .attempt(delivery)
       .catch((error: unknown): SendResult => ({ ok: false, statusCode: null, durationMs: 0, error: (error as Error).message }))
@@ -95,87 +98,63 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions) {
       });
   }
 
-  // Answers that arrive in the same turn of the event loop are settled in one statement.
-  let settleQueued = false;
+  // Answers that arrive in the same turn of the event loop are settled by one round, in one statement.
+  let roundQueued = false;
   let finished = false;
   const settleSoon = () => {
     // After close, an attempt that was given back is made again elsewhere; its outcome is not written.
-    if (settleQueued || finished) return;
-    settleQueued = true;
+    if (roundQueued || finished) return;
+    roundQueued = true;
     setImmediate(() => {
-      settleQueued = false;
-      void settle();
+      roundQueued = false;
+      void job?.runNow();
     });
   };
 
-  /** Writes the outcomes gathered so far, in batches, one writer at a time; then claims more. */
-  function settle(): Promise<void> {
-    settling ??= (async () => {
-      while (outcomes.length > 0) {
-        const batch = outcomes.splice(0, SETTLE_BATCH);
-        try {
-          const disabled = await options.deliveries.settle(batch);
-          for (const id of disabled) logger.warn({ endpoint: id }, 'webhook endpoint disabled: it failed for the whole retry schedule');
-        } catch (error) {
-          // Kept for the next try; if that never comes, the lease runs out and the attempt is made again.
-          outcomes.unshift(...batch);
-          warn((error as Error).message, 'could not record webhook attempts; retrying');
-          return;
-        }
+  /** Writes the outcomes gathered so far, in batches; false when the database refused (kept for the next round). */
+  async function settle(): Promise<boolean> {
+    while (outcomes.length > 0) {
+      const batch = outcomes.splice(0, SETTLE_BATCH);
+      try {
+        const disabled = await options.deliveries.settle(batch);
+        for (const id of disabled) logger.warn({ endpoint: id }, 'webhook endpoint disabled: it failed for the whole retry schedule');
+      } catch (error) {
+        // Kept for the next try; if that never comes, the lease runs out and the attempt is made again.
+        outcomes.unshift(...batch);
+        warn((error as Error).message, 'could not record webhook attempts; retrying');
+        return false;
       }
-    })().finally(() => {
-      settling = null;
-      if (!closed) wake(false);
-    });
-    return settling;
+    }
+    return true;
   }
 
-  /** Runs a round now, or right after the one running (`withDispatch`: read the outbox too). */
-  function wake(withDispatch: boolean): void {
-    if (closed) return;
-    if (withDispatch) dispatchWanted = true;
-    if (running) {
-      again = true;
-      return;
+  /** One round: settle, read the outbox when woken or once a poll interval, claim into the free slots. */
+  async function round(): Promise<void> {
+    if (!(await settle()) || closed) return;
+    if (dispatchWanted || performance.now() - lastDispatchAt >= options.pollIntervalMs) {
+      dispatchWanted = false;
+      lastDispatchAt = performance.now();
+      await dispatch();
     }
-    running = (async () => {
-      try {
-        do {
-          again = false;
-          if (dispatchWanted) {
-            dispatchWanted = false;
-            await dispatch();
-          }
-          await fill();
-        } while (again && !closed);
-      } catch (error) {
-        warn((error as Error).message, 'webhook delivery round failed; retrying at the next poll');
-      }
-    })().finally(() => {
-      running = null;
-    });
+    await fill();
   }
 
   return {
     /** Wakes the worker: new events may be waiting in the outbox. */
-    wake: () => wake(true),
+    wake(): void {
+      dispatchWanted = true;
+      void job?.runNow();
+    },
     start(): void {
-      poll = setInterval(() => {
-        if (outcomes.length > 0) void settle();
-        wake(true);
-      }, options.pollIntervalMs);
-      poll.unref();
-      wake(true);
+      job ??= options.jobs.add({ name: 'webhook-delivery', intervalMs: options.pollIntervalMs, firstRunInMs: 0, run: round });
     },
     /** Stops claiming, lets attempts in flight finish for a moment, records them, gives back the rest. */
     async close(): Promise<void> {
       closed = true;
-      if (poll) clearInterval(poll);
-      await running;
-      const deadline = Date.now() + CLOSE_WAIT_MS;
-      while (inFlight.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      await job?.stop();
+      const deadline = performance.now() + CLOSE_WAIT_MS;
+      while (inFlight.size > 0 && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
       const unfinished = [...inFlight.keys()];
-      await settling;
       await settle();
       await options.deliveries.release(unfinished).catch(() => {});
       finished = true;

@@ -1,11 +1,12 @@
-import type { Logger } from '../../logger.js';
 import type { OutboxEventsRepository } from '../repositories/outbox-events.js';
 
 const BATCH = 1000;
 /** A round stops after this many batches; the next round continues. */
 const MAX_BATCHES = 100;
+/** The advisory lock of the `event-retention` job: one instance at a time purges. */
+export const EVENT_RETENTION_LOCK_KEY = 7261120302;
 
-/** Deletes events (and their deliveries) written longer ago than the retention, in batches. */
+/** One round of the `event-retention` job: deletes events (and their deliveries) written longer ago than the retention, in batches. */
 export function createEventRetention(options: { outbox: Pick<OutboxEventsRepository, 'purge'>; retentionSeconds: number }) {
   async function purge(): Promise<number> {
     let purged = 0;
@@ -16,23 +17,5 @@ export function createEventRetention(options: { outbox: Pick<OutboxEventsReposit
     }
     return purged;
   }
-
-  return {
-    purge,
-    /** Purges every `intervalMs` until the returned function is called. */
-    start(intervalMs: number, logger: Logger): () => void {
-      let busy = false;
-      const timer = setInterval(() => {
-        if (busy) return;
-        busy = true;
-        purge()
-          .catch((error: Error) => logger.warn({ reason: error.message }, 'event retention round failed; retrying at the next one'))
-          .finally(() => {
-            busy = false;
-          });
-      }, intervalMs);
-      timer.unref();
-      return () => clearInterval(timer);
-    },
-  };
+  return { purge };
 }
