@@ -58,6 +58,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     jwt: config.jwt,
     authFailuresPerMinute: config.authFailuresPerMinute,
     securityLog: app.log,
+    clock,
     authenticateSessionToken: sessions.operations.authentication.authenticate,
     authenticateSessionTokenFromMemory: sessions.operations.authentication.authenticateFromMemory,
   });

@@ -1,3 +1,4 @@
+import { epochMs, type Clock } from '../clock.js';
 import ipaddr from 'ipaddr.js';
 import { LRUCache } from 'lru-cache';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -29,7 +30,7 @@ function keyOf(address: string, kind: TokenKind): string {
  * and written to the log as security events (bounded, so an attack cannot flood it). Only failed
  * attempts are ever refused: a valid credential is checked first and always served.
  */
-export function createAuthFailures(options: { perMinute: number; logger: Logger }) {
+export function createAuthFailures(options: { perMinute: number; logger: Logger; clock: Clock }) {
   const counts = new LRUCache<string, { count: number; resetAt: number }>({ max: TRACKED_KEYS });
   let windowEndsAt = 0;
   let logged = 0;
@@ -56,7 +57,7 @@ export function createAuthFailures(options: { perMinute: number; logger: Logger 
      * token, or 429 once this address has failed too often with this kind of credential.
      */
     failed(request: FastifyRequest, reply: FastifyReply, kind: TokenKind, reason: string, detail: string): ApiError {
-      const now = Date.now();
+      const now = epochMs(options.clock);
       log(request.ip, kind, reason, now);
       const key = keyOf(request.ip, kind);
       let entry = counts.get(key);

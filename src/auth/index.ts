@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import { bearer } from './bearer.js';
 import type { Caller } from './caller.js';
+import type { Clock } from '../clock.js';
 import { createAuthFailures } from './failures.js';
 import { registerServiceTokens, type Scope } from './service-tokens.js';
 import { looksLikeSessionToken } from './session-tokens.js';
@@ -25,6 +26,7 @@ export interface AuthOptions {
   authFailuresPerMinute: number;
   /** Where failed authentications are written, as security events. */
   securityLog: Logger;
+  clock: Clock;
   /** The session a session token belongs to, when the token is genuine and its session usable. */
   authenticateSessionToken(token: string): Promise<{ id: string; userId: string } | null>;
   /** The same from memory alone: undefined when only the database can tell. */
@@ -33,7 +35,7 @@ export interface AuthOptions {
 
 /** Who may call: service JWTs for the service routes, session tokens for /v1/me. */
 export const authPlugin = fp(async function auth(app: FastifyInstance, options: AuthOptions) {
-  const failures = createAuthFailures({ perMinute: options.authFailuresPerMinute, logger: options.securityLog });
+  const failures = createAuthFailures({ perMinute: options.authFailuresPerMinute, logger: options.securityLog, clock: options.clock });
   app.decorateRequest('caller', null as never);
   app.decorate('requireScope', await registerServiceTokens(app, options.jwt, failures));
   const refused = (request: FastifyRequest, reply: FastifyReply) =>

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import type { Clock } from '../clock.js';
+import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { createDatabase, type DatabaseHandle } from '../db/database.js';
 import { advisoryLocks } from '../db/advisory-lock.js';
@@ -102,8 +102,8 @@ export function createEvents(options: EventsOptions) {
     deliveries: work.deliveries,
     async attempt(delivery) {
       try {
-        // Wall-clock time, not the injected clock: receivers check webhook-timestamp against theirs.
-        return await sender.send(payloads.build(delivery, new Date()));
+        // The system's clock, not the injected one: receivers check webhook-timestamp against theirs.
+        return await sender.send(payloads.build(delivery, systemClock.now()));
       } catch (error) {
         if (!(error instanceof PayloadUnavailableError)) throw error;
         logger.error({ endpoint: delivery.endpointId, reason: error.message }, 'webhook attempt impossible as configured');
@@ -118,6 +118,7 @@ export function createEvents(options: EventsOptions) {
     onAttemptStarted: metrics.attemptStarted,
     onAttempt: metrics.attempted,
     jobs,
+    clock: options.clock,
   });
   const wakeups = createEventWakeups({ database: workerDatabase, logger, onWake: worker.wake });
   const retention = createEventRetention({ outbox: work.outbox, retentionSeconds: settings.retentionSeconds });

@@ -1,3 +1,4 @@
+import { epochMs, type Clock } from '../clock.js';
 import type { FastifyReply, FastifyRequest, preHandlerHookHandler } from 'fastify';
 import { ApiError } from '../errors.js';
 
@@ -16,7 +17,7 @@ interface Window {
  * a key unused for two windows costs nothing and no per-key timer or recency list is kept: this
  * runs on every call of the user's own routes, the heartbeat included.
  */
-export function createRateLimit(options: { perMinute: number }) {
+export function createRateLimit(options: { perMinute: number; clock: Clock }) {
   let current = new Map<string, Window>();
   let previous = new Map<string, Window>();
   let rotateAt = 0;
@@ -42,7 +43,7 @@ export function createRateLimit(options: { perMinute: number }) {
   /** A preHandler that counts each call under `keyOf(request)`. */
   return (keyOf: (request: FastifyRequest) => string): preHandlerHookHandler =>
     function rateLimit(request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void): void {
-      const now = Date.now();
+      const now = epochMs(options.clock);
       const window = windowOf(keyOf(request), now);
       window.count++;
       const seconds = Math.ceil((window.resetAt - now) / 1000);

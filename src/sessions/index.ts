@@ -203,7 +203,7 @@ export function createSessions(options: SessionsOptions) {
     routes: fp(async function sessionRoutes(app: FastifyInstance) {
       for (const schema of [LocationSchema, SessionSchema, SessionEventSchema]) app.addSchema(schema);
       await app.register(serviceRoutes, { operations });
-      const rateLimit = createRateLimit({ perMinute: options.rateLimitPerMinute });
+      const rateLimit = createRateLimit({ perMinute: options.rateLimitPerMinute, clock: options.clock });
       await app.register(controlRoutes, { operations });
       await app.register(incidentRoutes, { operations });
       await app.register(meRoutes, { operations, rateLimit });

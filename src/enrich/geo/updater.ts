@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { epochMs, systemClock } from '../../clock.js';
 import { createJobRunner, type Job, type JobRunner } from '../../jobs/runner.js';
 import { writeAtomically } from './asn-cache.js';
 import { extractMmdb } from './archive.js';
@@ -75,7 +76,7 @@ interface Installed {
 }
 
 export function createGeoUpdater(options: GeoUpdaterOptions): GeoUpdater {
-  const now = options.now ?? Date.now;
+  const now = options.now ?? (() => epochMs(systemClock));
   const retryBaseMs = options.retryBaseMs ?? 300_000;
   const timeoutMs = options.requestTimeoutMs ?? 600_000;
   const maxBytes = options.maxBytes ?? 1024 ** 3;

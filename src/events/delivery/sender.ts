@@ -44,7 +44,7 @@ export function createSender(options: { policy: DestinationPolicy; timeoutMs: nu
         settled = true;
         clearTimeout(timer);
         const ok = error === null && statusCode !== null && statusCode >= 200 && statusCode < 300;
-        resolve({ ok, statusCode, durationMs: Date.now() - started, error });
+        resolve({ ok, statusCode, durationMs: Math.round(performance.now() - started), error });
       };
       const host = bareHost(url);
       const request = client.request(url, {
@@ -58,7 +58,7 @@ export function createSender(options: { policy: DestinationPolicy; timeoutMs: nu
       const timer = setTimeout(() => {
         timedOut = true;
         request.destroy();
-      }, Math.max(1, options.timeoutMs - (Date.now() - started)));
+      }, Math.max(1, options.timeoutMs - (performance.now() - started)));
       const failed = (error: Error) => done(null, timedOut ? `no answer within ${options.timeoutMs} ms` : error.message || 'connection failed');
       request.on('error', failed);
       request.on('response', (response) => {
@@ -83,7 +83,7 @@ export function createSender(options: { policy: DestinationPolicy; timeoutMs: nu
   return {
     /** Checks the destination again, then posts; a refused destination is an attempt that failed without a connection. */
     async send(outgoing: Outgoing): Promise<SendResult> {
-      const started = Date.now();
+      const started = performance.now();
       let url: URL;
       let address: { address: string; family: 4 | 6 };
       try {
@@ -91,7 +91,7 @@ export function createSender(options: { policy: DestinationPolicy; timeoutMs: nu
         address = await resolveDestination(url, options.policy);
       } catch (error) {
         const message = error instanceof DestinationRefusedError ? `refused: ${error.message}` : (error as Error).message;
-        return { ok: false, statusCode: null, durationMs: Date.now() - started, error: message };
+        return { ok: false, statusCode: null, durationMs: Math.round(performance.now() - started), error: message };
       }
       return post(url, address, outgoing, started);
     },

@@ -1,3 +1,4 @@
+import { epochMs, type Clock } from '../../clock.js';
 import type { Job, JobRunner } from '../../jobs/runner.js';
 import type { Logger } from '../../logger.js';
 import type { SendResult } from '../delivery/sender.js';
@@ -23,6 +24,7 @@ export interface DeliveryWorkerOptions {
   onAttemptStarted?(): void;
   onAttempt?(outcome: DeliveryOutcome['outcome'], seconds: number): void;
   jobs: JobRunner;
+  clock: Clock;
 }
 
 const DISPATCH_BATCH = 500;
@@ -35,7 +37,7 @@ const LEASE_MARGIN_MS = 5000;
 /** Spread of retry waits: ±20%, so endpoints that failed together are not retried together. */
 const jitter = (ms: number) => Math.round(ms * (0.8 + Math.random() * 0.4));
 
-export function outcomeOf(delivery: Pick<ClaimedDelivery, 'id' | 'attempts'>, result: SendResult, retryScheduleMs: number[], now = Date.now()): DeliveryOutcome {
+export function outcomeOf(delivery: Pick<ClaimedDelivery, 'id' | 'attempts'>, result: SendResult, retryScheduleMs: number[], now: number): DeliveryOutcome {
   const attempt = { at: new Date(now - result.durationMs).toISOString(), statusCode: result.statusCode, durationMs: result.durationMs, error: result.error };
   if (result.ok) return { id: delivery.id, outcome: 'delivered', delayMs: 0, attempt };
   const wait = retryScheduleMs[delivery.attempts];
@@ -87,7 +89,7 @@ export function createDeliveryWorker(options: DeliveryWorkerOptions) {
       .attempt(delivery)
       .catch((error: unknown): SendResult => ({ ok: false, statusCode: null, durationMs: 0, error: (error as Error).message }))
       .then((result) => {
-        const outcome = outcomeOf(delivery, result, options.retryScheduleMs);
+        const outcome = outcomeOf(delivery, result, options.retryScheduleMs, epochMs(options.clock));
         options.onAttempt?.(outcome.outcome, result.durationMs / 1000);
         outcomes.push(outcome);
         inFlight.delete(delivery.id);
