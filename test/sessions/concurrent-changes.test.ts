@@ -8,7 +8,7 @@ import { buildTestApp, CHROME_MAC, createTestDatabase, login, serviceToken, type
 // one outbox row of each kind, whatever the interleaving. Each test runs several trials, so a
 // pass is not the luck of one interleaving.
 
-const TRIALS = 5;
+const TRIALS = 10;
 const CONCURRENT = 8;
 const HOME = '81.2.69.142';
 const AWAY = '8.8.8.8';
@@ -31,6 +31,13 @@ async function reader(t: Test, url: string) {
 }
 
 const count = <T>(items: T[], item: T) => items.filter((x) => x === item).length;
+
+// Two instances on one database, for every test (each test uses users of its own).
+const db = await createTestDatabase();
+t.teardown(() => db.drop());
+const a = await buildTestApp(t, { db });
+const b = await buildTestApp(t, { db });
+const log = await reader(t, db.url);
 
 /** A user with an earlier session at home, and the session that will move. */
 async function movingSession(app: FastifyInstance, userId: string): Promise<string> {
@@ -61,21 +68,20 @@ const heldAgent = (instance: TestApp, id: string) => {
 };
 
 async function oneAddressChange(t: Test, instances: TestApp[]) {
-  const db = await reader(t, instances[0].db.url);
   for (let trial = 0; trial < TRIALS; trial++) {
-    const id = await movingSession(instances[0].app, `wifi-${trial}`);
+    const id = await movingSession(instances[0].app, `wifi-${instances.length}-${trial}`);
     // Every instance holds the session at its old address, as it would after earlier heartbeats.
     for (const { app } of instances) await burst(t, [app], id, [{}]);
     await burst(t, instances.map((i) => i.app), id, Array.from({ length: CONCURRENT }, () => ({ ip: AWAY })));
 
-    const types = (await db.events(id)).map((e) => e.type);
+    const types = (await log.events(id)).map((e) => e.type);
     t.equal(count(types, 'ip_changed'), 1, `trial ${trial}: one ip_changed`);
     t.equal(count(types, 'country_changed'), 1, `trial ${trial}: one country_changed`);
     t.equal(count(types, 'flagged'), 1, `trial ${trial}: one flagged`);
-    const outbox = await db.outbox(id);
+    const outbox = await log.outbox(id);
     t.equal(count(outbox, 'session.location_changed'), 1, `trial ${trial}: one location_changed in the outbox`);
     t.equal(count(outbox, 'session.flagged'), 1, `trial ${trial}: one session.flagged in the outbox`);
-    const stored = await db.stored(id);
+    const stored = await log.stored(id);
     t.equal(stored.ip, AWAY);
     t.equal(stored.location.countryCode, 'US');
     for (const instance of instances) t.equal(heldIp(instance, id), AWAY, `trial ${trial}: each instance holds the stored address`);
@@ -83,24 +89,14 @@ async function oneAddressChange(t: Test, instances: TestApp[]) {
 }
 
 t.test('one instance: concurrent heartbeats with the same new address record one change', async (t) => {
-  const a = await buildTestApp(t);
   await oneAddressChange(t, [a]);
 });
 
 t.test('two instances: concurrent heartbeats with the same new address record one change', async (t) => {
-  const db = await createTestDatabase();
-  t.teardown(() => db.drop());
-  const a = await buildTestApp(t, { db });
-  const b = await buildTestApp(t, { db });
   await oneAddressChange(t, [a, b]);
 });
 
 t.test('concurrent heartbeats with the same new User-Agent record one device change, on one instance and across two', async (t) => {
-  const db = await createTestDatabase();
-  t.teardown(() => db.drop());
-  const a = await buildTestApp(t, { db });
-  const b = await buildTestApp(t, { db });
-  const log = await reader(t, db.url);
   for (const instances of [[a], [a, b]]) {
     for (let trial = 0; trial < TRIALS; trial++) {
       const { session } = await login(a.app, { userId: `update-${instances.length}-${trial}`, userAgent: CHROME_MAC });
@@ -119,11 +115,6 @@ t.test('concurrent heartbeats with the same new User-Agent record one device cha
 });
 
 t.test('a change and its reverse are two changes, however many heartbeats bring each', async (t) => {
-  const db = await createTestDatabase();
-  t.teardown(() => db.drop());
-  const a = await buildTestApp(t, { db });
-  const b = await buildTestApp(t, { db });
-  const log = await reader(t, db.url);
   const id = await movingSession(a.app, 'roundtrip');
   await burst(t, [b.app], id, [{}]);
   await burst(t, [a.app, b.app], id, Array.from({ length: CONCURRENT }, () => ({ ip: AWAY })));
@@ -139,11 +130,6 @@ t.test('a change and its reverse are two changes, however many heartbeats bring 
 });
 
 t.test('heartbeats from two new addresses at once: each recorded change starts where the last one ended', async (t) => {
-  const db = await createTestDatabase();
-  t.teardown(() => db.drop());
-  const a = await buildTestApp(t, { db });
-  const b = await buildTestApp(t, { db });
-  const log = await reader(t, db.url);
   for (const instances of [[a], [a, b]]) {
     for (let trial = 0; trial < TRIALS; trial++) {
       const id = await movingSession(a.app, `two-tabs-${instances.length}-${trial}`);
@@ -170,5 +156,16 @@ t.test('heartbeats from two new addresses at once: each recorded change starts w
       if (instances.length === 1) t.equal(heldIp(a, id), stored.ip, 'the instance holds the stored address');
       else for (const instance of instances) t.ok(moves.some((m) => m.to === heldIp(instance, id)), 'each instance holds an address the session had');
     }
+  }
+});
+
+t.test('a session stored without an address gets one once, however many heartbeats bring it', async (t) => {
+  for (let trial = 0; trial < TRIALS; trial++) {
+    const { session } = await login(a.app, { userId: `unknown-${trial}`, ip: undefined });
+    for (const { app } of [a, b]) await burst(t, [app], session.id, [{}]);
+    await burst(t, [a.app, b.app], session.id, Array.from({ length: CONCURRENT }, () => ({ ip: AWAY })));
+    const events = await log.events(session.id);
+    t.same(events.filter((e) => e.type === 'ip_changed').map((e) => e.data), [{ from: null, to: AWAY }], `trial ${trial}: one ip_changed`);
+    t.equal(count(await log.outbox(session.id), 'session.location_changed'), 1, 'one location_changed in the outbox');
   }
 });
