@@ -1,15 +1,11 @@
 import { mayAccess, type Caller } from '../auth/caller.js';
 import { ApiError, notFound } from '../errors.js';
-import { deviceKey, PARSER_VERSION } from '../enrich/user-agent/index.js';
 import type { ClientHints } from '../enrich/types.js';
-import type { RiskHistoryItem } from '../risk/assess.js';
+import { createChanges } from './changes.js';
 import type { SessionsContext } from './context.js';
 import { expiresAtMs } from './lifetime.js';
 import type { SessionStates } from './live-state/session-state.js';
-import type { SessionState } from './live-state/state-cache.js';
 import type { EndReason } from './vocabulary.js';
-import type { EventInput } from './repositories/session-events.js';
-import { assessAgainstHistory } from './risk-history.js';
 import type { HeartbeatAnswer } from './schemas.js';
 
 /** Where a heartbeat came from, as far as it is known: canonical address, cleaned User-Agent, client hints. */
@@ -37,54 +33,8 @@ const ended = (endReason: EndReason | null) => new ApiError('session_ended', 'Th
 
 /** Heartbeats: activity recorded in memory, and the changes of address or device they may bring. */
 export function createActivity(ctx: SessionsContext, states: SessionStates) {
-  const { repositories, cache, activity, feed, clock, geo, userAgents, metrics, lists } = ctx;
-
-  /** A heartbeat with a new User-Agent (a browser or app update): device fields derived again. */
-  async function changeAgent(state: SessionState, userAgent: string, clientHints: ClientHints | null, now: Date): Promise<void> {
-    const row = await repositories.sessions.findById(state.id);
-    if (!row || row.ended_at) return;
-    const hints = clientHints ?? row.client_hints;
-    const { isBot: _isBot, ...agent } = userAgents.parse(userAgent, hints, row.client_input);
-    await repositories.sessions.updateAgent(
-      state.id,
-      { userAgent, clientHints: hints, agent, deviceKey: deviceKey(agent, row.device_id), parserVersion: PARSER_VERSION },
-      { sessionId: state.id, userId: state.userId, at: now, type: 'user_agent_changed', actor: null, data: { from: row.agent.label, to: agent.label } },
-    );
-    state.userAgent = userAgent;
-    cache.update(state.id, { userAgent });
-    lists.changed(state.userId);
-  }
-
-  /** A heartbeat from a new address: new location, signals assessed again, the change recorded. */
-  async function changeNetwork(state: SessionState, ip: string, now: Date, previousActiveAt: number): Promise<void> {
-    const row = await repositories.sessions.findById(state.id);
-    if (!row || row.ended_at) return;
-    const location = geo.lookup(ip);
-    const network = geo.network?.(ip) ?? null;
-    // The session's own last position counts for travel speed. It is passed as a finished
-    // segment so that the session is not "concurrent" with itself in another country.
-    const ownPast: RiskHistoryItem = {
-      id: row.id,
-      createdAt: row.created_at,
-      lastActiveAt: new Date(previousActiveAt),
-      endedAt: new Date(previousActiveAt),
-      deviceKey: row.device_key,
-      location: row.location,
-    };
-    const candidate = { at: now, deviceKey: row.device_key, isBot: row.risk.flags.includes('bot'), location };
-    const risk = await assessAgainstHistory(ctx, state.userId, state.id, candidate, [ownPast]);
-    const base = { sessionId: state.id, userId: state.userId, at: now, actor: null };
-    const events: EventInput[] = [{ ...base, type: 'ip_changed', data: { from: row.ip, to: ip } }];
-    const fromCountry = row.location?.countryCode ?? null;
-    const toCountry = location?.countryCode ?? null;
-    if (fromCountry !== toCountry) events.push({ ...base, type: 'country_changed', data: { from: fromCountry, to: toCountry } });
-    const raised = risk.flags.filter((f) => !row.risk.flags.includes(f));
-    if (raised.length > 0) events.push({ ...base, type: 'flagged', data: { flags: raised } });
-    await repositories.sessions.updateNetwork(state.id, { ip, location, network, risk }, events);
-    state.ip = ip;
-    cache.update(state.id, { ip });
-    lists.changed(state.userId);
-  }
+  const { cache, activity, feed, clock, metrics } = ctx;
+  const changes = createChanges(ctx);
 
   /** The common case, decided and recorded in memory; null when the slow path must decide. */
   function recordInMemory(slot: number, id: string, caller: Caller, pageViews: number): HeartbeatAnswer | null {
@@ -109,8 +59,9 @@ export function createActivity(ctx: SessionsContext, states: SessionStates) {
     const previousActiveAt = state.lastActiveAt;
     activity.record(id, state.userId, nowMs, pageViews);
     states.touch(state, nowMs);
-    if (ip !== null && ip !== state.ip) await changeNetwork(state, ip, now, previousActiveAt);
-    if (userAgent !== null && userAgent !== state.userAgent) await changeAgent(state, userAgent, clientHints ?? null, now);
+    const newIp = ip !== null && ip !== state.ip ? ip : null;
+    const newUserAgent = userAgent !== null && userAgent !== state.userAgent ? userAgent : null;
+    if (newIp !== null || newUserAgent !== null) await changes.record(state, { ip: newIp, userAgent: newUserAgent, clientHints: clientHints ?? null }, now, previousActiveAt);
     // A change above awaited: a revoke may have landed meanwhile, and it wins.
     const end = cache.endedInfo(id);
     if (end) throw ended(end.reason);

@@ -63,34 +63,54 @@ export function createSessionsRepository({ db, pool }: DatabaseHandle) {
       return (await pool.query<StateRow>({ name: 'sr_states_by_ids', text: STATES_BY_IDS_SQL, values: [ids] })).rows;
     },
 
-    /** A new address on an active session, and its events, in one statement. */
-    async updateNetwork(id: string, changes: { ip: string | null; location: Location | null; network: Network | null; risk: Risk }, events: EventInput[]): Promise<void> {
-      await sql`
+    /**
+     * A new address on an active session whose address is still `expectedIp` (the one the change
+     * was computed from), and its events, in one statement. Whether it applied: of several
+     * statements bringing the same change at once, one applies and records the events; the others
+     * find the address moved (the row lock makes them re-check it) and write nothing.
+     */
+    async updateNetwork(
+      id: string,
+      expectedIp: string | null,
+      changes: { ip: string | null; location: Location | null; network: Network | null; risk: Risk },
+      events: EventInput[],
+    ): Promise<boolean> {
+      const { rows } = await sql<{ applied: boolean }>`
         with changed as (
           update sessions set ip = ${changes.ip}, location = ${JSON.stringify(changes.location)}::jsonb,
             network = ${JSON.stringify(changes.network)}::jsonb, risk = ${JSON.stringify(changes.risk)}::jsonb
-          where id = ${id} and ended_at is null
+          where id = ${id} and ended_at is null and ip is not distinct from ${expectedIp}
           returning id
+        ), recorded as (
+          insert into session_events (session_id, user_id, at, type, actor, data)
+          select e.* from (${eventRows(events)}) e where exists (select 1 from changed)
         )
-        insert into session_events (session_id, user_id, at, type, actor, data)
-        select e.* from (${eventRows(events)}) e where exists (select 1 from changed)`.execute(db);
+        select exists (select 1 from changed) as applied`.execute(db);
+      return rows[0]?.applied === true;
     },
 
-    /** A new User-Agent on an active session: the raw string and what is derived from it, and its event. */
+    /**
+     * A new User-Agent on an active session whose User-Agent is still `expectedUserAgent`: the raw
+     * string and what is derived from it, and its event. Whether it applied (as updateNetwork).
+     */
     async updateAgent(
       id: string,
+      expectedUserAgent: string | null,
       changes: { userAgent: string; clientHints: ClientHints | null; agent: DeviceInfo; deviceKey: string; parserVersion: string },
       event: EventInput,
-    ): Promise<void> {
-      await sql`
+    ): Promise<boolean> {
+      const { rows } = await sql<{ applied: boolean }>`
         with changed as (
           update sessions set user_agent = ${changes.userAgent}, client_hints = ${JSON.stringify(changes.clientHints)}::jsonb, agent = ${JSON.stringify(changes.agent)}::jsonb,
             device_key = ${changes.deviceKey}, parser_version = ${changes.parserVersion}
-          where id = ${id} and ended_at is null
+          where id = ${id} and ended_at is null and user_agent is not distinct from ${expectedUserAgent}
           returning id
+        ), recorded as (
+          insert into session_events (session_id, user_id, at, type, actor, data)
+          select e.* from (${eventRows([event])}) e where exists (select 1 from changed)
         )
-        insert into session_events (session_id, user_id, at, type, actor, data)
-        select e.* from (${eventRows([event])}) e where exists (select 1 from changed)`.execute(db);
+        select exists (select 1 from changed) as applied`.execute(db);
+      return rows[0]?.applied === true;
     },
 
     /** Sessions whose device fields were derived by another parser version, in id order after `afterId`. */
