@@ -27,6 +27,8 @@ export interface LifecycleOptions {
   /** How long an orderly stop may take before every part is stopped at once. */
   timeoutMs: number;
   exit?: (code: number) => void;
+  /** Where signals and uncaught errors are heard (the process; a test gives its own). */
+  events?: NodeJS.EventEmitter;
 }
 
 export interface Lifecycle {
@@ -67,9 +69,10 @@ export function lifecycle(options: LifecycleOptions): Lifecycle {
     armTimeout();
     void stop(1);
   };
-  for (const signal of SIGNALS) process.on(signal, onSignal);
-  process.on('uncaughtException', onError);
-  process.on('unhandledRejection', onError);
+  const events = options.events ?? process;
+  for (const signal of SIGNALS) events.on(signal, onSignal);
+  events.on('uncaughtException', onError);
+  events.on('unhandledRejection', onError);
 
   function armTimeout(): void {
     timer ??= setTimeout(() => void stopNow(), options.timeoutMs);
