@@ -1,4 +1,3 @@
-import closeWithGrace from 'close-with-grace';
 import pino from 'pino';
 import { buildApp } from './app.js';
 import { loggerOptions } from './logger.js';
@@ -8,11 +7,12 @@ import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded.js';
 import { migrateToLatest } from './db/migrator.js';
 import { withDevelopmentSecret } from './dev-secret.js';
 import { withDevelopmentEventKeys } from './events/dev-keys.js';
+import { lifecycle, type Lifecycle } from './lifecycle.js';
 
 // Process entry: configuration, database, app, listen, and an orderly close.
 const SHUTDOWN_TIMEOUT_MS = 10000;
 
-async function main(): Promise<void> {
+async function main(life: (logger: pino.Logger) => Lifecycle): Promise<void> {
   let config: Config;
   try {
     config = loadConfig(process.env);
@@ -24,11 +24,17 @@ async function main(): Promise<void> {
     throw error;
   }
   const log = pino(loggerOptions(config.logLevel) as pino.LoggerOptions);
+  // From here on a signal, an uncaught error or a failed step stops what was started, in reverse:
+  // the app (stop accepting, finish what is in flight, write buffered activity), then the embedded
+  // database. Past the delay, both are stopped at once and the process exits 1.
+  const stops = life(log);
 
   let embedded: EmbeddedPostgres | null = null;
   if (!config.databaseUrl) {
     embedded = await startEmbeddedPostgres(config.dataDir, log);
+    stops.add({ name: 'embedded PostgreSQL', stop: embedded.stop, stopNow: embedded.stopNow });
     config = { ...config, databaseUrl: embedded.url };
+    stops.checkpoint();
   }
   const secret = withDevelopmentSecret(config);
   config = secret.config;
@@ -46,27 +52,20 @@ async function main(): Promise<void> {
     } finally {
       await handle.close();
     }
+    stops.checkpoint();
   }
 
   const app = await buildApp({ config, loggerInstance: log });
-  // SIGTERM/SIGINT (or an uncaught error): stop accepting, finish what is in flight, write buffered
-  // activity, stop the embedded database, exit; past the delay, exit 1 regardless.
-  closeWithGrace({ delay: SHUTDOWN_TIMEOUT_MS, logger: { error: (message: string) => log.error({ reason: message }, 'shutdown did not finish') } }, async ({ signal, err }) => {
-    if (err) log.error({ reason: err.message }, 'stopping after an unexpected error');
-    else log.info({ signal }, 'shutting down');
-    await app.close();
-    await embedded?.stop();
-    log.info({}, 'stopped');
-  });
+  stops.add({ name: 'app', stop: () => app.close() });
+  stops.checkpoint();
 
   try {
     await app.listen({ port: config.port, host: config.host });
   } catch (error) {
     log.error({ reason: (error as Error).message }, 'could not listen');
-    await app.close().catch(() => {});
-    await embedded?.stop();
-    process.exit(1);
+    throw error;
   }
+  stops.started();
 
   if (!config.production) {
     const address = app.server.address();
@@ -87,7 +86,9 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: Error) => {
+let current: Lifecycle | null = null;
+main((logger) => (current = lifecycle({ logger, timeoutMs: SHUTDOWN_TIMEOUT_MS }))).catch(async (error: Error) => {
+  if (current) return current.startFailed(error);
   process.stderr.write(`session-registry failed to start: ${error.message}\n`);
   process.exit(1);
 });

@@ -29,3 +29,19 @@ t.test('every operation is documented with id, summary, security and problem res
   const docs = await app.inject({ method: 'GET', url: '/docs' });
   t.ok([200, 302].includes(docs.statusCode), 'the reference UI is served');
 });
+
+t.test('/docs "Try it out" targets the server that answered, on whatever port it listens', async (t) => {
+  const { app } = await buildTestApp(t);
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const address = app.server.address();
+  const origin = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  t.not(origin, 'http://127.0.0.1:3000', 'a port other than the default');
+  // The document the reference page loads, and the one at /openapi.json.
+  for (const path of ['/docs/json', '/openapi.json']) {
+    const response = await fetch(`${origin}${path}`);
+    t.equal(response.status, 200);
+    const doc = (await response.json()) as { servers: Array<{ url: string }> };
+    t.equal(doc.servers.length, 1);
+    t.equal(new URL(doc.servers[0].url, response.url).origin, origin, `${path}: its server is the origin that answered`);
+  }
+});

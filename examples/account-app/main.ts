@@ -42,9 +42,10 @@ async function stop(code: number, app?: Awaited<ReturnType<typeof buildAccountAp
   stopping = true;
   await app?.close();
   if (registry.exitCode === null && registry.signalCode === null) {
-    const exited = new Promise((resolve) => registry.once('exit', resolve));
+    const exited = new Promise<number | null>((resolve) => registry.once('exit', resolve));
     registry.kill('SIGTERM');
-    await exited;
+    // A registry that did not stop in order (it stops its database even then) is a failed stop.
+    if ((await exited) !== 0) code = 1;
   }
   process.exit(code);
 }

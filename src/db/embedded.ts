@@ -11,12 +11,16 @@ import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Logger } from '../logger.js';
 import { closedAncestor, reachableBinaries, type Owner } from './embedded-access.js';
+import { clearLeftover } from './embedded-leftover.js';
 
 export interface EmbeddedPostgres {
   url: string;
   dataDir: string;
   port: number;
+  /** PostgreSQL's fast shutdown: open transactions rolled back, a checkpoint written. */
   stop(): Promise<void>;
+  /** Its immediate shutdown, when there is no time for a checkpoint: the next start recovers from the log. */
+  stopNow(): Promise<void>;
 }
 
 
@@ -45,6 +49,8 @@ export async function startEmbeddedPostgres(baseDir: string, logger: Logger, opt
     });
   }
 
+  // A run that was killed (SIGKILL, a power cut) can have left its lock file, or its server.
+  await clearLeftover(dataDir, logger);
   const port = options.port ?? (await freePort());
   const child = spawn(
     binaries.postgres,
@@ -52,26 +58,45 @@ export async function startEmbeddedPostgres(baseDir: string, logger: Logger, opt
     // Its own process group: a Ctrl-C at the terminal reaches us, and we stop it in order.
     { ...(owner ?? {}), stdio: ['ignore', 'ignore', 'pipe'], detached: true, env: { ...process.env, LC_ALL: 'C.UTF-8' } },
   );
+  // However this process ends (process.exit anywhere, a fatal error), a server still running is
+  // stopped at once: in its own process group, it would otherwise outlive us holding the data directory.
+  const stopOnExit = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGQUIT');
+  };
+  process.on('exit', stopOnExit);
+  child.once('exit', () => process.removeListener('exit', stopOnExit));
   await waitUntilReady(child);
   const adminUrl = `postgres://postgres@127.0.0.1:${port}/postgres`;
   await ensureDatabase(adminUrl, DATABASE);
   logger.info({ dataDir, port }, 'embedded PostgreSQL started');
 
+  const exited = new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once('exit', () => resolve());
+  });
   let stopping: Promise<void> | null = null;
   return {
     url: `postgres://postgres@127.0.0.1:${port}/${DATABASE}`,
     dataDir,
     port,
     stop() {
-      stopping ??= new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        // SIGINT is PostgreSQL's "fast" shutdown: roll back open transactions, checkpoint, exit.
-        child.kill('SIGINT');
-      });
+      // SIGINT is PostgreSQL's "fast" shutdown: roll back open transactions, checkpoint, exit.
+      stopping ??= signalled(child, 'SIGINT', exited);
       return stopping;
     },
+    async stopNow() {
+      // SIGQUIT is its "immediate" shutdown; SIGKILL only if even that does not end it in 5 s.
+      void signalled(child, 'SIGQUIT', exited);
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000).unref())]);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
   };
+}
+
+function signalled(child: ChildProcess, signal: NodeJS.Signals, exited: Promise<void>): Promise<void> {
+  if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+  return exited;
 }
 
 /** PostgreSQL refuses to run as root; as root we run it as the system's postgres user. */

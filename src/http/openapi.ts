@@ -12,7 +12,9 @@ const openApiOptions: SwaggerOptions = {
         'Owns user sessions for other applications: backends register logins and heartbeats, frontends list and end "my sessions", operators drive it with curl. Errors are application/problem+json (RFC 9457) with a stable `code`.',
       license: { name: 'MIT', identifier: 'MIT' },
     },
-    servers: [{ url: 'http://127.0.0.1:3000' }],
+    // Relative: "Try it out" in /docs (and any client reading the document it was served) targets
+    // the server that answered, whatever its host, port or the proxy in front of it.
+    servers: [{ url: '/', description: 'the server this document was served from' }],
     tags: [
       { name: 'sessions', description: 'Backends and operators (service JWT).' },
       { name: 'me', description: 'The signed-in user (session token).' },

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { run, waitFor } from '../process/helpers.js';
@@ -10,8 +10,15 @@ t.test('npm run example serves the account demo with a registry beside it', asyn
   const dataDir = mkdtempSync(path.join(tmpdir(), 'account-example-'));
   chmodSync(dataDir, 0o755); // reachable by the postgres user when the suite runs as root
   t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
-  const example = run('npm', ['run', '--silent', 'example'], { DATABASE_URL: undefined, DATA_DIR: dataDir, EXAMPLE_PORT: '0', MAX_EVENT_LOOP_DELAY_MS: '0' });
-  t.teardown(() => example.child.kill('SIGKILL'));
+  // In a process group of its own, as a terminal runs it: Ctrl-C reaches npm, the demo and the registry.
+  const example = run('npm', ['run', '--silent', 'example'], { DATABASE_URL: undefined, DATA_DIR: dataDir, EXAMPLE_PORT: '0', MAX_EVENT_LOOP_DELAY_MS: '0' }, { group: true });
+  t.teardown(() => {
+    try {
+      process.kill(-(example.child.pid as number), 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  });
   const base = await waitFor(() => /Account demo: (http:\/\/127\.0\.0\.1:\d+)/.exec(example.stdout())?.[1], 120000, 'the demo to listen');
   const registry = /\(registry: (http:\/\/127\.0\.0\.1:\d+)\)/.exec(example.stdout())?.[1];
 
@@ -33,6 +40,10 @@ t.test('npm run example serves the account demo with a registry beside it', asyn
   t.equal(body.items[0].current, true);
   t.equal(body.items[0].activity.pageViews, 1, 'the account page view was counted');
 
-  example.child.kill('SIGTERM');
+  const lockFile = path.join(dataDir, 'pg', 'postmaster.pid');
+  const postgres = Number(readFileSync(lockFile, 'utf8').split('\n')[0]);
+  process.kill(-(example.child.pid as number), 'SIGINT');
   t.equal((await example.exited).code, 0, 'Ctrl-C stops both cleanly');
+  t.notOk(existsSync(lockFile), 'the embedded PostgreSQL stopped and removed its lock file');
+  t.throws(() => process.kill(postgres, 0), 'no postgres is left running');
 });

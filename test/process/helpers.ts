@@ -7,8 +7,9 @@ export interface Running {
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
-export function run(command: string, args: string[], env: Record<string, string | undefined>): Running {
-  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+/** `group`: in a process group of its own, as a terminal starts a foreground command. */
+export function run(command: string, args: string[], env: Record<string, string | undefined>, options: { group?: boolean } = {}): Running {
+  const child = spawn(command, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: options.group ?? false });
   let out = '';
   let err = '';
   child.stdout?.on('data', (c: Buffer) => (out += c.toString()));
