@@ -48,7 +48,7 @@ export function createTrust(ctx: SessionsContext) {
       const from = trustedFrom(row, limits.trustAfterSeconds);
       throw new ApiError(
         'session_not_yet_trusted',
-        'This session was flagged as unusual and is new: it cannot end, report or confirm other sessions until another of the user\'s devices confirms it, or until trustedFrom.',
+        `This session was flagged as unusual and is new: it cannot end, report or confirm other sessions until another of the user's devices confirms it, or until ${from.toISOString()}.`,
         { trustedFrom: from.toISOString() },
       );
     },
