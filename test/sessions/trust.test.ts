@@ -103,3 +103,23 @@ t.test('a report is final for the user; only the service changes it, and the cha
   const reReport = await call(app, laptop.token, { method: 'POST', url: `/v1/me/sessions/${intruder.session.id}/report` });
   t.same([reReport.statusCode, reReport.json().review.state], [200, 'reported'], 'confirmed → reported stays open to the user');
 });
+
+t.test('bad input to the routes these rules guard is a 4xx problem, whoever asks', async (t) => {
+  const { app, laptop, intruder } = await aliceAndIntruder(t);
+  for (const token of [laptop.token, intruder.token]) {
+    for (const request of [
+      { method: 'POST', url: '/v1/me/sessions/not-a-uuid/confirm' },
+      { method: 'POST', url: '/v1/me/sessions/not-a-uuid/report' },
+      { method: 'DELETE', url: '/v1/me/sessions/not-a-uuid' },
+      { method: 'POST', url: '/v1/me/sessions/revoke-others', headers: { 'content-type': 'application/json' }, payload: '{"broken' },
+      { method: 'POST', url: `/v1/me/sessions/${laptop.session.id}/confirm`, headers: { 'content-type': 'text/plain' }, payload: 'x' },
+    ] as const) {
+      const response = await call(app, token, request);
+      t.ok(response.statusCode >= 400 && response.statusCode < 500, `${request.method} ${request.url}: ${response.statusCode}`);
+      t.match(response.headers['content-type'], /^application\/problem\+json/);
+      t.type(response.json().code, 'string');
+    }
+  }
+  const review = await call(app, serviceToken(app), { method: 'POST', url: `/v1/sessions/${intruder.session.id}/review`, payload: { state: 'maybe' } });
+  t.same([review.statusCode, review.json().code], [400, 'validation_failed']);
+});
