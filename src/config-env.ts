@@ -56,6 +56,8 @@ export const EnvSchema = Type.Object({
   SESSION_LIFETIME_LIMIT: duration('400d', 60),
   SESSION_MAX_PER_USER: whole(0, 100000, 100),
   SESSION_LIMIT_POLICY: oneOf(LIMIT_POLICIES, 'evict_oldest'),
+  /** A flagged, unreviewed session younger than this may not end, report or confirm the user's other sessions. */
+  SESSION_TRUST_AFTER: duration('24h', 0),
   IP_RETENTION: duration('30d', 3600),
   TRUST_PROXY: Type.String({ default: 'false', description: 'false, true, a hop count, or a comma-separated list of addresses/CIDRs' }),
   LOG_LEVEL: oneOf(LOG_LEVELS, 'info'),

@@ -42,6 +42,8 @@ export interface Config {
   sessionLimit: { maxPerUser: number; policy: LimitPolicy };
   /** Ended this long ago, a session's addresses are replaced by their networks. */
   ipRetentionSeconds: number;
+  /** A flagged, unreviewed session younger than this may not act on the user's other sessions. */
+  trustAfterSeconds: number;
   trustProxy: boolean | number | string[];
   logLevel: (typeof LOG_LEVELS)[number];
   migrateOnStart: boolean;
@@ -92,7 +94,7 @@ export class ConfigError extends Error {
 export function loadConfig(raw: Record<string, string | undefined> = process.env): Config {
   const { env, problems } = validate(raw);
   const seconds = (
-    name: 'SESSION_IDLE_TIMEOUT' | 'SESSION_MAX_AGE' | 'SESSION_HISTORY_RETENTION' | 'SESSION_LIFETIME_LIMIT' | 'SERVICE_TOKEN_MAX_AGE' | 'IP_RETENTION' | 'GEOIP_UPDATE_INTERVAL',
+    name: 'SESSION_IDLE_TIMEOUT' | 'SESSION_MAX_AGE' | 'SESSION_HISTORY_RETENTION' | 'SESSION_LIFETIME_LIMIT' | 'SERVICE_TOKEN_MAX_AGE' | 'IP_RETENTION' | 'GEOIP_UPDATE_INTERVAL' | 'SESSION_TRUST_AFTER',
     min: number,
   ): number => {
     const value = parseDuration(env[name]) as number;
@@ -157,6 +159,7 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
     lifetimeLimitSeconds,
     sessionLimit: { maxPerUser: env.SESSION_MAX_PER_USER, policy: env.SESSION_LIMIT_POLICY },
     ipRetentionSeconds: seconds('IP_RETENTION', 3600),
+    trustAfterSeconds: seconds('SESSION_TRUST_AFTER', 0),
     trustProxy: trustProxy ?? false,
     logLevel: env.LOG_LEVEL,
     migrateOnStart: /^(1|true|yes|on)$/i.test(env.MIGRATE_ON_START),

@@ -7,6 +7,8 @@ export const ERROR_CODES = {
   validation_failed: { status: 400, title: 'Request is not valid' },
   unauthorized: { status: 401, title: 'Authentication required' },
   forbidden: { status: 403, title: 'Not allowed' },
+  confirm_from_another_device: { status: 403, title: 'Confirm this session from another device' },
+  session_not_yet_trusted: { status: 403, title: 'This session is not trusted yet' },
   session_not_found: { status: 404, title: 'Session not found' },
   not_found: { status: 404, title: 'Not found' },
   webhook_not_found: { status: 404, title: 'Webhook endpoint not found' },
@@ -15,6 +17,7 @@ export const ERROR_CODES = {
   events_not_configured: { status: 409, title: 'Not configured on this registry' },
   method_not_allowed: { status: 405, title: 'Method not allowed' },
   cannot_revoke_current: { status: 409, title: 'Cannot end the current session' },
+  report_is_final: { status: 409, title: 'The session was reported' },
   session_limit_reached: { status: 409, title: 'Session limit reached' },
   session_ended: { status: 410, title: 'Session has ended' },
   payload_too_large: { status: 413, title: 'Request body too large' },
@@ -34,6 +37,7 @@ export const ProblemSchema = Type.Object(
     code: Type.String({ description: 'Stable machine-readable error code.' }),
     requestId: Type.String(),
     endReason: Type.Optional(Type.String({ description: 'With session_ended: how the session ended.' })),
+    trustedFrom: Type.Optional(Type.String({ format: 'date-time', description: 'With session_not_yet_trusted: when the session may act on other sessions without being confirmed.' })),
     errors: Type.Optional(
       Type.Array(Type.Object({ path: Type.String(), message: Type.String() }), {
         description: 'With validation_failed: each invalid field.',

@@ -30,3 +30,28 @@ export function cleanText(value: unknown, maxLength: number): string | null {
   const text = value.slice(0, maxLength).replace(CONTROL_RUN, ' ').replace(LONE_SURROGATE, '\ufffd').trim();
   return text === '' ? null : text;
 }
+
+/**
+ * Unicode format characters (category Cf): bidi overrides and isolates (U+202A–202E, U+2066–2069)
+ * that reorder what is shown, zero-width characters that hide inside a word, tags. A name holding
+ * one can look like another name. The one exception is a zero-width joiner between two emoji
+ * (👩‍💻), which joins pictures and can reorder nothing.
+ */
+const FORMAT_CHARACTER = /(?!(?<=\p{Extended_Pictographic}\u{FE0F}?|\p{Emoji_Modifier})\u200D(?=\p{Extended_Pictographic}))\p{Cf}/u;
+
+/** True when `value` holds a format character (see FORMAT_CHARACTER). */
+export function hasFormatCharacter(value: string): boolean {
+  return FORMAT_CHARACTER.test(value);
+}
+
+/**
+ * A character that shows something: a letter, digit, punctuation or symbol that is not one of the
+ * fillers rendered as nothing (Hangul fillers, the blank Braille pattern, other default-ignorable
+ * code points). Spaces, combining marks alone and format characters show nothing.
+ */
+const VISIBLE_CHARACTER = /(?![\p{Default_Ignorable_Code_Point}\u{2800}])[\p{L}\p{N}\p{P}\p{S}]/u;
+
+/** True when `value` has at least one character that shows something (see VISIBLE_CHARACTER). */
+export function hasVisibleCharacter(value: string): boolean {
+  return VISIBLE_CHARACTER.test(value);
+}

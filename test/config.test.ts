@@ -65,3 +65,10 @@ t.test('account controls: session limit, its policy and address retention', asyn
   const error = t.throws(() => loadConfig({ SESSION_MAX_PER_USER: '-1', SESSION_LIMIT_POLICY: 'newest', IP_RETENTION: '10m' })) as ConfigError;
   for (const name of ['SESSION_MAX_PER_USER', 'SESSION_LIMIT_POLICY', 'IP_RETENTION']) t.match(error.message, name, `names ${name}`);
 });
+
+t.test('SESSION_TRUST_AFTER: a duration, 24h by default, 0 allowed', async (t) => {
+  t.equal(loadConfig({}).trustAfterSeconds, 24 * 3600);
+  t.equal(loadConfig({ SESSION_TRUST_AFTER: '90m' }).trustAfterSeconds, 90 * 60);
+  t.equal(loadConfig({ SESSION_TRUST_AFTER: '0' }).trustAfterSeconds, 0);
+  for (const bad of ['soon', '-1h', '1y']) t.throws(() => loadConfig({ SESSION_TRUST_AFTER: bad }), /SESSION_TRUST_AFTER/, bad);
+});

@@ -20,11 +20,15 @@ export async function accountRoutes(appBase: FastifyInstance, options: { operati
     schema: {
       operationId: 'confirmMySession',
       summary: '"Yes, it was me"',
-      description: 'Confirms one of the caller\'s sessions: review.state becomes "confirmed", and its device and country count as known, so later sign-ins from them are not flagged new_device or new_country. Another user\'s session is 404.',
+      description:
+        'Confirms one of the caller\'s sessions: review.state becomes "confirmed", and its device and country count as known, so later sign-ins from them are not flagged new_device or new_country. ' +
+        'A flagged, unreviewed session cannot confirm itself (403 confirm_from_another_device): the answer must come from another device, or from the service. ' +
+        'A flagged, unreviewed session younger than SESSION_TRUST_AFTER (24 h by default) cannot confirm others (403 session_not_yet_trusted, with trustedFrom). ' +
+        'A reported session stays reported (409 report_is_final). Another user\'s session is 404.',
       tags,
       security: SESSION_SECURITY,
       params: SessionIdParams,
-      response: { 200: ok(Type.Ref(SessionSchema), 'The confirmed session'), ...problems(...OWN) },
+      response: { 200: ok(Type.Ref(SessionSchema), 'The confirmed session'), ...problems(...OWN, 'confirm_from_another_device', 'session_not_yet_trusted', 'report_is_final') },
     },
   }, async (request) => review(request.params.id, 'confirmed', request.caller));
 
@@ -32,11 +36,13 @@ export async function accountRoutes(appBase: FastifyInstance, options: { operati
     schema: {
       operationId: 'reportMySession',
       summary: '"This wasn\'t me"',
-      description: 'Reports one of the caller\'s sessions: it ends at once on every instance (endReason "reported_by_user"), review.state becomes "reported", and its device and place are not learned as the user\'s. The current session is 409 cannot_revoke_current; another user\'s is 404.',
+      description:
+        'Reports one of the caller\'s sessions: it ends at once on every instance (endReason "reported_by_user"), review.state becomes "reported", and its device and place are not learned as the user\'s. ' +
+        'A report is final for the user: only the service can change it. The current session is 409 cannot_revoke_current; a flagged, unreviewed caller younger than SESSION_TRUST_AFTER is 403 session_not_yet_trusted; another user\'s session is 404.',
       tags,
       security: SESSION_SECURITY,
       params: SessionIdParams,
-      response: { 200: ok(Type.Ref(SessionSchema), 'The reported session'), ...problems(...OWN, 'cannot_revoke_current') },
+      response: { 200: ok(Type.Ref(SessionSchema), 'The reported session'), ...problems(...OWN, 'cannot_revoke_current', 'session_not_yet_trusted') },
     },
   }, async (request) => review(request.params.id, 'reported', request.caller));
 
@@ -44,7 +50,7 @@ export async function accountRoutes(appBase: FastifyInstance, options: { operati
     schema: {
       operationId: 'nameMySession',
       summary: 'Name one of my devices',
-      description: '`{ "name": "Work laptop" }` names the device, shown beside its derived label; `null` clears it. At most 64 characters once trimmed, no control characters. Another user\'s session is 404.',
+      description: '`{ "name": "Work laptop" }` names the device, shown beside its derived label; `null` clears it. At most 64 characters once trimmed, at least one visible; no control characters and no format characters (bidi controls, zero-width characters). Another user\'s session is 404.',
       tags,
       security: SESSION_SECURITY,
       params: SessionIdParams,
@@ -57,7 +63,7 @@ export async function accountRoutes(appBase: FastifyInstance, options: { operati
     schema: {
       operationId: 'exportMyData',
       summary: 'Export my data',
-      description: 'Every session (active and ended) and every event of the caller as one JSON document, streamed; the current session has `current: true`.',
+      description: 'Every session (active and ended) and every event of the caller as one JSON document, streamed; the current session has `current: true`. Sessions are shown as on /v1/me: without the backend\'s metadata.',
       tags,
       security: SESSION_SECURITY,
       response: { 200: ok(ExportDocument, 'The caller\'s data'), ...problems('unauthorized', 'rate_limited') },

@@ -44,6 +44,8 @@ export interface SessionLimits {
   limitPolicy: LimitPolicy;
   /** Ended this long ago, a session's addresses are replaced by their networks. */
   ipRetentionSeconds: number;
+  /** A flagged, unreviewed session younger than this may not act on the user's other sessions (trust.ts). */
+  trustAfterSeconds: number;
 }
 
 /** What every behaviour of the feature works with; built once in index.ts. */

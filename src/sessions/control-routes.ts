@@ -22,7 +22,7 @@ export async function controlRoutes(appBase: FastifyInstance, options: { operati
       operationId: 'reviewSession',
       summary: 'Answer "Was this you?" for the user',
       description:
-        'Records the user\'s answer about a session, for backends that ask it in their own pages. "confirmed": its device and country count as known for later risk signals. "reported": the session ends at once on every instance (endReason "reported_by_user"); an ended one keeps its end. Each change is recorded as a `reviewed` event; the same answer again changes nothing.',
+        'Records the user\'s answer about a session, for backends that ask it in their own pages (after a step-up of their own, such as an e-mail link, when the session is flagged). "confirmed": its device and country count as known for later risk signals. "reported": the session ends at once on every instance (endReason "reported_by_user"); an ended one keeps its end. Unlike the user, the service may replace any answer, a report included. Each change is recorded as a `reviewed` event whose actor is the service; the same answer again changes nothing.',
       tags,
       security: SERVICE_SECURITY,
       params: SessionIdParams,

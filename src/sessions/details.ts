@@ -21,11 +21,7 @@ export function createDetails(ctx: SessionsContext, states: SessionStates) {
     const row = await repositories.details.update(id, changes);
     if (!row) throw notFound();
     lists.changed(row.user_id);
-    return toSessionResource(row, {
-      now: clock.now(),
-      activity: activity.overlay(id, storedActivity(row)),
-      current: caller.kind === 'user' ? id === caller.sessionId : undefined,
-    });
+    return toSessionResource(row, { now: clock.now(), activity: activity.overlay(id, storedActivity(row)), viewer: caller });
   };
 }
 

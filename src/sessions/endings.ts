@@ -77,10 +77,11 @@ export function createEndings(ctx: SessionsContext) {
     },
 
     /** Records the user's answer about a session; a report of an active one ends it. */
-    async review(id: string, state: ReviewAnswer, actor: string, at: Date): Promise<Reviewed | undefined> {
-      const reviewed = await repositories.reviews.review(id, state, actor, at);
-      if (reviewed) lists.changed(reviewed.row.user_id);
-      if (reviewed?.ended) remember([reviewed.ended]);
+    async review(id: string, state: ReviewAnswer, actor: string, at: Date, options: { reportIsFinal: boolean }): Promise<Reviewed | 'report_is_final' | undefined> {
+      const reviewed = await repositories.reviews.review(id, state, actor, at, options);
+      if (reviewed === undefined || reviewed === 'report_is_final') return reviewed;
+      lists.changed(reviewed.row.user_id);
+      if (reviewed.ended) remember([reviewed.ended]);
       return reviewed;
     },
 

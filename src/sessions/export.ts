@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { SessionsContext } from './context.js';
 import type { ExportPosition, ExportRow } from './repositories/user-data.js';
-import { storedActivity, toEventResource, toSessionResource } from './resource.js';
+import { SERVICE_VIEWER, storedActivity, toEventResource, toSessionResource } from './resource.js';
 
 /** Rows read per statement: memory stays bounded by one batch, whatever the user holds. */
 export const EXPORT_BATCH = 500;
@@ -20,7 +20,8 @@ export function createExports(ctx: SessionsContext) {
     const resource = toSessionResource(row, {
       now,
       activity: activity.overlay(row.id, storedActivity(row)),
-      current: currentId === undefined ? undefined : row.id === currentId,
+      // The user's own export is shaped as /v1/me shows sessions: no backend metadata.
+      viewer: currentId === undefined ? SERVICE_VIEWER : { kind: 'user', sessionId: currentId },
     });
     return JSON.stringify({ ...resource, deviceId: row.device_id, clientHints: row.client_hints });
   }

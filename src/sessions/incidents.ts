@@ -7,7 +7,7 @@ import { decodeIdCursor, encodeIdCursor } from './cursor.js';
 import type { Endings } from './endings.js';
 import type { Page } from './queries.js';
 import { matching, type IncidentFilter } from './repositories/incidents.js';
-import { storedActivity, toSessionResource } from './resource.js';
+import { SERVICE_VIEWER, storedActivity, toSessionResource } from './resource.js';
 import type { SessionResource } from './schemas.js';
 
 type FilterInput = Pick<SearchInput, (typeof FILTER_FIELDS)[number]>;
@@ -58,7 +58,7 @@ export function createIncidents(ctx: SessionsContext, endings: Endings) {
       const shown = rows.slice(0, input.limit);
       const last = shown.at(-1);
       return {
-        items: shown.map((row) => toSessionResource(row, { now, activity: activity.overlay(row.id, storedActivity(row)) })),
+        items: shown.map((row) => toSessionResource(row, { now, activity: activity.overlay(row.id, storedActivity(row)), viewer: SERVICE_VIEWER })),
         nextCursor: rows.length > input.limit && last ? encodeIdCursor(last.id) : null,
       };
     },

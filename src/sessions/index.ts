@@ -46,6 +46,7 @@ import { createSessionReviewsRepository } from './repositories/session-reviews.j
 import { createSessionsRepository } from './repositories/sessions.js';
 import { createUserDataRepository } from './repositories/user-data.js';
 import { createReviews } from './reviews.js';
+import { createTrust } from './trust.js';
 import { createRevocation } from './revocation.js';
 import { LocationSchema, SessionEventSchema, SessionSchema } from './schemas.js';
 import { serviceRoutes } from './service-routes.js';
@@ -64,6 +65,7 @@ export function sessionSettings(config: Config) {
       maxPerUser: config.sessionLimit.maxPerUser,
       limitPolicy: config.sessionLimit.policy,
       ipRetentionSeconds: config.ipRetentionSeconds,
+      trustAfterSeconds: config.trustAfterSeconds,
     },
     flushIntervalMs: config.flushIntervalMs,
     sweepIntervalMs: config.sweepIntervalSeconds * 1000,
@@ -154,13 +156,14 @@ export function createSessions(options: SessionsOptions) {
   const endings = createEndings(ctx);
   const states = createSessionStates(ctx, endings);
   const queries = createQueries(ctx, states, endings);
+  const trust = createTrust(ctx);
   const operations: SessionOperations = {
     login: createLogin(ctx, endings),
     activity: createActivity(ctx, states),
     queries,
-    revocation: createRevocation(ctx, states, endings),
+    revocation: createRevocation(ctx, states, endings, trust),
     authentication: createAuthentication(ctx, states, queries),
-    review: createReviews(ctx, states, endings),
+    review: createReviews(ctx, states, endings, trust),
     details: createDetails(ctx, states),
     erasure: createErasure(ctx, endings),
     exportUser: createExports(ctx),

@@ -1,7 +1,7 @@
 import { canonicalIp } from '../enrich/ip.js';
 import type { ClientInput } from '../enrich/types.js';
 import { ApiError } from '../errors.js';
-import { cleanText } from '../text.js';
+import { cleanText, hasFormatCharacter, hasVisibleCharacter } from '../text.js';
 
 // Checks of client input that a JSON schema cannot express, made before anything is derived or stored.
 
@@ -44,7 +44,10 @@ export function cleanClient(client: ClientInput | undefined): ClientInput | null
   return { kind: client.kind, name: cleanText(client.name, CLIENT_TEXT_MAX) ?? undefined, version: cleanText(client.version, CLIENT_TEXT_MAX) ?? undefined };
 }
 
-/** A device name as it will be stored: trimmed, 1 to 64 characters; null clears it. */
+/**
+ * A device name as it will be stored: trimmed, 1 to 64 characters, at least one of them visible,
+ * no format characters (bidi overrides, zero-width characters); null clears it.
+ */
 export function deviceName(raw: string | null, field: string): string | null {
   if (raw === null) return null;
   const trimmed = raw.trim();
@@ -52,6 +55,8 @@ export function deviceName(raw: string | null, field: string): string | null {
   const invalid = (message: string) => new ApiError('validation_failed', `${field} ${message}.`, { errors: [{ path: `body/${field}`, message }] });
   if (length === 0) throw invalid('must not be blank (send null to clear it)');
   if (length > DEVICE_NAME_MAX) throw invalid(`must be at most ${DEVICE_NAME_MAX} characters once trimmed`);
+  if (hasFormatCharacter(trimmed)) throw invalid('must not contain invisible format characters (bidi controls such as U+202E, zero-width characters)');
+  if (!hasVisibleCharacter(trimmed)) throw invalid('must contain at least one visible character');
   // Control characters are refused by the schema; this also mends broken surrogate pairs.
   return cleanText(trimmed, trimmed.length);
 }

@@ -10,7 +10,7 @@ import { stateFromRow } from './live-state/state-cache.js';
 import type { AdmissionLimit } from './repositories/admissions.js';
 import type { EventInput } from './repositories/session-events.js';
 import type { NewSessionRow } from './repositories/sessions.js';
-import { toSessionResource } from './resource.js';
+import { SERVICE_VIEWER, toSessionResource } from './resource.js';
 import { assessAgainstHistory } from './risk-history.js';
 import type { CreateSessionInput, SessionResource } from './schemas.js';
 
@@ -99,6 +99,6 @@ export function createLogin(ctx: SessionsContext, endings: Endings) {
     cache.fill(stateFromRow(stored), cache.generation);
     lists.changed(input.userId);
     metrics.sessionCreated();
-    return { session: toSessionResource(stored, { now, activity: { lastActiveAt: now.getTime(), pageViews: 0, heartbeats: 0 } }), token, evicted };
+    return { session: toSessionResource(stored, { now, activity: { lastActiveAt: now.getTime(), pageViews: 0, heartbeats: 0 }, viewer: SERVICE_VIEWER }), token, evicted };
   };
 }

@@ -67,7 +67,7 @@ export async function meRoutes(appBase: FastifyInstance, options: { operations: 
     schema: {
       operationId: 'listMySessions',
       summary: 'List my sessions',
-      description: 'The caller\'s sessions; the one making the request has `current: true`. Same order and paging as the service list.',
+      description: 'The caller\'s sessions; the one making the request has `current: true`. Same order and paging as the service list; the backend\'s metadata is not shown.',
       tags,
       security: SESSION_SECURITY,
       querystring: ListQuery,
@@ -107,11 +107,16 @@ export async function meRoutes(appBase: FastifyInstance, options: { operations: 
     schema: {
       operationId: 'endMySession',
       summary: 'End one of my other sessions',
-      description: 'Signs out another device. The current session cannot be ended here (409 cannot_revoke_current): use logout.',
+      description:
+        'Signs out another device. The current session cannot be ended here (409 cannot_revoke_current): use logout. ' +
+        'A flagged, unreviewed session younger than SESSION_TRUST_AFTER cannot end others (403 session_not_yet_trusted, with trustedFrom).',
       tags,
       security: SESSION_SECURITY,
       params: SessionIdParams,
-      response: { 200: ok(Type.Ref(SessionSchema), 'The ended session'), ...problems('validation_failed', 'unauthorized', 'session_not_found', 'cannot_revoke_current', 'rate_limited') },
+      response: {
+        200: ok(Type.Ref(SessionSchema), 'The ended session'),
+        ...problems('validation_failed', 'unauthorized', 'session_not_found', 'cannot_revoke_current', 'session_not_yet_trusted', 'rate_limited'),
+      },
     },
   }, async (request) => revocation.end(request.params.id, request.caller, 'revoked_by_user'));
 
@@ -119,10 +124,11 @@ export async function meRoutes(appBase: FastifyInstance, options: { operations: 
     schema: {
       operationId: 'endMyOtherSessions',
       summary: 'Sign out everywhere else',
-      description: 'Ends every active session of the caller except the current one.',
+      description:
+        'Ends every active session of the caller except the current one. A flagged, unreviewed session younger than SESSION_TRUST_AFTER cannot (403 session_not_yet_trusted, with trustedFrom).',
       tags,
       security: SESSION_SECURITY,
-      response: { 200: ok(RevokeResult, 'How many sessions were ended, and which'), ...problems('unauthorized', 'rate_limited') },
+      response: { 200: ok(RevokeResult, 'How many sessions were ended, and which'), ...problems('unauthorized', 'session_not_yet_trusted', 'rate_limited') },
     },
   }, async (request) => {
     const caller = user(request.caller);

@@ -6,8 +6,7 @@ import type { Endings } from './endings.js';
 import { expiryReason, lifetimeOf } from './lifetime.js';
 import type { SessionStates } from './live-state/session-state.js';
 import type { ResourceRow } from './repositories/columns.js';
-import { storedActivity, toSessionResource } from './resource.js';
-import { toEventResource } from './resource.js';
+import { SERVICE_VIEWER, storedActivity, toEventResource, toSessionResource, type Viewer } from './resource.js';
 import type { ListOptions, SessionResource } from './schemas.js';
 import type { SessionEventResource } from './schemas.js';
 
@@ -20,8 +19,8 @@ export interface Page<T> {
 export function createQueries(ctx: SessionsContext, states: SessionStates, endings: Endings) {
   const { repositories, activity, clock, lists } = ctx;
 
-  const resource = (row: ResourceRow, now: Date, current?: boolean) =>
-    toSessionResource(row, { now, activity: activity.overlay(row.id, storedActivity(row)), current });
+  const resource = (row: ResourceRow, now: Date, viewer: Viewer) =>
+    toSessionResource(row, { now, activity: activity.overlay(row.id, storedActivity(row)), viewer });
 
   function isExpired(row: ResourceRow, now: Date): boolean {
     if (row.ended_at !== null) return false;
@@ -35,10 +34,10 @@ export function createQueries(ctx: SessionsContext, states: SessionStates, endin
       if (!row || !mayAccess(caller, row.user_id)) throw notFound();
       const now = clock.now();
       if (isExpired(row, now)) await endings.expireForUser(row.user_id, now);
-      return resource(row, now, caller.kind === 'user' ? row.id === caller.sessionId : undefined);
+      return resource(row, now, caller);
     },
 
-    /** A page of a user's sessions; `currentId` marks the caller's own (on /v1/me). */
+    /** A page of a user's sessions; `currentId` (on /v1/me) is the caller's own, and the page is shaped for that user. */
     async list(userId: string, options: ListOptions & { currentId?: string }): Promise<Page<SessionResource>> {
       const after = options.cursor === undefined ? null : decodeCursor(options.cursor);
       const now = clock.now();
@@ -59,9 +58,10 @@ export function createQueries(ctx: SessionsContext, states: SessionStates, endin
         if (cacheKey !== null) lists.set(userId, cacheKey, version, rows);
       }
       const shown = rows.slice(0, options.limit);
+      const viewer: Viewer = options.currentId === undefined ? SERVICE_VIEWER : { kind: 'user', sessionId: options.currentId };
       const last = shown.at(-1);
       return {
-        items: shown.map((row) => resource(row, now, options.currentId === undefined ? undefined : row.id === options.currentId)),
+        items: shown.map((row) => resource(row, now, viewer)),
         nextCursor: rows.length > options.limit && last ? encodeCursor(last) : null,
       };
     },

@@ -9,8 +9,20 @@ export function storedActivity(row: Pick<ResourceRow, 'last_active_at' | 'page_v
   return { lastActiveAt: row.last_active_at.getTime(), pageViews: Number(row.page_views), heartbeats: Number(row.heartbeats) };
 }
 
-/** The one place that decides what of a stored session is exposed, and how. */
-export function toSessionResource(row: ResourceRow, options: { now: Date; activity: Activity; current?: boolean }): SessionResource {
+/**
+ * Who a resource is shaped for: a service (a backend or an operator), or the user through one of
+ * their sessions (/v1/me, and the helper that passes those answers on to pages).
+ */
+export type Viewer = { kind: 'service' } | { kind: 'user'; sessionId: string };
+
+export const SERVICE_VIEWER: Viewer = { kind: 'service' };
+
+/**
+ * The one place that decides what of a stored session is exposed, and how. A user is told which
+ * session is theirs (`current`) and never sees `metadata`: it is the backend's private data (a
+ * fraud score, an internal id), shown to services only.
+ */
+export function toSessionResource(row: ResourceRow, options: { now: Date; activity: Activity; viewer: Viewer }): SessionResource {
   const { activity } = options;
   // Activity buffered after an end (a heartbeat racing a revoke) never moves past the end.
   const lastActive = row.ended_at ? Math.min(activity.lastActiveAt, row.ended_at.getTime()) : activity.lastActiveAt;
@@ -50,11 +62,12 @@ export function toSessionResource(row: ResourceRow, options: { now: Date; activi
     network: row.network ?? null,
     risk: row.risk,
     loginMethod: row.login_method,
-    metadata: row.metadata,
+    ...(options.viewer.kind === 'service' ? { metadata: row.metadata } : {}),
     name: row.name,
     review: { state: row.review_state, at: row.reviewed_at ? row.reviewed_at.toISOString() : null },
   };
-  if (options.current !== undefined) resource.current = options.current;
+  const { viewer } = options;
+  if (viewer.kind === 'user') resource.current = row.id === viewer.sessionId;
   return resource;
 }
 

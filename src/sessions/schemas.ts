@@ -82,7 +82,9 @@ export const SessionSchema = Type.Object(
       reasons: Type.Array(Type.Object({ flag: literalUnion(RISK_FLAGS), message: Type.String() })),
     }),
     loginMethod: NullableString(),
-    metadata: Type.Record(Type.String(), Type.Unknown()),
+    metadata: Type.Optional(Type.Record(Type.String(), Type.Unknown(), {
+      description: 'What the backend gave at login (or set since): its own data. Shown to services only, never on /v1/me/*.',
+    })),
     name: NullableString({ description: 'What the user calls this device ("Work laptop"), shown beside label; null until named.' }),
     review: Type.Object({ state: literalUnion(REVIEW_STATES), at: NullableString({ format: 'date-time', description: 'When the user answered; null while unreviewed.' }) }, {
       description: '"Was this you?": confirmed ("yes, it was me") or reported ("this wasn\'t me", which ended it).',

@@ -126,6 +126,10 @@ t.test("the user's calls carry the browser's address and device through the back
 
   const current = await client.endMySession(laptop.session.id, as).catch((error: unknown) => error);
   t.ok(RegistryError.is(current, 'cannot_revoke_current'));
+  // The move flagged the laptop, and it is new: it may not sign other devices out until confirmed.
+  const untrusted = await client.endMySession(phone.session.id, as).catch((error: unknown) => error);
+  t.ok(RegistryError.is(untrusted, 'session_not_yet_trusted'));
+  await client.reviewSession(laptop.session.id, { state: 'confirmed' });
   t.equal((await client.endMySession(phone.session.id, as)).endReason, 'revoked_by_user');
   const another = await client.createSession({ userId: 'carol' });
   t.same(await client.endMyOtherSessions(as), { revoked: 1, ids: [another.session.id] });

@@ -97,3 +97,19 @@ t.test("a logout passed on from the page ends the session and clears the cookie 
   t.match(String(out.headers['set-cookie']), /^sr_session=; .*Max-Age=0/);
   t.equal((await service.getSession(session.id)).status, 'ended');
 });
+
+t.test("what the helper passes on from /v1/me never holds the backend's metadata", async (t) => {
+  const registry = await startRegistry(t);
+  const service = createRegistryClient({ baseUrl: registry.url, token: registry.token });
+  const app = Fastify();
+  await app.register(sessionRegistry, { client: service, apiPrefix: '/account/api/me' });
+  t.teardown(() => app.close());
+  const { session, token } = await service.createSession({ userId: 'meta', metadata: { 'fraud-score': 97 } });
+  t.same((await service.getSession(session.id)).metadata, { 'fraud-score': 97 }, 'the backend stored it');
+  const headers = { cookie: `sr_session=${token}`, 'sec-fetch-site': 'same-origin' };
+  for (const path of ['/sessions', `/sessions/${session.id}`, '/export']) {
+    const page = await app.inject({ method: 'GET', url: `/account/api/me${path}`, headers });
+    t.equal(page.statusCode, 200, path);
+    t.notMatch(page.body, /metadata|fraud-score/, `${path}: no metadata reaches the page`);
+  }
+});

@@ -71,3 +71,43 @@ t.test("another user's session cannot be named: 404 as a missing one, and it is 
   t.same([foreign.statusCode, { ...foreign.json(), requestId: 0 }], [404, { ...missing.json(), requestId: 0 }]);
   t.equal((await rows.findById(theirs.session.id))?.name, null);
 });
+
+t.test('names refuse format characters (bidi controls, zero-width characters) and names that show nothing, on both routes', async (t) => {
+  const { app, rows } = await buildTestApp(t);
+  const me = await login(app, { userId: 'nia' });
+  const token = serviceToken(app);
+  const routes = [
+    (name: string) => call(app, me.token, { method: 'PATCH', url: `/v1/me/sessions/${me.session.id}`, payload: { name } }),
+    (name: string) => call(app, token, { method: 'PATCH', url: `/v1/sessions/${me.session.id}`, payload: { name } }),
+  ];
+  for (const [i, rename] of routes.entries()) {
+    const route = i === 0 ? '/v1/me' : 'service';
+    t.equal((await rename('Work laptop')).statusCode, 200, `${route}: a plain name`);
+    for (const [name, why] of [
+      ['Laptop \u202Egpj.exe', 'a right-to-left override (U+202E)'],
+      ['\u2066Phone\u2069', 'isolates (U+2066, U+2069)'],
+      ['Work\u200Blaptop', 'a zero-width space'],
+      ['Lap\u200Dtop', 'a zero-width joiner between letters'],
+      ['Phone\u2060', 'a word joiner'],
+      ['\u00ADTablet', 'a soft hyphen'],
+      ['x\u{E0041}', 'a tag character'],
+    ] as const) {
+      const response = await rename(name);
+      t.same([response.statusCode, response.headers['content-type'], response.json().code], [400, 'application/problem+json; charset=utf-8', 'validation_failed'], `${route}: ${why}`);
+      t.match(response.json().errors, [{ path: 'body/name', message: /format characters/ }]);
+    }
+    for (const [name, why] of [
+      ['\u3164', 'a Hangul filler'],
+      ['\u2800\u2800', 'blank Braille'],
+      ['\u0301\u0301', 'combining marks alone'],
+      ['\uFE0F', 'a variation selector alone'],
+      ['\u115F\u1160', 'Hangul Jamo fillers'],
+    ] as const) {
+      const response = await rename(name);
+      t.same([response.statusCode, response.json().code], [400, 'validation_failed'], `${route}: ${why}`);
+    }
+    const emoji = await rename('\u{1F469}\u200D\u{1F4BB} Dev box');
+    t.same([emoji.statusCode, emoji.json().name], [200, '\u{1F469}\u200D\u{1F4BB} Dev box'], `${route}: a joiner inside an emoji sequence is kept`);
+  }
+  t.equal((await rows.findById(me.session.id))?.name, '\u{1F469}\u200D\u{1F4BB} Dev box', 'nothing refused was stored');
+});

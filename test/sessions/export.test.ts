@@ -11,7 +11,7 @@ import { insertBulkSessions } from '../support/bulk-sessions.js';
 t.test('an export holds every session and every event of the user, and nothing of anyone else', async (t) => {
   const { app, handle } = await buildTestApp(t);
   const token = serviceToken(app);
-  const phone = await login(app, { userId: 'exp', deviceId: 'pixel-8', clientHints: { 'sec-ch-ua-platform': '"Android"' } });
+  const phone = await login(app, { userId: 'exp', deviceId: 'pixel-8', clientHints: { 'sec-ch-ua-platform': '"Android"' }, metadata: { 'fraud-score': 97 } });
   const laptop = await login(app, { userId: 'exp', ip: '8.8.8.8' });
   await call(app, token, { method: 'DELETE', url: `/v1/sessions/${laptop.session.id}` });
   await call(app, phone.token, { method: 'PATCH', url: `/v1/me/sessions/${phone.session.id}`, payload: { name: 'My phone' } });
@@ -32,9 +32,11 @@ t.test('an export holds every session and every event of the user, and nothing o
   t.same([...new Set(doc.events.map((e: { type: string }) => e.type))].sort(), ['ended', 'login']);
   t.notOk(mine.body.includes(other.session.id), 'nothing of another user');
   t.notOk(mine.body.includes('token_hash'), 'never a token hash');
+  t.notOk(mine.body.includes('metadata') || mine.body.includes('fraud-score'), 'never the backend\'s metadata');
 
   const service = await call(app, token, { method: 'GET', url: '/v1/users/exp/export' });
   t.same(service.json().sessions.map((s: { id: string; current?: boolean }) => [s.id, s.current]), [[phone.session.id, undefined], [laptop.session.id, undefined]]);
+  t.same(service.json().sessions.map((s: { metadata?: unknown }) => s.metadata), [{ 'fraud-score': 97 }, {}], 'a service\'s export holds it');
   const nobody = await call(app, token, { method: 'GET', url: '/v1/users/nobody-at-all/export' });
   t.same([nobody.statusCode, nobody.json().sessions, nobody.json().events], [200, [], []]);
   t.equal((await call(app, serviceToken(app, 'sessions:read'), { method: 'GET', url: '/v1/users/exp/export' })).statusCode, 200, 'read scope is enough');

@@ -125,3 +125,4 @@ t.test('lists filter review=unreviewed with flagged=true: what needs the user\'s
   t.same(confirmed.json().items.map((s: { id: string }) => s.id), [seen.session.id]);
   t.equal((await call(app, home.token, { method: 'GET', url: '/v1/me/sessions?review=maybe' })).statusCode, 400);
 });
+

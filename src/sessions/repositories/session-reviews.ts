@@ -19,12 +19,14 @@ export function createSessionReviewsRepository({ db }: DatabaseHandle) {
     /**
      * Records `state` on a session (undefined: no such session). The same answer again changes
      * nothing: its time stays that of the first answer and no event is written twice. A report
-     * ends an active session with `reported_by_user`; an ended one keeps its end.
+     * ends an active session with `reported_by_user`; an ended one keeps its end. With
+     * `reportIsFinal` (a user's answer) a reported session is left as it is and the answer is
+     * 'report_is_final'; without it (the service) any answer replaces any other, with its event.
      */
-    async review(id: string, state: ReviewAnswer, actor: string | null, at: Date): Promise<Reviewed | undefined> {
+    async review(id: string, state: ReviewAnswer, actor: string | null, at: Date, options: { reportIsFinal: boolean }): Promise<Reviewed | 'report_is_final' | undefined> {
       const report = state === 'reported';
       // FOR UPDATE reads the newest version of the row: a concurrent end is seen, not overwritten.
-      const { rows } = await sql<ResourceRow & { was_active: boolean }>`
+      const { rows } = await sql<ResourceRow & { was_active: boolean; refused: boolean }>`
         with target as (
           select id, ended_at is null as was_active, review_state as was from sessions where id = ${id} for update
         ),
@@ -36,7 +38,7 @@ export function createSessionReviewsRepository({ db }: DatabaseHandle) {
             end_reason = case when ${report} and t.was_active then 'reported_by_user' else s.end_reason end,
             ended_by = case when ${report} and t.was_active then ${actor} else s.ended_by end
           from target t
-          where s.id = t.id
+          where s.id = t.id and not (${options.reportIsFinal} and t.was = 'reported' and ${state}::text <> 'reported')
           returning s.*, t.was_active, t.was
         ),
         ended as (
@@ -47,10 +49,12 @@ export function createSessionReviewsRepository({ db }: DatabaseHandle) {
           insert into session_events (session_id, user_id, at, type, actor, data)
           select id, user_id, ${at}, 'reviewed', ${actor}, jsonb_build_object('state', ${state}::text) from changed where was <> ${state}
         )
-        select ${sql.raw(qualified('changed', RESOURCE_COLUMNS))}, changed.was_active from changed cross join notified`.execute(db);
+        select ${sql.raw(qualified('changed', RESOURCE_COLUMNS))}, changed.was_active, changed.id is null as refused
+        from target cross join notified left join changed on true`.execute(db);
       const [changed] = rows;
       if (!changed) return undefined;
-      const { was_active: wasActive, ...row } = changed;
+      if (changed.refused) return 'report_is_final';
+      const { was_active: wasActive, refused: _refused, ...row } = changed;
       const ended = report && wasActive && row.ended_at !== null && row.end_reason !== null
         ? { id: row.id, user_id: row.user_id, ended_at: row.ended_at, end_reason: row.end_reason }
         : null;

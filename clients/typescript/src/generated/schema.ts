@@ -226,7 +226,7 @@ export interface paths {
         put?: never;
         /**
          * Answer "Was this you?" for the user
-         * @description Records the user's answer about a session, for backends that ask it in their own pages. "confirmed": its device and country count as known for later risk signals. "reported": the session ends at once on every instance (endReason "reported_by_user"); an ended one keeps its end. Each change is recorded as a `reviewed` event; the same answer again changes nothing.
+         * @description Records the user's answer about a session, for backends that ask it in their own pages (after a step-up of their own, such as an e-mail link, when the session is flagged). "confirmed": its device and country count as known for later risk signals. "reported": the session ends at once on every instance (endReason "reported_by_user"); an ended one keeps its end. Unlike the user, the service may replace any answer, a report included. Each change is recorded as a `reviewed` event whose actor is the service; the same answer again changes nothing.
          */
         post: operations["reviewSession"];
         delete?: never;
@@ -304,7 +304,7 @@ export interface paths {
         };
         /**
          * List my sessions
-         * @description The caller's sessions; the one making the request has `current: true`. Same order and paging as the service list.
+         * @description The caller's sessions; the one making the request has `current: true`. Same order and paging as the service list; the backend's metadata is not shown.
          */
         get: operations["listMySessions"];
         put?: never;
@@ -331,14 +331,14 @@ export interface paths {
         post?: never;
         /**
          * End one of my other sessions
-         * @description Signs out another device. The current session cannot be ended here (409 cannot_revoke_current): use logout.
+         * @description Signs out another device. The current session cannot be ended here (409 cannot_revoke_current): use logout. A flagged, unreviewed session younger than SESSION_TRUST_AFTER cannot end others (403 session_not_yet_trusted, with trustedFrom).
          */
         delete: operations["endMySession"];
         options?: never;
         head?: never;
         /**
          * Name one of my devices
-         * @description `{ "name": "Work laptop" }` names the device, shown beside its derived label; `null` clears it. At most 64 characters once trimmed, no control characters. Another user's session is 404.
+         * @description `{ "name": "Work laptop" }` names the device, shown beside its derived label; `null` clears it. At most 64 characters once trimmed, at least one visible; no control characters and no format characters (bidi controls, zero-width characters). Another user's session is 404.
          */
         patch: operations["nameMySession"];
         trace?: never;
@@ -374,7 +374,7 @@ export interface paths {
         put?: never;
         /**
          * Sign out everywhere else
-         * @description Ends every active session of the caller except the current one.
+         * @description Ends every active session of the caller except the current one. A flagged, unreviewed session younger than SESSION_TRUST_AFTER cannot (403 session_not_yet_trusted, with trustedFrom).
          */
         post: operations["endMyOtherSessions"];
         delete?: never;
@@ -434,7 +434,7 @@ export interface paths {
         put?: never;
         /**
          * "Yes, it was me"
-         * @description Confirms one of the caller's sessions: review.state becomes "confirmed", and its device and country count as known, so later sign-ins from them are not flagged new_device or new_country. Another user's session is 404.
+         * @description Confirms one of the caller's sessions: review.state becomes "confirmed", and its device and country count as known, so later sign-ins from them are not flagged new_device or new_country. A flagged, unreviewed session cannot confirm itself (403 confirm_from_another_device): the answer must come from another device, or from the service. A flagged, unreviewed session younger than SESSION_TRUST_AFTER (24 h by default) cannot confirm others (403 session_not_yet_trusted, with trustedFrom). A reported session stays reported (409 report_is_final). Another user's session is 404.
          */
         post: operations["confirmMySession"];
         delete?: never;
@@ -454,7 +454,7 @@ export interface paths {
         put?: never;
         /**
          * "This wasn't me"
-         * @description Reports one of the caller's sessions: it ends at once on every instance (endReason "reported_by_user"), review.state becomes "reported", and its device and place are not learned as the user's. The current session is 409 cannot_revoke_current; another user's is 404.
+         * @description Reports one of the caller's sessions: it ends at once on every instance (endReason "reported_by_user"), review.state becomes "reported", and its device and place are not learned as the user's. A report is final for the user: only the service can change it. The current session is 409 cannot_revoke_current; a flagged, unreviewed caller younger than SESSION_TRUST_AFTER is 403 session_not_yet_trusted; another user's session is 404.
          */
         post: operations["reportMySession"];
         delete?: never;
@@ -472,7 +472,7 @@ export interface paths {
         };
         /**
          * Export my data
-         * @description Every session (active and ended) and every event of the caller as one JSON document, streamed; the current session has `current: true`.
+         * @description Every session (active and ended) and every event of the caller as one JSON document, streamed; the current session has `current: true`. Sessions are shown as on /v1/me: without the backend's metadata.
          */
         get: operations["exportMyData"];
         put?: never;
@@ -662,6 +662,11 @@ export interface components {
             requestId: string;
             /** @description With session_ended: how the session ended. */
             endReason?: string;
+            /**
+             * Format: date-time
+             * @description With session_not_yet_trusted: when the session may act on other sessions without being confirmed.
+             */
+            trustedFrom?: string;
             /** @description With validation_failed: each invalid field. */
             errors?: {
                 path: string;
@@ -824,7 +829,8 @@ export interface components {
                 }[];
             };
             loginMethod: string | null;
-            metadata: {
+            /** @description What the backend gave at login (or set since): its own data. Shown to services only, never on /v1/me/*. */
+            metadata?: {
                 [key: string]: unknown;
             };
             name: string | null;
@@ -3039,6 +3045,15 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description session_not_yet_trusted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description session_not_found, not_found */
             404: {
                 headers: {
@@ -3358,6 +3373,15 @@ export interface operations {
             };
             /** @description unauthorized */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description session_not_yet_trusted */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3686,8 +3710,26 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
+            /** @description confirm_from_another_device, session_not_yet_trusted */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
             /** @description session_not_found, not_found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description report_is_final */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3774,6 +3816,15 @@ export interface operations {
             };
             /** @description unauthorized */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description session_not_yet_trusted */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
