@@ -47,7 +47,7 @@ export function createSessionReviewsRepository({ db }: DatabaseHandle) {
           insert into session_events (session_id, user_id, at, type, actor, data)
           select id, user_id, ${at}, 'reviewed', ${actor}, jsonb_build_object('state', ${state}::text) from changed where was <> ${state}
         )
-        select ${sql.raw(qualified('changed', RESOURCE_COLUMNS))}, changed.was_active from changed cross join notified`.execute(db);
+        select ${sql.raw(qualified('changed', RESOURCE_COLUMNS))}, changed.was_active from changed`.execute(db);
       const [changed] = rows;
       if (!changed) return undefined;
       const { was_active: wasActive, ...row } = changed;
