@@ -50,6 +50,8 @@ export function createListener(options: ListenerOptions) {
   const subscriptions: Subscription[] = [];
   const connectClient = options.connect ?? (() => options.database.dedicatedClient(LISTENER_APPLICATION_NAME));
   let client: pg.Client | null = null;
+  /** The client has LISTENed on every channel: notices are heard. */
+  let listening = false;
   let closed = false;
   let started = false;
   let failures = 0;
@@ -70,6 +72,7 @@ export function createListener(options: ListenerOptions) {
     if (client !== target) return;
     drop(target);
     client = null;
+    listening = false;
     lostAt = clock.now().getTime();
     if (closed) return;
     logger.warn({ reason }, 'listener connection lost; reconnecting');
@@ -113,11 +116,13 @@ export function createListener(options: ListenerOptions) {
         client = next;
         const since = heard;
         await roundTrip(next, listenText());
+        if (client !== next) return;
+        listening = true;
         failures = 0;
         if (lostAt !== null) for (const g of gapListeners) g(clock.now().getTime() - lostAt);
         lostAt = null;
         logger.info({}, 'listener connected');
-        await Promise.all(subscriptions.map((s) => s.onReconnected?.(since)));
+        await Promise.all(subscriptions.map(async (s) => s.onReconnected?.(since)));
       } catch (error) {
         if (client === next) client = null;
         drop(next);
@@ -153,7 +158,7 @@ export function createListener(options: ListenerOptions) {
       if (current && !connecting) current.query(`listen "${subscription.channel}"`).catch((error: Error) => lost(current, error.message));
     },
     get connected(): boolean {
-      return client !== null && connecting === null;
+      return listening;
     },
     /** This instance's clock (ms) at the start of the last round trip: every notice committed before it has been heard. */
     get heardUntil(): number | null {
@@ -177,6 +182,7 @@ export function createListener(options: ListenerOptions) {
       await connecting?.catch(() => {});
       const current = client;
       client = null;
+      listening = false;
       if (current) {
         current.removeAllListeners();
         current.on('error', () => {});
