@@ -137,15 +137,18 @@ export function createListener(options: ListenerOptions) {
     return connecting;
   };
 
+  let pinging = false;
   const ping = async () => {
     const current = client;
-    if (!current || connecting) return;
+    if (!current || connecting || pinging) return;
+    pinging = true;
     const timeout = setTimeout(() => lost(current, 'ping timed out'), PING_TIMEOUT_MS);
     try {
       await roundTrip(current, 'select clock_timestamp() as now');
     } catch (error) {
       lost(current, (error as Error).message);
     } finally {
+      pinging = false;
       clearTimeout(timeout);
     }
   };
