@@ -6,7 +6,7 @@ import { qualified, RESOURCE_COLUMNS, type EndedRow, type ResourceRow } from './
 import { recordEnds } from './session-ends.js';
 
 // "Was this you?": the user's answer about a session, in one statement with its `reviewed` event
-// and, for a report, the end of the session (its event and notices as every end has them).
+// and, for a report, the end of the session (its event as every end has it; the database announces the end).
 
 export interface Reviewed {
   row: ResourceRow;
