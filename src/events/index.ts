@@ -5,6 +5,7 @@ import type { Config } from '../config.js';
 import { createDatabase, type DatabaseHandle } from '../db/database.js';
 import { advisoryLocks } from '../db/advisory-lock.js';
 import { createJobRunner, type Job, type JobRunner } from '../jobs/runner.js';
+import type { Listener } from '../db/listener.js';
 import type { Logger } from '../logger.js';
 import type { EventRepositories, EventsContext } from './context.js';
 import { systemResolve, type Resolve } from './delivery/destinations.js';
@@ -16,11 +17,11 @@ import { feedRoutes } from './feed-routes.js';
 import { createDeliveryWorker } from './jobs/delivery-worker.js';
 import { createEventRetention, EVENT_RETENTION_LOCK_KEY } from './jobs/retention.js';
 import { createEventMetrics } from './metrics.js';
-import { createEventWakeups } from './repositories/event-wakeups.js';
 import { createOutboxEventsRepository } from './repositories/outbox-events.js';
 import { createWebhookDeliveriesRepository } from './repositories/webhook-deliveries.js';
 import { createWebhookEndpointsRepository } from './repositories/webhook-endpoints.js';
 import { DeliverySchema, LifecycleEventSchema, WebhookEndpointSchema } from './schemas.js';
+import { EVENTS_CHANNEL } from './vocabulary.js';
 import type { EventsConfig } from './settings.js';
 import { loadSigningKey } from './signing-key.js';
 import { webhookRoutes } from './webhook-routes.js';
@@ -120,7 +121,6 @@ export function createEvents(options: EventsOptions) {
     jobs,
     clock: options.clock,
   });
-  const wakeups = createEventWakeups({ database: workerDatabase, logger, onWake: worker.wake });
   const retention = createEventRetention({ outbox: work.outbox, retentionSeconds: settings.retentionSeconds });
   let retentionJob: Job | null = null;
 
@@ -131,6 +131,16 @@ export function createEvents(options: EventsOptions) {
     purge: retention.purge,
     metrics: metrics.registry,
 
+    /**
+     * The outbox trigger's notices (sent when sessions end) through the instance's one listener wake
+     * the delivery worker at once instead of at its next poll; a lost connection costs only latency
+     * (the worker polls regardless), and what ended during the gap is found at the reconnect.
+     */
+    listenOn(listener: Listener): void {
+      if (!background) return;
+      listener.subscribe({ channel: EVENTS_CHANNEL, onNotify: () => worker.wake(), onReconnected: () => worker.wake() });
+    },
+
     routes: fp(async function eventRoutes(app: FastifyInstance) {
       for (const schema of [WebhookEndpointSchema, DeliverySchema, LifecycleEventSchema]) app.addSchema(schema);
       await app.register(webhookRoutes, { endpoints });
@@ -139,7 +149,6 @@ export function createEvents(options: EventsOptions) {
 
     async start(): Promise<void> {
       if (!background) return;
-      await wakeups.start();
       worker.start();
       retentionJob = jobs.add({
         name: 'event-retention',
@@ -154,7 +163,6 @@ export function createEvents(options: EventsOptions) {
     async close(): Promise<void> {
       await retentionJob?.stop();
       if (background) {
-        await wakeups.close();
         await worker.close();
       }
       sender.close();
