@@ -16,6 +16,7 @@ export const ERROR_CODES = {
   method_not_allowed: { status: 405, title: 'Method not allowed' },
   cannot_revoke_current: { status: 409, title: 'Cannot end the current session' },
   session_limit_reached: { status: 409, title: 'Session limit reached' },
+  more_sessions_match: { status: 409, title: 'More sessions match than expected' },
   session_ended: { status: 410, title: 'Session has ended' },
   payload_too_large: { status: 413, title: 'Request body too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
@@ -34,6 +35,7 @@ export const ProblemSchema = Type.Object(
     code: Type.String({ description: 'Stable machine-readable error code.' }),
     requestId: Type.String(),
     endReason: Type.Optional(Type.String({ description: 'With session_ended: how the session ended.' })),
+    matched: Type.Optional(Type.Integer({ description: 'With more_sessions_match: how many active sessions match now.' })),
     errors: Type.Optional(
       Type.Array(Type.Object({ path: Type.String(), message: Type.String() }), {
         description: 'With validation_failed: each invalid field.',
