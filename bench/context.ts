@@ -33,7 +33,8 @@ export function mintToken(secret: string): string {
     sub: 'bench',
     expiresIn: 3 * 3600_000,
   });
-  return sign({ scope: 'sessions:read sessions:write' });
+  // A backend's scopes, and an operator's for the incident figures (search, bulk revoke).
+  return sign({ scope: 'sessions:read sessions:write sessions:admin' });
 }
 
 /**

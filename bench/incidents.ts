@@ -40,7 +40,9 @@ export async function incidentFigures(ctx: BenchContext, registry: Service, opti
     ctx.log(`  bulk revoke: ${options.bulk.toLocaleString('en-US')} active sessions of ${options.bulk / 100} users from one address`);
     await withDbClient(ctx, (c) => insertUsers(c, ctx.vocab, { prefix: `bulk${Date.now().toString(36)}-`, users: options.bulk / 100, active: 100, ended: 0, rBase: 80_000_000, ip: BULK_IP }));
     await withDbClient(ctx, (c) => c.query('vacuum (analyze) sessions'));
-    const bulk = await client.call('POST', '/v1/sessions/revoke', { ip: BULK_IP, reason: 'suspicious' });
+    const dry = await client.call('POST', '/v1/sessions/revoke', { ip: BULK_IP, reason: 'suspicious' });
+    if (dry.status !== 200) throw new Error(`bulk revoke dry run answered ${dry.status}: ${JSON.stringify(dry.json)}`);
+    const bulk = await client.call('POST', '/v1/sessions/revoke', { ip: BULK_IP, reason: 'suspicious', expectedCount: (dry.json as { matched: number }).matched });
     if (bulk.status !== 200) throw new Error(`bulk revoke answered ${bulk.status}: ${JSON.stringify(bulk.json)}`);
 
     ctx.log(`  revoke all of one user with ${options.bulk.toLocaleString('en-US')} active sessions`);

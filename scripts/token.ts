@@ -1,11 +1,12 @@
 // Prints one service JWT signed with the configured (or development) key, and nothing else.
 //   npm run --silent token -- --scope "sessions:read sessions:write" [--sub ops] [--ttl 1h]
+//   npm run --silent token -- --scope "sessions:admin sessions:write" --sub alice-oncall --ttl 15m   (an operator)
 import { parseArgs } from 'node:util';
 import { createSigner } from 'fast-jwt';
 import { ConfigError, loadConfig, parseDuration } from '../src/config.js';
 import { withDevelopmentSecret } from '../src/dev-secret.js';
+import { isScope, SCOPE_NAMES } from '../src/auth/scopes.js';
 
-const SCOPES = new Set(['sessions:read', 'sessions:write', 'webhooks:manage']);
 
 function fail(message: string): never {
   process.stderr.write(`token: ${message}\n`);
@@ -19,8 +20,8 @@ try {
   });
   if (!values.scope) fail('--scope is required, e.g. --scope "sessions:read sessions:write"');
   const scopes = values.scope.split(/\s+/).filter(Boolean);
-  const unknown = scopes.filter((s) => !SCOPES.has(s));
-  if (scopes.length === 0 || unknown.length > 0) fail(`unknown scope ${unknown.join(', ')}; use sessions:read, sessions:write and/or webhooks:manage`);
+  const unknown = scopes.filter((s) => !isScope(s));
+  if (scopes.length === 0 || unknown.length > 0) fail(`unknown scope ${unknown.join(', ')}; use any of ${SCOPE_NAMES.join(', ')}`);
   const ttl = parseDuration(values.ttl as string);
   if (ttl === null || ttl < 1) fail('--ttl must be a duration such as 900, 15m, 1h or 7d');
   const { config } = withDevelopmentSecret(loadConfig(process.env));

@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   cannot_revoke_current: { status: 409, title: 'Cannot end the current session' },
   report_is_final: { status: 409, title: 'The session was reported' },
   session_limit_reached: { status: 409, title: 'Session limit reached' },
+  more_sessions_match: { status: 409, title: 'More sessions match than expected' },
   session_ended: { status: 410, title: 'Session has ended' },
   payload_too_large: { status: 413, title: 'Request body too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
@@ -38,6 +39,7 @@ export const ProblemSchema = Type.Object(
     requestId: Type.String(),
     endReason: Type.Optional(Type.String({ description: 'With session_ended: how the session ended.' })),
     trustedFrom: Type.Optional(Type.String({ format: 'date-time', description: 'With session_not_yet_trusted: when the session may act on other sessions without being confirmed.' })),
+    matched: Type.Optional(Type.Integer({ description: 'With more_sessions_match: how many active sessions match now.' })),
     errors: Type.Optional(
       Type.Array(Type.Object({ path: Type.String(), message: Type.String() }), {
         description: 'With validation_failed: each invalid field.',

@@ -78,6 +78,8 @@ async function main(life: (logger: pino.Logger) => Lifecycle): Promise<void> {
         `Database: ${embedded ? `embedded PostgreSQL, data in ${embedded.dataDir}` : 'DATABASE_URL'}`,
         'A service token for the next 12 hours (mint more with: npm run --silent token -- --scope "sessions:read sessions:write"):',
         `  export TOKEN=${token}`,
+        'Operator calls (search across users, bulk revoke, erase, export, review for a user) need sessions:admin, which this token lacks:',
+        '  export ADMIN_TOKEN=$(npm run --silent token -- --scope "sessions:admin" --sub "$USER" --ttl 15m)',
         'Try:',
         `  curl -s -X POST http://${config.host}:${port}/v1/sessions -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"userId":"alice","ip":"81.2.69.142","userAgent":"Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36"}'`,
         '',

@@ -1,5 +1,6 @@
 import t from 'tap';
 import { readFileSync } from 'node:fs';
+import { SCOPE_NAMES, type Scope } from '../src/auth/scopes.js';
 import { renderOpenApi } from '../src/openapi-document.js';
 import { buildTestApp } from './helper.js';
 
@@ -26,6 +27,16 @@ t.test('every operation is documented with id, summary, security and problem res
       }
     }
   }
+  // Each service-token operation names the scopes it needs; the operator operations need sessions:admin.
+  const scopesOf = (op: any): string[] | undefined => op.security?.find((s: Record<string, string[]>) => s.serviceToken)?.serviceToken;
+  const operations = Object.entries<Record<string, any>>(doc.paths).flatMap(([path, methods]) => Object.entries<any>(methods).map(([method, op]) => ({ name: `${method.toUpperCase()} ${path}`, scopes: scopesOf(op) })));
+  for (const op of operations.filter((o) => o.scopes !== undefined)) t.ok(op.scopes!.length > 0 && op.scopes!.every((s) => SCOPE_NAMES.includes(s as Scope)), `${op.name} names its scopes`);
+  t.same(
+    operations.filter((o) => o.scopes?.includes('sessions:admin')).map((o) => o.name).sort(),
+    ['DELETE /v1/users/{userId}', 'GET /v1/sessions', 'GET /v1/users/{userId}/export', 'POST /v1/sessions/revoke', 'POST /v1/sessions/{id}/review'],
+    'the operator operations, and only they, need sessions:admin',
+  );
+  t.same(operations.find((o) => o.name === 'POST /v1/webhooks')?.scopes, ['webhooks:manage', 'sessions:read'], 'creating a webhook needs sessions:read too');
   const docs = await app.inject({ method: 'GET', url: '/docs' });
   t.ok([200, 302].includes(docs.statusCode), 'the reference UI is served');
 });

@@ -14,8 +14,8 @@ declare module 'fastify' {
     caller: Caller;
   }
   interface FastifyInstance {
-    /** An onRequest hook that admits service JWTs carrying `scope`. */
-    requireScope(scope: Scope): onRequestHookHandler;
+    /** An onRequest hook that admits service JWTs carrying every scope given. */
+    requireScope(...scopes: Scope[]): onRequestHookHandler;
     /** An onRequest hook that admits session tokens of usable sessions. */
     requireSessionToken: onRequestHookHandler;
   }

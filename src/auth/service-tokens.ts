@@ -9,8 +9,9 @@ import type { Caller } from './caller.js';
 import type { AuthFailures } from './failures.js';
 import { looksLikeSessionToken } from './session-tokens.js';
 
-/** webhooks:manage is implied by no other scope: sessions:write does not reach the webhook endpoints. */
-export type Scope = 'sessions:read' | 'sessions:write' | 'webhooks:manage';
+import { grantedScopes, type Scope } from './scopes.js';
+
+export type { Scope } from './scopes.js';
 
 /** Verified tokens kept (each until its exp): backends reuse one token for many calls. */
 const VERIFIED_TOKENS = 10_000;
@@ -31,12 +32,10 @@ interface Grant {
 }
 
 function grantOf(claims: VerifiedClaims): Grant {
-  const granted = typeof claims.scope === 'string' ? claims.scope.split(' ') : Array.isArray(claims.scope) ? claims.scope.map(String) : [];
-  // Write implies read.
-  if (granted.includes('sessions:write')) granted.push('sessions:read');
+  const scopes = grantedScopes(claims.scope);
   return {
-    scopes: new Set(granted),
-    caller: Object.freeze({ kind: 'service' as const, subject: typeof claims.sub === 'string' ? claims.sub.slice(0, 128) : 'unknown' }),
+    scopes,
+    caller: Object.freeze({ kind: 'service' as const, subject: typeof claims.sub === 'string' ? claims.sub.slice(0, 128) : 'unknown', scopes }),
   };
 }
 
@@ -45,7 +44,7 @@ function grantOf(claims: VerifiedClaims): Grant {
  * older than the configured maximum age, nor issued in the future (beyond the clock tolerance). During a key rotation the previous key is accepted too,
  * until the moment the configuration names.
  */
-export async function registerServiceTokens(app: FastifyInstance, jwt: Config['jwt'], failures: AuthFailures): Promise<(scope: Scope) => onRequestHookHandler> {
+export async function registerServiceTokens(app: FastifyInstance, jwt: Config['jwt'], failures: AuthFailures): Promise<(...scopes: Scope[]) => onRequestHookHandler> {
   const symmetric = jwt.algorithm.startsWith('HS');
   const verifyOptions = {
     // Pinned: a token naming any other algorithm (none, or HS256 signed with the public key) fails.
@@ -105,7 +104,7 @@ export async function registerServiceTokens(app: FastifyInstance, jwt: Config['j
 
   // Runs before the body is read, so an unauthenticated caller learns nothing from validation.
   // Synchronous: no promise per request on the hot path.
-  return (scope) =>
+  return (...required) =>
     function serviceAuth(request, reply, done) {
       try {
         const token = bearer(request);
@@ -113,7 +112,8 @@ export async function registerServiceTokens(app: FastifyInstance, jwt: Config['j
         if (looksLikeSessionToken(token)) throw failures.failed(request, reply, 'service', 'session token on a service route', 'This route takes a service token, not a session token.');
         const grant = grantFor(token);
         if (!grant) throw failures.failed(request, reply, 'service', 'invalid or expired', 'The service token is invalid or expired.');
-        if (!grant.scopes.has(scope)) throw new ApiError('forbidden', `This token lacks the ${scope} scope.`);
+        const lacking = required.filter((scope) => !grant.scopes.has(scope));
+        if (lacking.length > 0) throw new ApiError('forbidden', `This token lacks the ${lacking.join(' and ')} scope${lacking.length > 1 ? 's' : ''}.`);
         request.caller = grant.caller;
       } catch (error) {
         done(error as Error);

@@ -87,6 +87,24 @@ export function isPublicIp(address: string): boolean {
   return v6.match(GLOBAL_UNICAST_V6) && !NON_PUBLIC_V6.some((range) => v6.match(range));
 }
 
+const SIX_TO_FOUR = ipaddr.IPv6.parseCIDR('2002::/16');
+const TEREDO = ipaddr.IPv6.parseCIDR('2001::/32');
+
+/**
+ * The IPv4 addresses an IPv6 transition address carries, which is where traffic to it ends up:
+ * 6to4 (2002::/16) holds one in bits 16–47; Teredo (2001::/32) holds its server in bits 32–63 and
+ * its client, each bit inverted, in the last 32. Empty for any other address (or none).
+ */
+export function embeddedIpv4(address: string): string[] {
+  const canonical = canonicalIp(address);
+  if (canonical === null || isIP(canonical) !== 6) return [];
+  const v6 = ipaddr.IPv6.parse(canonical);
+  const bytes = v6.toByteArray();
+  if (v6.match(SIX_TO_FOUR)) return [bytes.slice(2, 6).join('.')];
+  if (v6.match(TEREDO)) return [bytes.slice(4, 8).join('.'), bytes.slice(12, 16).map((b) => b ^ 0xff).join('.')];
+  return [];
+}
+
 /** A network in CIDR form, with the bounds of its range as PostgreSQL's inet orders them. */
 export interface NetworkRange {
   /** The network, host bits cleared: "81.2.69.0/24", "2a02:1234:5678::/48". */

@@ -1,4 +1,5 @@
 import { v7 as uuidv7 } from 'uuid';
+import { actorOf, hasScope, type Caller } from '../auth/caller.js';
 import { ApiError } from '../errors.js';
 import { cleanText } from '../text.js';
 import type { EventsContext } from './context.js';
@@ -51,8 +52,17 @@ export function createEndpointOperations(ctx: EventsContext) {
     return row;
   }
 
+  // Whoever chooses where events go receives every user's session events: choosing it takes the
+  // right to read sessions as well as webhooks:manage.
+  function mayPoint(caller: Caller): void {
+    if (!hasScope(caller, 'sessions:read')) {
+      throw new ApiError('forbidden', 'Setting a webhook URL sends every user\'s session events there: the token needs sessions:read as well as webhooks:manage.');
+    }
+  }
+
   return {
-    async create(input: CreateWebhookInput) {
+    async create(input: CreateWebhookInput, caller: Caller) {
+      mayPoint(caller);
       const key = secretsKey();
       if (input.format === 'caep' && !ctx.signingKey) {
         throw new ApiError('events_not_configured', 'caep endpoints need EVENTS_SIGNING_KEY, which this registry does not have.');
@@ -73,6 +83,7 @@ export function createEndpointOperations(ctx: EventsContext) {
         format: input.format,
         secret: sealSecret(key, id, secret),
         at: now,
+        by: actorOf(caller),
       });
       return { endpoint: toEndpointResource(row, now), secret };
     },
@@ -86,13 +97,23 @@ export function createEndpointOperations(ctx: EventsContext) {
       return toEndpointResource(found(await repositories.endpoints.find(id)), clock.now());
     },
 
-    async update(id: string, input: UpdateWebhookInput) {
+    async update(id: string, input: UpdateWebhookInput, caller: Caller) {
+      if (input.url !== undefined) mayPoint(caller);
       checkTypes(found(await repositories.endpoints.find(id)).format, input.events);
       const url = input.url === undefined ? undefined : await checkedUrl(input.url);
       const description = input.description === undefined ? undefined : cleanText(input.description, 256);
       const now = clock.now();
-      const row = await repositories.endpoints.update(id, { url, description, eventTypes: input.events, enabled: input.enabled }, now);
+      const row = await repositories.endpoints.update(id, { url, description, eventTypes: input.events, enabled: input.enabled }, now, actorOf(caller));
       return toEndpointResource(found(row), now);
+    },
+
+    /** Where the endpoint has pointed: its creation and every URL change (kept after a delete). */
+    async urlChanges(id: string) {
+      const rows = await repositories.endpoints.urlChanges(id);
+      if (rows.length === 0) found(await repositories.endpoints.find(id));
+      return {
+        items: rows.map((row) => ({ changedAt: row.changed_at.toISOString(), changedBy: row.changed_by, oldHost: row.old_host, newHost: row.new_host })),
+      };
     },
 
     async remove(id: string) {

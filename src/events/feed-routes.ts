@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { ok, problems, SERVICE_SECURITY } from '../http/route-schemas.js';
+import { ok, problems, serviceSecurity } from '../http/route-schemas.js';
 import { transmitterMetadata } from './caep.js';
 import type { Feed } from './feed.js';
 import { EventFeedPage, FeedQuery, JwksSchema, SsfConfigurationSchema } from './schemas.js';
@@ -18,7 +18,7 @@ export async function feedRoutes(appBase: FastifyInstance, options: { feed: Feed
       summary: 'Read lifecycle events',
       description: 'The events webhooks carry, oldest first, for those who poll ("everything since my last call"): pass the `nextCursor` of one call as `after` of the next. An event appears once every transaction that began before it has finished, so a cursor never passes an event that shows up later. Events are kept for EVENT_RETENTION (7 days by default).',
       tags: ['events'],
-      security: SERVICE_SECURITY,
+      security: serviceSecurity('sessions:read'),
       querystring: FeedQuery,
       response: { 200: ok(EventFeedPage, 'A page of events'), ...problems('validation_failed', 'unauthorized', 'forbidden', 'rate_limited') },
     },

@@ -96,6 +96,17 @@ export const DeliverySchema = Type.Object(
 );
 export const DeliveryPage = Type.Object({ items: Type.Array(Type.Ref(DeliverySchema)), nextCursor: Nullable(Type.String()) });
 
+export const UrlChangeSchema = Type.Object({
+  changedAt: Time(),
+  changedBy: Type.String({ description: 'Who set the URL: "service:" and the subject of the service token.' }),
+  oldHost: Nullable(Type.String({ description: 'The host (and port) before; null when the endpoint was created.' })),
+  newHost: Type.String({ description: 'The host (and port) after.' }),
+});
+export const UrlChangeList = Type.Object(
+  { items: Type.Array(UrlChangeSchema, { description: 'Every URL the endpoint was given, oldest first: its creation, then each change.' }) },
+  { examples: [{ items: [{ changedAt: '2026-12-01T09:00:00.000Z', changedBy: 'service:ops', oldHost: null, newHost: 'hooks.example.com' }] }] },
+);
+
 const EVENT_EXAMPLE = {
   id: '0b7e2f0c-0d2a-4f0f-9a55-4d8f3f7e6a11',
   type: 'session.ended',

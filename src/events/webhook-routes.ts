@@ -1,31 +1,35 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from '@sinclair/typebox';
-import { emptyBodyAsObject, ok, problems, SERVICE_SECURITY } from '../http/route-schemas.js';
+import { emptyBodyAsObject, ok, problems, serviceSecurity } from '../http/route-schemas.js';
 import type { EndpointOperations } from './endpoints.js';
-import { CreateWebhookBody, DeliveriesQuery, DeliveryPage, RotateSecretBody, UpdateWebhookBody, WebhookEndpointSchema, WebhookIdParams, WebhookList, WebhookWithSecret } from './schemas.js';
+import { CreateWebhookBody, DeliveriesQuery, DeliveryPage, RotateSecretBody, UpdateWebhookBody, UrlChangeList, WebhookEndpointSchema, WebhookIdParams, WebhookList, WebhookWithSecret } from './schemas.js';
 
 const AUTH = ['unauthorized', 'forbidden', 'rate_limited'] as const;
 
-/** Managing webhook endpoints: service JWTs with the webhooks:manage scope (which no other scope implies). */
+/**
+ * Managing webhook endpoints: service JWTs with the webhooks:manage scope (which no other scope
+ * implies). Choosing where events go (a new endpoint, a new URL) needs sessions:read as well.
+ */
 export async function webhookRoutes(appBase: FastifyInstance, options: { endpoints: EndpointOperations }) {
   const app = appBase.withTypeProvider<TypeBoxTypeProvider>();
   const { endpoints } = options;
   const manage = app.requireScope('webhooks:manage');
-  const base = { tags: ['webhooks'], security: SERVICE_SECURITY };
+  const base = { tags: ['webhooks'], security: serviceSecurity('webhooks:manage') };
   const endpoint = ok(Type.Ref(WebhookEndpointSchema), 'The endpoint');
 
   app.post('/v1/webhooks', {
-    onRequest: manage,
+    onRequest: app.requireScope('webhooks:manage', 'sessions:read'),
     schema: {
       ...base,
+      security: serviceSecurity('webhooks:manage', 'sessions:read'),
       operationId: 'createWebhook',
       summary: 'Add a webhook endpoint',
-      description: 'Registers a URL to receive lifecycle events, signed as Standard Webhooks describes (or, with `format: "caep"`, `session.ended` as a CAEP session-revoked Security Event Token). The URL must resolve only to public addresses. The answer carries the signing secret, shown only here.',
+      description: 'Registers a URL to receive lifecycle events, signed as Standard Webhooks describes (or, with `format: "caep"`, `session.ended` as a CAEP session-revoked Security Event Token). The URL must resolve only to public addresses. The answer carries the signing secret, shown only here. An endpoint receives every user\'s session events, so creating one needs sessions:read as well as webhooks:manage; its URL is recorded (see url-changes).',
       body: CreateWebhookBody,
       response: { 201: ok(WebhookWithSecret, 'The endpoint and its secret'), ...problems('validation_failed', 'invalid_webhook_url', ...AUTH, 'webhook_limit_reached', 'events_not_configured') },
     },
-  }, async (request, reply) => reply.code(201).send(await endpoints.create(request.body)));
+  }, async (request, reply) => reply.code(201).send(await endpoints.create(request.body, request.caller)));
 
   app.get('/v1/webhooks', {
     onRequest: manage,
@@ -56,12 +60,24 @@ export async function webhookRoutes(appBase: FastifyInstance, options: { endpoin
       ...base,
       operationId: 'updateWebhook',
       summary: 'Change a webhook endpoint',
-      description: 'Changes the URL (checked as at creation), the event types, the description, or turns it off and on. Turning it on retries what waits for it at once. The format cannot change.',
+      description: 'Changes the URL (checked as at creation), the event types, the description, or turns it off and on. Turning it on retries what waits for it at once. The format cannot change. Changing the URL needs sessions:read as well as webhooks:manage (403 otherwise), and is recorded: who, when, the old and the new host (see url-changes).',
       params: WebhookIdParams,
       body: UpdateWebhookBody,
       response: { 200: endpoint, ...problems('validation_failed', 'invalid_webhook_url', ...AUTH, 'webhook_not_found') },
     },
-  }, async (request) => endpoints.update(request.params.id, request.body));
+  }, async (request) => endpoints.update(request.params.id, request.body, request.caller));
+
+  app.get('/v1/webhooks/:id/url-changes', {
+    onRequest: manage,
+    schema: {
+      ...base,
+      operationId: 'listWebhookUrlChanges',
+      summary: 'Where an endpoint has pointed',
+      description: 'Every URL the endpoint was given, oldest first: its creation and each change, with who made it (the service token\'s subject), when, and the old and new host. Kept after the endpoint is deleted.',
+      params: WebhookIdParams,
+      response: { 200: ok(UrlChangeList, 'The URL changes'), ...problems('validation_failed', ...AUTH, 'webhook_not_found') },
+    },
+  }, async (request) => endpoints.urlChanges(request.params.id));
 
   app.delete('/v1/webhooks/:id', {
     onRequest: manage,

@@ -1,6 +1,7 @@
 import swagger, { type SwaggerOptions } from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { FastifyInstance } from 'fastify';
+import { SCOPE_NAMES, SCOPES } from '../auth/scopes.js';
 
 const openApiOptions: SwaggerOptions = {
   openapi: {
@@ -16,9 +17,9 @@ const openApiOptions: SwaggerOptions = {
     // the server that answered, whatever its host, port or the proxy in front of it.
     servers: [{ url: '/', description: 'the server this document was served from' }],
     tags: [
-      { name: 'sessions', description: 'Backends and operators (service JWT).' },
+      { name: 'sessions', description: 'Backends (sessions:read, sessions:write) and operators (sessions:admin), with a service JWT.' },
       { name: 'me', description: 'The signed-in user (session token).' },
-      { name: 'webhooks', description: 'Webhook endpoints for lifecycle events (service JWT with webhooks:manage).' },
+      { name: 'webhooks', description: 'Webhook endpoints for lifecycle events (service JWT with webhooks:manage; creating one or changing its URL needs sessions:read as well).' },
       { name: 'events', description: 'The lifecycle event feed, and the keys and metadata receivers of Security Event Tokens need.' },
       { name: 'operations', description: 'Health and metrics (no authentication).' },
     ],
@@ -28,7 +29,7 @@ const openApiOptions: SwaggerOptions = {
           type: 'http',
           scheme: 'bearer',
           bearerFormat: 'JWT',
-          description: 'Service JWT with iss, aud, exp and a `scope` of sessions:read, sessions:write (which implies read) and/or webhooks:manage (implied by no other scope).',
+          description: `Service JWT with iss, aud, exp and a space-separated \`scope\`. Each operation lists the scopes it needs. ${SCOPE_NAMES.map((name) => `${name}: ${SCOPES[name]}`).join(' ')}`,
         },
         sessionToken: {
           type: 'http',

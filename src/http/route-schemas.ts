@@ -1,4 +1,5 @@
 import { Type, type TSchema } from '@sinclair/typebox';
+import type { Scope } from '../auth/scopes.js';
 import { ERROR_CODES, ProblemSchema, type ErrorCode } from '../errors.js';
 
 /** OpenAPI/serialisation entries for the problem+json responses a route can give. */
@@ -21,7 +22,8 @@ export function problems(...codes: ErrorCode[]): Record<number, unknown> {
 
 export const ok = <T extends TSchema>(schema: T, description: string) => ({ ...schema, description }) as T;
 
-export const SERVICE_SECURITY = [{ serviceToken: [] }];
+/** A route's OpenAPI security requirement: a service JWT carrying every scope listed. */
+export const serviceSecurity = (...scopes: Scope[]) => [{ serviceToken: scopes }];
 export const SESSION_SECURITY = [{ sessionToken: [] }];
 
 /** POST routes whose body is optional: an empty body is validated as {}. */

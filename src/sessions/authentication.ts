@@ -41,7 +41,7 @@ export function createAuthentication(ctx: SessionsContext, states: SessionStates
     async introspect(token: string): Promise<IntrospectAnswer> {
       const state = await authenticate(token);
       if (!state) return { active: false };
-      const session = await queries.view(state.id, { kind: 'service', subject: 'introspect' });
+      const session = await queries.view(state.id, { kind: 'service', subject: 'introspect', scopes: new Set() });
       return session.status === 'active' ? { active: true, session } : { active: false };
     },
   };

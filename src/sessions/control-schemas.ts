@@ -84,18 +84,35 @@ export const BulkRevokeBody = Type.Object(
   {
     ...FILTER,
     reason: literalUnion(SERVICE_END_REASONS, { description: 'The endReason the sessions end with.' }),
-    dryRun: Type.Boolean({ default: false, description: 'Only count the active sessions that match; end none.' }),
+    expectedCount: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        maximum: 10_000_000,
+        description: 'How many sessions the caller means to end: `matched` of a dry run. Without it the call is a dry run; with it, sessions end only if no more than this many match (409 more_sessions_match otherwise), and never more than this many end.',
+      }),
+    ),
+    allUsers: Type.Boolean({
+      default: false,
+      description: 'true states that the filter may match every user\'s sessions: needed when it is empty, time-only (createdAfter/createdBefore alone) or a /0 network.',
+    }),
+    dryRun: Type.Boolean({ default: false, description: 'true only counts, even with expectedCount.' }),
   },
-  { additionalProperties: false, examples: [{ ip: '203.0.113.77', reason: 'suspicious', dryRun: true }] },
+  {
+    additionalProperties: false,
+    examples: [
+      { ip: '203.0.113.77', reason: 'suspicious' },
+      { ip: '203.0.113.77', reason: 'suspicious', expectedCount: 3 },
+    ],
+  },
 );
 export type BulkRevokeInput = Static<typeof BulkRevokeBody>;
 
 export const BulkRevokeResult = Type.Object(
   {
-    matched: Type.Integer({ description: 'Active sessions that matched when the call began.' }),
+    matched: Type.Integer({ description: 'Active sessions that matched when the call began: on a dry run, the expectedCount to send.' }),
     revoked: Type.Integer({ description: 'Sessions this call ended (0 on a dry run).' }),
-    dryRun: Type.Boolean(),
+    dryRun: Type.Boolean({ description: 'true when nothing was ended: no expectedCount was given, or dryRun was true.' }),
   },
-  { examples: [{ matched: 3, revoked: 3, dryRun: false }] },
+  { examples: [{ matched: 3, revoked: 0, dryRun: true }, { matched: 3, revoked: 3, dryRun: false }] },
 );
 export type BulkRevokeAnswer = Static<typeof BulkRevokeResult>;

@@ -64,9 +64,22 @@ export function createEndings(ctx: SessionsContext) {
       return inBatches<UserPosition>((after) => repositories.batchEnds.endUserBatch(userId, exceptId, after, END_BATCH, { reason, actor, at }), idsBound);
     },
 
-    /** Ends every active session `match` selects, across users, in batches; ids up to `idsBound`. */
-    endMatching(match: RawBuilder<boolean>, reason: EndReason, actor: string, at: Date, idsBound: number): Promise<ManyEnded> {
-      return inBatches<string>((after) => repositories.batchEnds.endMatchingBatch(match, after, END_BATCH, { reason, actor, at }), idsBound);
+    /**
+     * Ends active sessions `match` selects, across users, in batches, but never more than `most`:
+     * each batch asks for no more than what is left of it.
+     */
+    async endMatchingUpTo(match: RawBuilder<boolean>, most: number, reason: EndReason, actor: string, at: Date): Promise<number> {
+      let count = 0;
+      let after: string | null = null;
+      while (count < most) {
+        const limit = Math.min(END_BATCH, most - count);
+        const batch = await repositories.batchEnds.endMatchingBatch(match, after, limit, { reason, actor, at });
+        remember(batch.ended);
+        count += batch.ended.length;
+        if (batch.checked < limit || batch.next === null) break;
+        after = batch.next;
+      }
+      return count;
     },
 
     /** A login under a session limit: the sessions it evicts end here. */

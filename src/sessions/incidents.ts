@@ -16,9 +16,12 @@ function invalid(where: string, field: string, message: string): ApiError {
   return new ApiError('validation_failed', `${field} ${message}.`, { errors: [{ path: `${where}/${field}`, message }] });
 }
 
-/** The filter a request gives, checked: at least one criterion, addresses and times well formed. */
-export function parseFilter(input: FilterInput, where: 'querystring' | 'body'): IncidentFilter {
-  if (!FILTER_FIELDS.some((field) => input[field] !== undefined)) {
+/**
+ * The filter a request gives, checked: at least one criterion (unless `mayBeEmpty`), addresses and
+ * times well formed.
+ */
+export function parseFilter(input: FilterInput, where: 'querystring' | 'body', mayBeEmpty = false): IncidentFilter {
+  if (!mayBeEmpty && !FILTER_FIELDS.some((field) => input[field] !== undefined)) {
     throw new ApiError('validation_failed', `Give at least one of ${FILTER_FIELDS.join(', ')}.`, { errors: [{ path: where, message: 'needs at least one filter' }] });
   }
   if (input.ip !== undefined && input.network !== undefined) throw invalid(where, 'network', 'cannot be given with ip');
@@ -45,6 +48,15 @@ export function parseFilter(input: FilterInput, where: 'querystring' | 'body'): 
   return filter;
 }
 
+/**
+ * A filter that matches every user's sessions by construction: none at all, a time range alone, or
+ * a /0 network (of either family). A bulk revoke takes one only with `allUsers: true`.
+ */
+function matchesEveryone(filter: IncidentFilter): boolean {
+  const narrowing = filter.ip !== undefined || filter.countryCode !== undefined || filter.flag !== undefined || (filter.network !== undefined && !filter.network.cidr.endsWith('/0'));
+  return !narrowing;
+}
+
 /** Incident search across users, and the revoke of every active session a search matches. */
 export function createIncidents(ctx: SessionsContext, endings: Endings) {
   const { repositories, activity, clock } = ctx;
@@ -64,18 +76,30 @@ export function createIncidents(ctx: SessionsContext, endings: Endings) {
     },
 
     /**
-     * Ends every session that matches and is active when the call begins, in batches (see
-     * endings.endMatching); sessions that sign in while it runs are left alone.
+     * Two steps. Without `expectedCount` (or with dryRun) only counts. With it, counts again (up to
+     * expectedCount + 1) and refuses when more match; otherwise ends the sessions that match and are
+     * active when the call begins, in batches, never more than expectedCount of them (a session that
+     * comes to match between the count and the end cannot push the total past it). Sessions that
+     * sign in while it runs are left alone.
      */
     async revoke(input: BulkRevokeInput, caller: Caller): Promise<BulkRevokeAnswer> {
-      const filter = parseFilter(input, 'body');
+      const filter = parseFilter(input, 'body', input.allUsers);
+      if (!input.allUsers && matchesEveryone(filter)) {
+        const message = 'matches every user\'s sessions (no filter, a time range alone, or a /0 network); state allUsers: true to mean it';
+        throw new ApiError('validation_failed', `The filter ${message}.`, { errors: [{ path: 'body/allUsers', message }] });
+      }
       const now = clock.now();
       const until = new Date(now.getTime() + 1);
       const match = matching({ ...filter, createdBefore: filter.createdBefore && filter.createdBefore < until ? filter.createdBefore : until }, 'active', now);
-      const matched = await repositories.incidents.count(match);
-      if (input.dryRun) return { matched, revoked: 0, dryRun: true };
-      const ended = await endings.endMatching(match, input.reason, actorOf(caller), now, 0);
-      return { matched, revoked: ended.count, dryRun: false };
+      const expected = input.expectedCount;
+      if (input.dryRun || expected === undefined) return { matched: await repositories.incidents.count(match), revoked: 0, dryRun: true };
+      const matched = await repositories.incidents.countUpTo(match, expected + 1);
+      if (matched > expected) {
+        const current = await repositories.incidents.count(match);
+        throw new ApiError('more_sessions_match', `${current} active sessions match, more than the expectedCount of ${expected}; nothing was ended. Check the filter, then send the new count.`, { matched: current });
+      }
+      const revoked = await endings.endMatchingUpTo(match, expected, input.reason, actorOf(caller), now);
+      return { matched, revoked, dryRun: false };
     },
   };
 }

@@ -27,7 +27,7 @@ browserTest('screenshots of the account page', async (t) => {
   const windows = await login(USER_AGENTS.firefoxWindows, '81.2.69.142');
   // A device the user has named and said was theirs; the later sign-ins still ask "Was this you?".
   await demo.client.updateSession(windows.session.id, { name: 'Office PC' });
-  await demo.client.reviewSession(windows.session.id, { state: 'confirmed' });
+  await demo.client.confirmMySession(windows.session.id, { sessionToken: windows.token });
   at(2 * 24 * HOUR + 5 * HOUR);
   await login(USER_AGENTS.chromeMac, '78.31.67.1', { idleTimeoutSeconds: 3600 });
   at(2 * 24 * HOUR);

@@ -23,7 +23,7 @@ const ENV = {
 const token = signServiceToken();
 
 async function traffic(t: Test, service: Service, receiverUrl: string, sessions: number): Promise<void> {
-  const created = await request(service.url, { method: 'POST', path: '/v1/webhooks', token: signServiceToken('webhooks:manage'), body: { url: receiverUrl } });
+  const created = await request(service.url, { method: 'POST', path: '/v1/webhooks', token: signServiceToken('webhooks:manage sessions:read'), body: { url: receiverUrl } });
   t.equal(created.status, 201, `webhook created (${created.body.slice(0, 200)})`);
   for (let i = 0; i < sessions; i++) {
     const login = await request(service.url, { method: 'POST', path: '/v1/sessions', token, body: { userId: `crash-${i % 5}` } });

@@ -1,4 +1,6 @@
 import t from 'tap';
+import { embeddedIpv4 } from '../../src/enrich/ip.js';
+import { isPublicDestination } from '../../src/events/delivery/destinations.js';
 import { call, login } from '../helper.js';
 import { buildEventsApp, createWebhook, startReceiver, tableResolver } from './support.js';
 
@@ -74,7 +76,8 @@ t.test('checked again at each attempt: a name that now resolves inside is refuse
   while (Date.now() < until && (await deliveries())[0]?.attempts !== 1) await new Promise((r) => setTimeout(r, 20));
   const [delivery] = await deliveries();
   t.match(delivery, { status: 'pending', attempts: 1 });
-  t.match(delivery.attemptLog[0], { statusCode: null, error: /refused: .*127\.0\.0\.1.* not a public address/ });
+  t.match(delivery.attemptLog[0], { statusCode: null, error: /refused: .*not public/ });
+  t.notMatch(delivery.attemptLog[0].error, /127\.0\.0\.1/, 'the log does not name where the name resolved');
   t.equal(receiver.received.length, 0, 'no request reached the address');
   t.ok(resolve.calls.filter((name) => name === 'rebind.example.com').length >= 2, 'resolved at creation and again for the attempt');
 });
@@ -112,4 +115,48 @@ t.test('a resolver that never answers: creation refused and attempts failed, eac
   const end = Date.now() + 5000;
   while (Date.now() < end && (await deliveries())[0]?.attempts !== 1) await new Promise((r) => setTimeout(r, 20));
   t.match((await deliveries())[0], { status: 'pending', attempts: 1, attemptLog: [{ statusCode: null, error: /did not resolve within 300 ms/ }] });
+});
+
+// Literals only: nothing is resolved and nothing is sent.
+t.test('6to4 and Teredo addresses are judged by the IPv4 address they carry', async (t) => {
+  const resolve = tableResolver(NAMES);
+  const { app, manage } = await buildEventsApp(t, { background: false, resolve, env: { WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'false' } });
+  const inside = [
+    'http://[2002:a9fe:a9fe::1]/latest/meta-data/', // 6to4 of 169.254.169.254
+    'http://[2002:a00:1::]/', // 6to4 of 10.0.0.1
+    'http://[2002:7f00:1:0:0:0:0:1]/', // 6to4 of 127.0.0.1
+    'http://[2002:c0a8:10a::1]/', // 6to4 of 192.168.1.10
+    'http://[2001:0:5db8:d822:0:0:f5ff:fffa]/', // Teredo: server 93.184.216.34, client 10.0.0.5 (inverted)
+    'http://[2001:0:a00:1:0:0:a201:2790]/', // Teredo: server 10.0.0.1, client 93.254.216.111
+  ];
+  for (const url of inside) {
+    const response = await call(app, manage, { method: 'POST', url: '/v1/webhooks', payload: { url } });
+    t.same([response.statusCode, response.json().code], [400, 'invalid_webhook_url'], url);
+  }
+  t.same(resolve.calls, [], 'no lookup for a literal');
+  t.equal((await call(app, manage, { method: 'GET', url: '/v1/webhooks' })).json().items.length, 0, 'none was created');
+
+  t.same(embeddedIpv4('2002:a9fe:a9fe::1'), ['169.254.169.254']);
+  t.same(embeddedIpv4('2001:0:5db8:d822::f5ff:fffa'), ['93.184.216.34', '10.0.0.5'], 'Teredo: the server, and the client with its bits inverted');
+  t.same(embeddedIpv4('2606:4700:4700::1111'), [], 'any other address carries none');
+  t.equal(isPublicDestination('2002:5db8:d822::1'), true, '6to4 of a public address (93.184.216.34) is public');
+  t.equal(isPublicDestination('2002:a9fe:a9fe::1'), false);
+  t.equal(isPublicDestination('2606:4700:4700::1111'), true);
+});
+
+t.test('a refused URL does not say what its name resolved to', async (t) => {
+  const resolve = tableResolver(NAMES);
+  const { app, manage } = await buildEventsApp(t, { background: false, resolve, env: { WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'false' } });
+  const hidden: Array<[string, string]> = [
+    ['https://private.example.com/', '192.168.1.10'],
+    ['https://metadata.example.com/', '169.254.169.254'],
+    ['https://mixed.example.com/', '10.0.0.5'],
+    ['https://ula.example.com/', 'fd00::1'],
+  ];
+  for (const [url, address] of hidden) {
+    const response = await call(app, manage, { method: 'POST', url: '/v1/webhooks', payload: { url } });
+    t.same([response.statusCode, response.json().code], [400, 'invalid_webhook_url'], url);
+    t.match(response.json().detail, /not public/, `${url}: says why`);
+    t.notOk(response.body.includes(address), `${url}: does not name ${address}`);
+  }
 });

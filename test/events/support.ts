@@ -57,8 +57,10 @@ export interface EventsApp extends TestSessions {
   handle: DatabaseHandle;
   events: Events;
   config: Config;
-  /** A token with webhooks:manage only. */
+  /** A token with webhooks:manage and sessions:read: what creating an endpoint or changing its URL takes. */
   manage: string;
+  /** A token with webhooks:manage alone. */
+  manageOnly: string;
 }
 
 export async function buildEventsApp(
@@ -85,7 +87,7 @@ export async function buildEventsApp(
     await handle.close();
     if (!options.db) await db.drop();
   });
-  return { app, db, handle, events, config, manage: serviceToken(app, 'webhooks:manage'), ...parts };
+  return { app, db, handle, events, config, manage: serviceToken(app, 'webhooks:manage sessions:read'), manageOnly: serviceToken(app, 'webhooks:manage'), ...parts };
 }
 
 export async function createWebhook(app: FastifyInstance, token: string, body: Record<string, unknown>): Promise<{ endpoint: any; secret: string }> {

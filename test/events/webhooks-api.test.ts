@@ -9,9 +9,9 @@ import { buildEventsApp, createWebhook, tableResolver } from './support.js';
 const PUBLIC = tableResolver({ 'hooks.example.com': ['93.184.216.34'], 'other.example.com': ['93.184.216.35'] });
 
 t.test('webhooks:manage is needed, and is implied by no other scope', async (t) => {
-  const { app, manage } = await buildEventsApp(t, { background: false, resolve: PUBLIC });
-  const { endpoint } = await createWebhook(app, manage, { url: 'https://hooks.example.com/in' });
-  const write = serviceToken(app, 'sessions:read sessions:write');
+  const { app, manage: creator, manageOnly: manage } = await buildEventsApp(t, { background: false, resolve: PUBLIC });
+  const { endpoint } = await createWebhook(app, creator, { url: 'https://hooks.example.com/in' });
+  const write = serviceToken(app, 'sessions:read sessions:write sessions:admin');
   const routes = [
     ['POST', '/v1/webhooks', { url: 'https://hooks.example.com/x' }],
     ['GET', '/v1/webhooks'],
@@ -23,7 +23,7 @@ t.test('webhooks:manage is needed, and is implied by no other scope', async (t) 
   ] as const;
   for (const [method, url, payload] of routes) {
     const refused = await call(app, write, { method, url, payload });
-    t.equal(refused.statusCode, 403, `${method} ${url} with sessions:write`);
+    t.equal(refused.statusCode, 403, `${method} ${url} with every sessions scope`);
     t.match(refused.json(), { code: 'forbidden', detail: /webhooks:manage/ });
     const anonymous = await app.inject({ method, url, payload });
     t.equal(anonymous.statusCode, 401, `${method} ${url} without a token`);
@@ -129,4 +129,50 @@ t.test('without WEBHOOK_SECRETS_KEY no endpoint can be made, and the rest of the
   await login(app, { userId: 'still-works' });
   const feed = async () => (await call(app, serviceToken(app), { method: 'GET', url: '/v1/events' })).json().items;
   t.ok(await until(async () => (await feed()).length === 1), 'events are still written and readable');
+});
+
+t.test('choosing where events go takes sessions:read as well, and every URL an endpoint is given is recorded', async (t) => {
+  const { app, db, manage, manageOnly } = await buildEventsApp(t, { background: false, resolve: PUBLIC });
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  t.teardown(() => client.end());
+  const ops = serviceToken(app, 'webhooks:manage sessions:read', { sub: 'ops-alice' });
+
+  // webhooks:manage alone would receive every user's session events through an endpoint of its own.
+  const created = await call(app, manageOnly, { method: 'POST', url: '/v1/webhooks', payload: { url: 'https://hooks.example.com/mine' } });
+  t.same([created.statusCode, created.headers['content-type'], created.json().code], [403, 'application/problem+json; charset=utf-8', 'forbidden'], 'creating an endpoint needs sessions:read');
+  t.match(created.json().detail, /sessions:read/);
+  t.equal((await client.query('select 1 from webhook_endpoints')).rowCount, 0, 'nothing was created');
+
+  const { endpoint } = await createWebhook(app, ops, { url: 'https://hooks.example.com/in' });
+  const repoint = await call(app, manageOnly, { method: 'PATCH', url: `/v1/webhooks/${endpoint.id}`, payload: { url: 'https://other.example.com/mine' } });
+  t.same([repoint.statusCode, repoint.json().code], [403, 'forbidden'], 're-pointing it needs sessions:read');
+  t.equal((await call(app, manage, { method: 'GET', url: `/v1/webhooks/${endpoint.id}` })).json().url, 'https://hooks.example.com/in', 'the URL is unchanged');
+  const described = await call(app, manageOnly, { method: 'PATCH', url: `/v1/webhooks/${endpoint.id}`, payload: { description: 'audit', enabled: false } });
+  t.same([described.statusCode, described.json().description], [200, 'audit'], 'any other change takes webhooks:manage alone');
+
+  const moved = await call(app, manage, { method: 'PATCH', url: `/v1/webhooks/${endpoint.id}`, payload: { url: 'https://other.example.com:8443/x?token=secret-path' } });
+  t.equal(moved.statusCode, 200);
+  t.equal((await call(app, manage, { method: 'PATCH', url: `/v1/webhooks/${endpoint.id}`, payload: { url: 'https://other.example.com:8443/x?token=secret-path' } })).statusCode, 200);
+  const history = await call(app, manageOnly, { method: 'GET', url: `/v1/webhooks/${endpoint.id}/url-changes` });
+  t.equal(history.statusCode, 200);
+  const items = history.json().items;
+  t.match(items, [
+    { changedBy: 'service:ops-alice', oldHost: null, newHost: 'hooks.example.com' },
+    { changedBy: 'service:test-backend', oldHost: 'hooks.example.com', newHost: 'other.example.com:8443' },
+  ]);
+  t.equal(items.length, 2, 'the same URL again is no change');
+  t.ok(items.every((i: { changedAt: string }) => Number.isFinite(Date.parse(i.changedAt))), 'when');
+  t.notOk(history.body.includes('secret-path'), 'hosts only: a path may carry a receiver\'s token');
+
+  t.equal((await call(app, manage, { method: 'DELETE', url: `/v1/webhooks/${endpoint.id}` })).statusCode, 200);
+  const after = await call(app, manageOnly, { method: 'GET', url: `/v1/webhooks/${endpoint.id}/url-changes` });
+  t.same(after.json().items.length, 2, 'kept after the endpoint is deleted');
+
+  const missing = await call(app, manageOnly, { method: 'GET', url: '/v1/webhooks/01a20920-0000-7000-8000-000000000000/url-changes' });
+  t.same([missing.statusCode, missing.json().code], [404, 'webhook_not_found']);
+  const bad = await call(app, manageOnly, { method: 'GET', url: '/v1/webhooks/not-a-uuid/url-changes' });
+  t.same([bad.statusCode, bad.headers['content-type'], bad.json().code], [400, 'application/problem+json; charset=utf-8', 'validation_failed']);
+  t.equal((await call(app, serviceToken(app, 'sessions:read sessions:write sessions:admin'), { method: 'GET', url: `/v1/webhooks/${endpoint.id}/url-changes` })).statusCode, 403, 'webhooks:manage is needed to read it');
+  t.equal((await app.inject({ method: 'GET', url: `/v1/webhooks/${endpoint.id}/url-changes` })).statusCode, 401);
 });

@@ -4,13 +4,14 @@ import { buildConfiguredApp, isProblem } from './support/app.js';
 import { family } from './support/family.js';
 
 // Every route × every kind of caller: no token, a read-only service token, a write service token,
-// a webhooks:manage service token, the session token of the target's owner, of another user, and
-// of an ended session. Each cell
+// an operator's sessions:admin token, a webhooks:manage service token (alone, and with
+// sessions:read), the session token of the target's owner, of another user, and of an ended
+// session. Each cell
 // gets the documented status on fresh sessions; another user's session is answered exactly as a
 // missing one; and a refused call changes nothing.
 
-type Caller = 'none' | 'read' | 'write' | 'manage' | 'owner' | 'other' | 'ended';
-const CALLERS: Caller[] = ['none', 'read', 'write', 'manage', 'owner', 'other', 'ended'];
+type Caller = 'none' | 'read' | 'write' | 'admin' | 'manage' | 'hooks' | 'owner' | 'other' | 'ended';
+const CALLERS: Caller[] = ['none', 'read', 'write', 'admin', 'manage', 'hooks', 'owner', 'other', 'ended'];
 
 interface Cell {
   method: InjectOptions['method'];
@@ -22,11 +23,15 @@ interface Cell {
   webhook?: boolean;
 }
 
-const service = (read: number, write: number): Record<Caller, number> => ({ none: 401, read, write, manage: 403, owner: 401, other: 401, ended: 401 });
-const me = (owner: number, other: number): Record<Caller, number> => ({ none: 401, read: 401, write: 401, manage: 401, owner, other, ended: 401 });
-const open = { none: 200, read: 200, write: 200, manage: 200, owner: 200, other: 200, ended: 200 };
-// webhooks:manage only: no sessions scope reaches these routes.
-const hooks = (manage: number): Record<Caller, number> => ({ none: 401, read: 403, write: 403, manage, owner: 401, other: 401, ended: 401 });
+// 'hooks' holds sessions:read too.
+const service = (read: number, write: number): Record<Caller, number> => ({ none: 401, read, write, admin: 403, manage: 403, hooks: read, owner: 401, other: 401, ended: 401 });
+// sessions:admin only: no backend scope reaches these routes, and admin reaches no other.
+const operator = (admin: number): Record<Caller, number> => ({ none: 401, read: 403, write: 403, admin, manage: 403, hooks: 403, owner: 401, other: 401, ended: 401 });
+const me = (owner: number, other: number): Record<Caller, number> => ({ none: 401, read: 401, write: 401, admin: 401, manage: 401, hooks: 401, owner, other, ended: 401 });
+const open = { none: 200, read: 200, write: 200, admin: 200, manage: 200, hooks: 200, owner: 200, other: 200, ended: 200 };
+// webhooks:manage only: no sessions scope reaches these routes. Pointing an endpoint somewhere (a
+// new one, a new URL) takes sessions:read as well.
+const hooks = (manage: number, withRead = manage): Record<Caller, number> => ({ none: 401, read: 403, write: 403, admin: 403, manage, hooks: withRead, owner: 401, other: 401, ended: 401 });
 
 const MATRIX: Cell[] = [
   { method: 'POST', path: '/v1/sessions', body: { userId: '{userId}' }, expect: service(403, 201) },
@@ -38,11 +43,15 @@ const MATRIX: Cell[] = [
   { method: 'GET', path: '/v1/users/{userId}/sessions', expect: service(200, 200) },
   { method: 'POST', path: '/v1/users/{userId}/sessions/revoke', body: {}, expect: service(403, 200) },
   { method: 'PATCH', path: '/v1/sessions/{id}', body: { name: 'Work laptop' }, expect: service(403, 200) },
-  { method: 'POST', path: '/v1/sessions/{id}/review', body: { state: 'confirmed' }, expect: service(403, 200) },
-  { method: 'GET', path: '/v1/sessions', query: 'ip=81.2.69.142&limit=1', expect: service(200, 200) },
-  { method: 'POST', path: '/v1/sessions/revoke', body: { ip: '198.51.100.7', reason: 'admin' }, expect: service(403, 200) },
-  { method: 'GET', path: '/v1/users/{userId}/export', expect: service(200, 200) },
-  { method: 'DELETE', path: '/v1/users/{userId}', expect: service(403, 200) },
+  { method: 'POST', path: '/v1/sessions/{id}/review', body: { state: 'confirmed' }, expect: operator(200) },
+  { method: 'GET', path: '/v1/sessions', query: 'ip=81.2.69.142&limit=1', expect: operator(200) },
+  { method: 'GET', path: '/v1/sessions', query: 'createdAfter=1970-01-01T00:00:00Z&limit=1', expect: operator(200) },
+  { method: 'POST', path: '/v1/sessions/revoke', body: { ip: '198.51.100.7', reason: 'admin' }, expect: operator(200) },
+  { method: 'POST', path: '/v1/sessions/revoke', body: { ip: '198.51.100.7', reason: 'admin', expectedCount: 0 }, expect: operator(200) },
+  { method: 'POST', path: '/v1/sessions/revoke', body: { createdAfter: '1970-01-01T00:00:00Z', reason: 'admin' }, expect: operator(400) },
+  { method: 'POST', path: '/v1/sessions/revoke', body: { network: '::/0', reason: 'admin', expectedCount: 0 }, expect: operator(400) },
+  { method: 'GET', path: '/v1/users/{userId}/export', expect: operator(200) },
+  { method: 'DELETE', path: '/v1/users/{userId}', expect: operator(200) },
   { method: 'GET', path: '/v1/me/sessions', expect: me(200, 200) },
   { method: 'GET', path: '/v1/me/sessions/{id}', expect: me(200, 404) },
   { method: 'GET', path: '/v1/me/sessions/{id}/events', expect: me(200, 404) },
@@ -54,10 +63,12 @@ const MATRIX: Cell[] = [
   { method: 'GET', path: '/v1/me/export', expect: me(200, 200) },
   { method: 'POST', path: '/v1/me/heartbeat', body: {}, expect: me(200, 200) },
   { method: 'POST', path: '/v1/me/logout', expect: me(200, 200) },
-  { method: 'POST', path: '/v1/webhooks', body: { url: 'https://hooks.example.com/{userId}' }, expect: hooks(201) },
+  { method: 'POST', path: '/v1/webhooks', body: { url: 'https://hooks.example.com/{userId}' }, expect: hooks(403, 201) },
   { method: 'GET', path: '/v1/webhooks', expect: hooks(200) },
   { method: 'GET', path: '/v1/webhooks/{id}', expect: hooks(200), webhook: true },
   { method: 'PATCH', path: '/v1/webhooks/{id}', body: { description: 'changed' }, expect: hooks(200), webhook: true },
+  { method: 'PATCH', path: '/v1/webhooks/{id}', body: { url: 'https://hooks.example.com/elsewhere' }, expect: hooks(403, 200), webhook: true },
+  { method: 'GET', path: '/v1/webhooks/{id}/url-changes', expect: hooks(200), webhook: true },
   { method: 'DELETE', path: '/v1/webhooks/{id}', expect: hooks(200), webhook: true },
   { method: 'POST', path: '/v1/webhooks/{id}/rotate-secret', body: {}, expect: hooks(200), webhook: true },
   { method: 'GET', path: '/v1/webhooks/{id}/deliveries', expect: hooks(200), webhook: true },
@@ -89,8 +100,12 @@ function tokenFor(app: FastifyInstance, who: Caller, w: Awaited<ReturnType<typeo
       return serviceToken(app, 'sessions:read');
     case 'write':
       return serviceToken(app, 'sessions:write');
+    case 'admin':
+      return serviceToken(app, 'sessions:admin');
     case 'manage':
       return serviceToken(app, 'webhooks:manage');
+    case 'hooks':
+      return serviceToken(app, 'webhooks:manage sessions:read');
     case 'owner':
       return w.caller.token;
     case 'other':
@@ -127,7 +142,7 @@ family('access control matrix', { kind: 'attack', unit: 'route × caller cells',
   tally.check(documented.every((r) => covered.has(r)), 'every documented route is in the matrix', { missing: documented.filter((r) => !covered.has(r)) });
 
   let n = 0;
-  const manage = serviceToken(app, 'webhooks:manage');
+  const manage = serviceToken(app, 'webhooks:manage sessions:read');
   const hook = async (url: string) => (await call(app, manage, { method: 'GET', url })).json();
   for (const cell of MATRIX) {
     for (const who of CALLERS) {

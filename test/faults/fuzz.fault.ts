@@ -337,7 +337,7 @@ async function fixture(t: { teardown(fn: () => unknown): void }): Promise<Fixtur
     const created = await login(app, { userId: ['alice', 'bob', 'carol'][i % 3] });
     sessions.push({ id: created.session.id, token: created.token, userId: created.session.userId });
   }
-  const manage = serviceToken(app, 'webhooks:manage');
+  const manage = serviceToken(app, 'webhooks:manage sessions:read');
   const webhooks: string[] = [];
   for (const format of ['standard', 'caep', 'standard']) {
     const created = await app.inject({ method: 'POST', url: '/v1/webhooks', headers: { authorization: `Bearer ${manage}` }, payload: { url: 'https://hooks.example.com/in', format } });

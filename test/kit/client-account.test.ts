@@ -2,13 +2,15 @@ import t from 'tap';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createRegistryClient, RegistryError } from '../../clients/typescript/src/index.js';
+import { serviceToken } from '../helper.js';
 import { startRegistry, USER_AGENTS } from './support/registry.js';
 
 // The account controls through the client: the registry's own answers, typed from openapi.yaml.
 
-t.test('a backend names, reviews, searches, bulk-revokes, exports and erases', async (t) => {
+t.test('a backend names; an operator reviews, searches, bulk-revokes, exports and erases', async (t) => {
   const registry = await startRegistry(t);
   const client = createRegistryClient({ baseUrl: registry.url, token: registry.token });
+  const operator = createRegistryClient({ baseUrl: registry.url, token: serviceToken(registry.app, 'sessions:admin') });
   const first = await client.createSession({ userId: 'lena', ip: '81.2.69.142', userAgent: USER_AGENTS.chromeMac });
   const second = await client.createSession({ userId: 'lena', ip: '8.8.8.8', userAgent: USER_AGENTS.immichAndroid });
   const third = await client.createSession({ userId: 'lena', ip: '2.16.0.1', userAgent: USER_AGENTS.ipad, maxActiveSessions: 2 });
@@ -21,27 +23,32 @@ t.test('a backend names, reviews, searches, bulk-revokes, exports and erases', a
   t.equal((await client.updateSession(second.session.id, { name: null })).name, null, 'null clears the name');
 
   t.equal(second.session.review.state, 'unreviewed');
-  t.equal((await client.reviewSession(second.session.id, { state: 'confirmed' })).review.state, 'confirmed');
-  const reported = await client.reviewSession(third.session.id, { state: 'reported' });
+  const notAnOperator = await client.reviewSession(second.session.id, { state: 'confirmed' }).catch((error: unknown) => error);
+  t.ok(RegistryError.is(notAnOperator, 'forbidden'), 'a backend\'s token cannot answer for the user');
+  t.equal((await operator.reviewSession(second.session.id, { state: 'confirmed' })).review.state, 'confirmed');
+  const reported = await operator.reviewSession(third.session.id, { state: 'reported' });
   t.match(reported, { status: 'ended', endReason: 'reported_by_user', review: { state: 'reported' } });
   t.same(await client.introspectSessionToken({ token: third.token }), { active: false });
   const confirmedOnly = await client.listUserSessions('lena', { status: 'all', review: 'confirmed' });
   t.same(confirmedOnly.items.map((s) => s.id), [second.session.id], 'lists filter on the review state');
 
   const other = await client.createSession({ userId: 'mats', ip: '8.8.8.8' });
-  const found = await client.searchSessions({ ip: '8.8.8.8', status: 'active' });
+  const found = await operator.searchSessions({ ip: '8.8.8.8', status: 'active' });
   t.same(found.items.map((s) => s.id).sort(), [second.session.id, other.session.id].sort(), 'across users');
-  t.same(await client.revokeMatchingSessions({ ip: '8.8.8.8', reason: 'suspicious', dryRun: true }), { matched: 2, revoked: 0, dryRun: true });
-  t.same(await client.revokeMatchingSessions({ ip: '8.8.8.8', reason: 'suspicious' }), { matched: 2, revoked: 2, dryRun: false });
+  const dry = await operator.revokeMatchingSessions({ ip: '8.8.8.8', reason: 'suspicious' });
+  t.same(dry, { matched: 2, revoked: 0, dryRun: true }, 'first a dry run');
+  const tooFew = await operator.revokeMatchingSessions({ ip: '8.8.8.8', reason: 'suspicious', expectedCount: 1 }).catch((error: unknown) => error);
+  t.ok(RegistryError.is(tooFew, 'more_sessions_match') && tooFew.problem?.matched === 2, 'more than expected: 409 with the count');
+  t.same(await operator.revokeMatchingSessions({ ip: '8.8.8.8', reason: 'suspicious', expectedCount: dry.matched }), { matched: 2, revoked: 2, dryRun: false });
   t.equal((await client.getSession(other.session.id)).endReason, 'suspicious');
 
-  const exported = await client.exportUser('lena');
+  const exported = await operator.exportUser('lena');
   t.equal(exported.userId, 'lena');
   t.same(exported.sessions.map((s) => s.id), [first.session.id, second.session.id, third.session.id], 'every session, in login order');
   t.ok(exported.events.some((e) => e.type === 'reviewed'), 'and every event');
 
-  t.same(await client.eraseUser('lena'), { erasedSessions: 3, erasedEvents: exported.events.length });
-  t.same(await client.eraseUser('lena'), { erasedSessions: 0, erasedEvents: 0 }, 'again, nothing left to erase');
+  t.same(await operator.eraseUser('lena'), { erasedSessions: 3, erasedEvents: exported.events.length });
+  t.same(await operator.eraseUser('lena'), { erasedSessions: 0, erasedEvents: 0 }, 'again, nothing left to erase');
   const gone = await client.getSession(second.session.id).catch((error: unknown) => error);
   t.ok(RegistryError.is(gone, 'session_not_found'));
 });
@@ -93,10 +100,13 @@ t.test('an export gets a longer timeout; a bulk revoke is tried again only as a 
   t.ok(RegistryError.is(short, 'timeout'), 'unless the call names its own');
 
   seen.length = 0;
-  const real = await client.revokeMatchingSessions({ ip: '8.8.8.8', reason: 'suspicious' }).catch((error: unknown) => error);
+  const real = await client.revokeMatchingSessions({ ip: '8.8.8.8', reason: 'suspicious', expectedCount: 2 }).catch((error: unknown) => error);
   t.ok(RegistryError.is(real, 'timeout'));
   t.equal(seen.length, 1, 'a bulk revoke is never sent twice');
   seen.length = 0;
-  await client.revokeMatchingSessions({ ip: '8.8.8.8', reason: 'suspicious', dryRun: true }).catch(() => null);
+  await client.revokeMatchingSessions({ ip: '8.8.8.8', reason: 'suspicious' }).catch(() => null);
   t.equal(seen.length, 3, 'a dry run only counts: tried three times');
+  seen.length = 0;
+  await client.revokeMatchingSessions({ ip: '8.8.8.8', reason: 'suspicious', expectedCount: 2, dryRun: true }).catch(() => null);
+  t.equal(seen.length, 3, 'so does one that says dryRun');
 });

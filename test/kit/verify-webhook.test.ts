@@ -79,7 +79,7 @@ t.test('during a rotation each delivery carries both signatures: either secret v
 
 t.test('a delivery from a running registry verifies with the secret createWebhook returned', async (t) => {
   const registry = await startRegistry(t, { env: { WEBHOOK_SECRETS_KEY: SECRETS_KEY.toString('base64'), WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', WEBHOOK_POLL_INTERVAL_MS: '50' } });
-  const operator = createRegistryClient({ baseUrl: registry.url, token: serviceToken(registry.app, 'webhooks:manage') });
+  const operator = createRegistryClient({ baseUrl: registry.url, token: serviceToken(registry.app, 'webhooks:manage sessions:read') });
   const backend = createRegistryClient({ baseUrl: registry.url, token: registry.token });
   const receiver = await startReceiver(t);
   const { secret } = await operator.createWebhook({ url: receiver.url });

@@ -44,7 +44,12 @@ t.test('erasure ends the user everywhere, then no table holds their id, addresse
     [user],
   );
 
-  const erased = await call(a.app, token, { method: 'DELETE', url: `/v1/users/${user}` });
+  const operator = serviceToken(a.app, 'sessions:admin');
+  const activeBefore = (await admin.query('select 1 from sessions where user_id = $1 and ended_at is null', [user])).rowCount;
+  const refused = await call(a.app, token, { method: 'DELETE', url: `/v1/users/${user}` });
+  t.same([refused.statusCode, refused.headers['content-type'], refused.json().code], [403, 'application/problem+json; charset=utf-8', 'forbidden'], 'a backend\'s sessions:write cannot erase a user');
+  t.equal((await admin.query('select 1 from sessions where user_id = $1 and ended_at is null', [user])).rowCount, activeBefore, 'and nothing was ended');
+  const erased = await call(a.app, operator, { method: 'DELETE', url: `/v1/users/${user}` });
   t.equal(erased.statusCode, 200);
   t.same(erased.json(), { erasedSessions: Number(counts.rows[0].s), erasedEvents: Number(counts.rows[0].e) + 1202 }, 'every session and event, the erased ends included');
 
@@ -57,9 +62,9 @@ t.test('erasure ends the user everywhere, then no table holds their id, addresse
   t.equal((await call(a.app, token, { method: 'GET', url: `/v1/sessions/${keep.session.id}` })).json().status, 'active', 'other users keep theirs');
   t.equal((await admin.query('select 1 from session_events where user_id = $1', [`keep-${tag}`])).rowCount, 1);
 
-  const again = await call(a.app, token, { method: 'DELETE', url: `/v1/users/${user}` });
+  const again = await call(a.app, operator, { method: 'DELETE', url: `/v1/users/${user}` });
   t.same([again.statusCode, again.json()], [200, { erasedSessions: 0, erasedEvents: 0 }], 'idempotent');
-  t.equal((await call(a.app, serviceToken(a.app, 'sessions:read'), { method: 'DELETE', url: `/v1/users/${user}` })).statusCode, 403, 'needs sessions:write');
+  t.equal((await call(a.app, serviceToken(a.app, 'sessions:read'), { method: 'DELETE', url: `/v1/users/${user}` })).statusCode, 403, 'needs sessions:admin');
 });
 
 t.test('erasure deletes rows that a concurrent statement updates while it waits for them', async (t) => {

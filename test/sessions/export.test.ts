@@ -34,12 +34,17 @@ t.test('an export holds every session and every event of the user, and nothing o
   t.notOk(mine.body.includes('token_hash'), 'never a token hash');
   t.notOk(mine.body.includes('metadata') || mine.body.includes('fraud-score'), 'never the backend\'s metadata');
 
-  const service = await call(app, token, { method: 'GET', url: '/v1/users/exp/export' });
+  const admin = serviceToken(app, 'sessions:admin');
+  const service = await call(app, admin, { method: 'GET', url: '/v1/users/exp/export' });
   t.same(service.json().sessions.map((s: { id: string; current?: boolean }) => [s.id, s.current]), [[phone.session.id, undefined], [laptop.session.id, undefined]]);
   t.same(service.json().sessions.map((s: { metadata?: unknown }) => s.metadata), [{ 'fraud-score': 97 }, {}], 'a service\'s export holds it');
-  const nobody = await call(app, token, { method: 'GET', url: '/v1/users/nobody-at-all/export' });
+  const nobody = await call(app, admin, { method: 'GET', url: '/v1/users/nobody-at-all/export' });
   t.same([nobody.statusCode, nobody.json().sessions, nobody.json().events], [200, [], []]);
-  t.equal((await call(app, serviceToken(app, 'sessions:read'), { method: 'GET', url: '/v1/users/exp/export' })).statusCode, 200, 'read scope is enough');
+  for (const scope of ['sessions:read', 'sessions:read sessions:write']) {
+    const refused = await call(app, serviceToken(app, scope), { method: 'GET', url: '/v1/users/exp/export' });
+    t.same([refused.statusCode, refused.headers['content-type'], refused.json().code], [403, 'application/problem+json; charset=utf-8', 'forbidden'], `${scope}: exporting a user is for operators`);
+    t.notOk(refused.body.includes(phone.session.id), `${scope}: nothing of the user`);
+  }
 });
 
 t.test('an export of many sessions is read in batches and written as it is read', async (t) => {
@@ -72,7 +77,7 @@ t.test('an export of many sessions is read in batches and written as it is read'
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
 
   const response = await new Promise<http.IncomingMessage>((resolve, reject) => {
-    http.get(`${address}/v1/users/big/export`, { headers: { authorization: `Bearer ${serviceToken(app)}` } }, resolve).on('error', reject);
+    http.get(`${address}/v1/users/big/export`, { headers: { authorization: `Bearer ${serviceToken(app, 'sessions:admin')}` } }, resolve).on('error', reject);
   });
   t.equal(response.statusCode, 200);
   response.pause();

@@ -7,7 +7,7 @@ import { insertBulkSessions } from '../support/bulk-sessions.js';
 const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
 
 async function search(app: FastifyInstance, query: string) {
-  const response = await call(app, serviceToken(app, 'sessions:read'), { method: 'GET', url: `/v1/sessions?${query}` });
+  const response = await call(app, serviceToken(app, 'sessions:admin'), { method: 'GET', url: `/v1/sessions?${query}` });
   return { status: response.statusCode, body: response.json() };
 }
 const ids = (body: { items: Array<{ id: string }> }) => body.items.map((s) => s.id);
@@ -54,12 +54,14 @@ t.test('search refuses what is not a filter: 400, never a database error', async
     const { status, body } = await search(app, query);
     t.same([status, body.code], [400, 'validation_failed'], query || '(nothing)');
   }
-  const unreadable = await call(app, serviceToken(app, 'sessions:write'), { method: 'GET', url: '/v1/sessions?ip=81.2.69.142' });
-  t.equal(unreadable.statusCode, 200, 'write implies read');
+  for (const scope of ['sessions:read', 'sessions:write']) {
+    const refused = await call(app, serviceToken(app, scope), { method: 'GET', url: '/v1/sessions?ip=81.2.69.142' });
+    t.same([refused.statusCode, refused.headers['content-type'], refused.json().code], [403, 'application/problem+json; charset=utf-8', 'forbidden'], `${scope}: searching across users is for operators`);
+  }
   t.equal((await call(app, 'no-token', { method: 'GET', url: '/v1/sessions?ip=81.2.69.142' })).statusCode, 401);
 });
 
-t.test('bulk revoke ends every active match, in batches, across users and instances; a dry run only counts', async (t) => {
+t.test('bulk revoke ends every active match, in batches, across users and instances, once the dry run\'s count is confirmed', async (t) => {
   const clock = fixedClock();
   const db = await createTestDatabase();
   t.teardown(() => db.drop());
@@ -68,18 +70,20 @@ t.test('bulk revoke ends every active match, in batches, across users and instan
   const admin = new pg.Client({ connectionString: db.url });
   await admin.connect();
   t.teardown(() => admin.end());
-  const token = serviceToken(a.app);
+  const token = serviceToken(a.app, 'sessions:read sessions:admin');
   const seen = await login(a.app, { userId: 'victim', ip: '203.0.113.77' });
   const bystander = await login(a.app, { userId: 'bystander', ip: '81.2.69.142' });
   t.equal((await call(b.app, seen.token, { method: 'GET', url: '/v1/me/sessions' })).statusCode, 200, 'B holds one of the matches');
   await insertBulkSessions(admin, { count: 2500, user: 'bot-{n}', ip: '203.0.113.77', createdAt: new Date(clock.now().getTime() - 3600_000) });
 
   const body = { ip: '203.0.113.77', reason: 'suspicious' };
-  const dry = await call(a.app, token, { method: 'POST', url: '/v1/sessions/revoke', payload: { ...body, dryRun: true } });
-  t.same(dry.json(), { matched: 2501, revoked: 0, dryRun: true });
+  const dry = await call(a.app, token, { method: 'POST', url: '/v1/sessions/revoke', payload: body });
+  t.same(dry.json(), { matched: 2501, revoked: 0, dryRun: true }, 'without expectedCount, a dry run');
+  const flagged = await call(a.app, token, { method: 'POST', url: '/v1/sessions/revoke', payload: { ...body, expectedCount: 2501, dryRun: true } });
+  t.same(flagged.json(), { matched: 2501, revoked: 0, dryRun: true }, 'dryRun: true counts even with expectedCount');
   t.equal((await admin.query('select 1 from sessions where ended_at is not null')).rowCount, 0, 'a dry run ends nothing');
 
-  const real = await call(a.app, token, { method: 'POST', url: '/v1/sessions/revoke', payload: body });
+  const real = await call(a.app, token, { method: 'POST', url: '/v1/sessions/revoke', payload: { ...body, expectedCount: 2501 } });
   t.same(real.json(), { matched: 2501, revoked: 2501, dryRun: false });
   const ends = await admin.query<{ reason: string; n: string }>("select end_reason as reason, count(*) as n from sessions where ip = '203.0.113.77' group by 1");
   t.same(ends.rows, [{ reason: 'suspicious', n: '2501' }]);
@@ -87,13 +91,16 @@ t.test('bulk revoke ends every active match, in batches, across users and instan
   t.equal(events.rows[0].n, '2501', 'an ended event each');
   t.ok(await until(async () => (await call(b.app, seen.token, { method: 'GET', url: '/v1/me/sessions' })).statusCode === 401), 'refused on the other instance');
   t.equal((await call(a.app, token, { method: 'GET', url: `/v1/sessions/${bystander.session.id}` })).json().status, 'active', 'what does not match is untouched');
-  const again = await call(a.app, token, { method: 'POST', url: '/v1/sessions/revoke', payload: body });
+  const again = await call(a.app, token, { method: 'POST', url: '/v1/sessions/revoke', payload: { ...body, expectedCount: 2501 } });
   t.same(again.json(), { matched: 0, revoked: 0, dryRun: false }, 'nothing left to end');
 
-  for (const payload of [{ reason: 'suspicious' }, { ip: '203.0.113.77' }, { ip: '203.0.113.77', reason: 'erased' }, { network: 'x', reason: 'admin' }, { ip: '1.2.3.4', reason: 'admin', status: 'active' }]) {
+  for (const payload of [{ reason: 'suspicious' }, { ip: '203.0.113.77' }, { ip: '203.0.113.77', reason: 'erased' }, { network: 'x', reason: 'admin' }, { ip: '1.2.3.4', reason: 'admin', status: 'active' },
+    { ip: '1.2.3.4', reason: 'admin', expectedCount: -1 }, { ip: '1.2.3.4', reason: 'admin', expectedCount: 1.5 }, { ip: '1.2.3.4', reason: 'admin', expectedCount: 'all' }, { ip: '1.2.3.4', reason: 'admin', allUsers: 'yes' }]) {
     t.equal((await call(a.app, token, { method: 'POST', url: '/v1/sessions/revoke', payload })).statusCode, 400, JSON.stringify(payload));
   }
-  t.equal((await call(a.app, serviceToken(a.app, 'sessions:read'), { method: 'POST', url: '/v1/sessions/revoke', payload: body })).statusCode, 403);
+  for (const scope of ['sessions:read', 'sessions:read sessions:write']) {
+    t.equal((await call(a.app, serviceToken(a.app, scope), { method: 'POST', url: '/v1/sessions/revoke', payload: { ...body, expectedCount: 1 } })).statusCode, 403, scope);
+  }
 });
 
 t.test('revoking all of a user runs in batches; the answer counts them all and lists ids up to 1,000', async (t) => {

@@ -78,7 +78,8 @@ t.test('"This wasn\'t me": ends at once everywhere, reported, two events; what i
 
 t.test('reporting an ended session keeps its end; services answer for the user under /v1/sessions/{id}/review', async (t) => {
   const { app, eventLog } = await buildTestApp(t);
-  const token = serviceToken(app);
+  // Answering for the user is an operator's call (sessions:admin).
+  const token = serviceToken(app, 'sessions:read sessions:write sessions:admin');
   const old = await login(app, { userId: 'sam' });
   await call(app, token, { method: 'DELETE', url: `/v1/sessions/${old.session.id}?reason=admin` });
   const late = await call(app, token, { method: 'POST', url: `/v1/sessions/${old.session.id}/review`, payload: { state: 'reported' } });
@@ -94,8 +95,10 @@ t.test('reporting an ended session keeps its end; services answer for the user u
   for (const payload of [{}, { state: 'unreviewed' }, { state: 'confirmed', extra: 1 }]) {
     t.equal((await call(app, token, { method: 'POST', url: `/v1/sessions/${live.session.id}/review`, payload })).statusCode, 400, JSON.stringify(payload));
   }
-  const readOnly = await call(app, serviceToken(app, 'sessions:read'), { method: 'POST', url: `/v1/sessions/${live.session.id}/review`, payload: { state: 'confirmed' } });
-  t.equal(readOnly.statusCode, 403);
+  for (const scope of ['sessions:read', 'sessions:read sessions:write']) {
+    const refused = await call(app, serviceToken(app, scope), { method: 'POST', url: `/v1/sessions/${live.session.id}/review`, payload: { state: 'confirmed' } });
+    t.equal(refused.statusCode, 403, scope);
+  }
 });
 
 t.test("another user's session cannot be confirmed or reported: 404 as a missing one, and it is untouched", async (t) => {

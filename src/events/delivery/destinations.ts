@@ -1,6 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { canonicalIp, isPublicIp } from '../../enrich/ip.js';
+import { embeddedIpv4, isPublicIp } from '../../enrich/ip.js';
 
 // Where a webhook may go. An endpoint URL is checked when it is set and again before every
 // delivery: the name is resolved, every address it resolves to must be public, and the delivery
@@ -89,9 +89,19 @@ export async function resolveDestination(url: URL, policy: DestinationPolicy): P
   }
   if (addresses.length === 0) throw new DestinationRefusedError(`url's host ${host} does not resolve.`);
   if (!policy.allowPrivateNetworks) {
+    // The address is not named: for a host name it would tell the caller (and the attempt log)
+    // what an internal name resolves to.
     for (const { address } of addresses) {
-      if (!isPublicIp(address)) throw new DestinationRefusedError(`url resolves to ${canonicalIp(address) ?? address}, which is not a public address.`);
+      if (!isPublicDestination(address)) throw new DestinationRefusedError(family === 0 ? "url's host resolves to an address that is not public." : 'url names an address that is not public.');
     }
   }
   return addresses[0];
+}
+
+/**
+ * A public address that does not lead inside by another way: a 6to4 or Teredo address is judged by
+ * the IPv4 address it carries too (2002:a9fe:a9fe::1 reaches 169.254.169.254 through a relay).
+ */
+export function isPublicDestination(address: string): boolean {
+  return isPublicIp(address) && embeddedIpv4(address).every(isPublicIp);
 }

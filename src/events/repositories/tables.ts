@@ -66,13 +66,27 @@ export interface WebhookDeliveriesTable {
   created_at: DefaultedTimestamp;
 }
 
+/** Every URL an endpoint was given, as hosts (migrations/20261220600000_webhook_url_changes.ts). */
+export interface WebhookUrlChangesTable {
+  id: Generated<string>;
+  endpoint_id: string;
+  changed_at: Timestamp;
+  /** The service token's subject ("service:<sub>"). */
+  changed_by: string;
+  /** Null at creation. */
+  old_host: string | null;
+  new_host: string;
+}
+
 export interface EventTables {
   outbox_events: OutboxEventsTable;
   event_dispatch: EventDispatchTable;
   webhook_endpoints: WebhookEndpointsTable;
   webhook_deliveries: WebhookDeliveriesTable;
+  webhook_url_changes: WebhookUrlChangesTable;
 }
 
 export type OutboxEventRow = Selectable<OutboxEventsTable>;
 export type WebhookEndpointRow = Selectable<WebhookEndpointsTable>;
 export type WebhookDeliveryRow = Selectable<WebhookDeliveriesTable>;
+export type WebhookUrlChangeRow = Selectable<WebhookUrlChangesTable>;

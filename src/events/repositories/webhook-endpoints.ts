@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { DatabaseHandle } from '../../db/database.js';
 import { translatingErrors } from '../../db/errors.js';
-import type { WebhookEndpointRow, WebhookEndpointsTable } from './tables.js';
+import type { WebhookEndpointRow, WebhookEndpointsTable, WebhookUrlChangeRow } from './tables.js';
 
 // Webhook endpoints: few rows, read by the API and joined by the fan-out and the claims.
 
@@ -20,6 +20,8 @@ export interface NewEndpoint {
   format: 'standard' | 'caep';
   secret: Buffer;
   at: Date;
+  /** Who creates it (recorded with its first URL). */
+  by: string;
 }
 
 export interface EndpointChanges {
@@ -29,6 +31,9 @@ export interface EndpointChanges {
   enabled?: boolean;
 }
 
+/** The host (and port) of a stored URL: what the record of URL changes keeps. */
+const hostOf = (url: string): string => new URL(url).host;
+
 export function createWebhookEndpointsRepository({ db }: DatabaseHandle) {
   return translatingErrors({
     async count(): Promise<number> {
@@ -36,21 +41,33 @@ export function createWebhookEndpointsRepository({ db }: DatabaseHandle) {
       return Number(row.n);
     },
 
+    /** Inserts the endpoint and records its first URL, together. */
     async insert(endpoint: NewEndpoint): Promise<EndpointRow> {
-      return db
-        .insertInto('webhook_endpoints')
-        .values({
-          id: endpoint.id,
-          url: endpoint.url,
-          description: endpoint.description,
-          event_types: endpoint.eventTypes,
-          format: endpoint.format,
-          secret: endpoint.secret,
-          created_at: endpoint.at,
-          updated_at: endpoint.at,
-        })
-        .returning(ENDPOINT_COLUMNS)
-        .executeTakeFirstOrThrow();
+      return db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto('webhook_url_changes')
+          .values({ endpoint_id: endpoint.id, changed_at: endpoint.at, changed_by: endpoint.by, old_host: null, new_host: hostOf(endpoint.url) })
+          .execute();
+        return trx
+          .insertInto('webhook_endpoints')
+          .values({
+            id: endpoint.id,
+            url: endpoint.url,
+            description: endpoint.description,
+            event_types: endpoint.eventTypes,
+            format: endpoint.format,
+            secret: endpoint.secret,
+            created_at: endpoint.at,
+            updated_at: endpoint.at,
+          })
+          .returning(ENDPOINT_COLUMNS)
+          .executeTakeFirstOrThrow();
+      });
+    },
+
+    /** Every URL the endpoint was given, oldest first (kept after the endpoint is deleted). */
+    urlChanges(endpointId: string): Promise<WebhookUrlChangeRow[]> {
+      return db.selectFrom('webhook_url_changes').selectAll().where('endpoint_id', '=', endpointId).orderBy('id').execute();
     },
 
     list(): Promise<EndpointRow[]> {
@@ -63,12 +80,19 @@ export function createWebhookEndpointsRepository({ db }: DatabaseHandle) {
 
     /**
      * Applies the changes; turning an endpoint back on clears why it was off and gives its waiting
-     * deliveries a fresh schedule, starting now. Turning it off records that its owner did.
+     * deliveries a fresh schedule, starting now. Turning it off records that its owner did. A new
+     * URL is recorded (old and new host, `by`, `at`) in the same transaction.
      */
-    async update(id: string, changes: EndpointChanges, at: Date): Promise<EndpointRow | undefined> {
+    async update(id: string, changes: EndpointChanges, at: Date, by: string): Promise<EndpointRow | undefined> {
       return db.transaction().execute(async (trx) => {
-        const before = await trx.selectFrom('webhook_endpoints').select(['enabled']).where('id', '=', id).forUpdate().executeTakeFirst();
+        const before = await trx.selectFrom('webhook_endpoints').select(['enabled', 'url']).where('id', '=', id).forUpdate().executeTakeFirst();
         if (!before) return undefined;
+        if (changes.url !== undefined && changes.url !== before.url) {
+          await trx
+            .insertInto('webhook_url_changes')
+            .values({ endpoint_id: id, changed_at: at, changed_by: by, old_host: hostOf(before.url), new_host: hostOf(changes.url) })
+            .execute();
+        }
         const values: Record<string, unknown> = { updated_at: at };
         if (changes.url !== undefined) values.url = changes.url;
         if (changes.description !== undefined) values.description = changes.description;

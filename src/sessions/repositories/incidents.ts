@@ -65,6 +65,12 @@ export function createIncidentsRepository({ db }: DatabaseHandle) {
       return rows;
     },
 
+    /** How many sessions match, counting no further than `most`. */
+    async countUpTo(match: RawBuilder<boolean>, most: number): Promise<number> {
+      const { rows } = await sql<{ n: string }>`select count(*) as n from (select 1 from sessions where ${match} limit ${most}) m`.execute(db);
+      return Number(rows[0]?.n ?? 0);
+    },
+
     /** How many sessions match. */
     async count(match: RawBuilder<boolean>): Promise<number> {
       const { rows } = await sql<{ n: string }>`select count(*) as n from sessions where ${match}`.execute(db);

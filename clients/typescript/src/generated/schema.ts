@@ -72,7 +72,7 @@ export interface paths {
         };
         /**
          * Find sessions across users
-         * @description "Who signed in from this address?": sessions of every user that match all the filters given (at least one of ip, network, countryCode, flag, createdAfter, createdBefore; ip and network exclude each other), newest login first, with keyset pagination (`nextCursor`). `status` narrows to active or ended sessions.
+         * @description "Who signed in from this address?" (operators only: sessions:admin): sessions of every user that match all the filters given (at least one of ip, network, countryCode, flag, createdAfter, createdBefore; ip and network exclude each other), newest login first, with keyset pagination (`nextCursor`). `status` narrows to active or ended sessions.
          */
         get: operations["searchSessions"];
         put?: never;
@@ -286,7 +286,7 @@ export interface paths {
         put?: never;
         /**
          * End every session that matches a filter
-         * @description Ends every active session, of any user, that matches the filter (as in the search; at least one criterion) with the given reason, in batches that each commit on their own, so that a hundred thousand matches neither time out nor hold a long lock. Every instance refuses the sessions as each batch commits. Sessions that sign in while it runs are left alone. `dryRun: true` only counts.
+         * @description Two steps. A call without `expectedCount` is a dry run: it answers how many active sessions, of any user, match the filter (as in the search) and ends none. Sent again with `expectedCount` set to that count, it ends them with the given reason — unless more match by then (409 more_sessions_match with the current count in `matched`; nothing ends), and never more than `expectedCount`. A filter that matches everyone by construction (none, a time range alone, a /0 network) is refused unless `allUsers: true`. Ends run in batches that each commit on their own, so that a hundred thousand matches neither time out nor hold a long lock; every instance refuses the sessions as each batch commits. Sessions that sign in while it runs are left alone. Operators only (sessions:admin).
          */
         post: operations["revokeMatchingSessions"];
         delete?: never;
@@ -498,7 +498,7 @@ export interface paths {
         put?: never;
         /**
          * Add a webhook endpoint
-         * @description Registers a URL to receive lifecycle events, signed as Standard Webhooks describes (or, with `format: "caep"`, `session.ended` as a CAEP session-revoked Security Event Token). The URL must resolve only to public addresses. The answer carries the signing secret, shown only here.
+         * @description Registers a URL to receive lifecycle events, signed as Standard Webhooks describes (or, with `format: "caep"`, `session.ended` as a CAEP session-revoked Security Event Token). The URL must resolve only to public addresses. The answer carries the signing secret, shown only here. An endpoint receives every user's session events, so creating one needs sessions:read as well as webhooks:manage; its URL is recorded (see url-changes).
          */
         post: operations["createWebhook"];
         delete?: never;
@@ -530,9 +530,29 @@ export interface paths {
         head?: never;
         /**
          * Change a webhook endpoint
-         * @description Changes the URL (checked as at creation), the event types, the description, or turns it off and on. Turning it on retries what waits for it at once. The format cannot change.
+         * @description Changes the URL (checked as at creation), the event types, the description, or turns it off and on. Turning it on retries what waits for it at once. The format cannot change. Changing the URL needs sessions:read as well as webhooks:manage (403 otherwise), and is recorded: who, when, the old and the new host (see url-changes).
          */
         patch: operations["updateWebhook"];
+        trace?: never;
+    };
+    "/v1/webhooks/{id}/url-changes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Where an endpoint has pointed
+         * @description Every URL the endpoint was given, oldest first: its creation and each change, with who made it (the service token's subject), when, and the old and new host. Kept after the endpoint is deleted.
+         */
+        get: operations["listWebhookUrlChanges"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/webhooks/{id}/rotate-secret": {
@@ -667,6 +687,8 @@ export interface components {
              * @description With session_not_yet_trusted: when the session may act on other sessions without being confirmed.
              */
             trustedFrom?: string;
+            /** @description With more_sessions_match: how many active sessions match now. */
+            matched?: number;
             /** @description With validation_failed: each invalid field. */
             errors?: {
                 path: string;
@@ -2677,13 +2699,6 @@ export interface operations {
         };
         requestBody: {
             content: {
-                /**
-                 * @example {
-                 *       "ip": "203.0.113.77",
-                 *       "reason": "suspicious",
-                 *       "dryRun": true
-                 *     }
-                 */
                 "application/json": {
                     /** @description Sessions from this address (not those whose address IP_RETENTION has reduced to its network). */
                     ip?: string;
@@ -2705,8 +2720,15 @@ export interface operations {
                     createdBefore?: string;
                     /** @description The endReason the sessions end with. */
                     reason: "revoked" | "password_change" | "admin" | "suspicious" | "evicted" | "logout";
+                    /** @description How many sessions the caller means to end: `matched` of a dry run. Without it the call is a dry run; with it, sessions end only if no more than this many match (409 more_sessions_match otherwise), and never more than this many end. */
+                    expectedCount?: number;
                     /**
-                     * @description Only count the active sessions that match; end none.
+                     * @description true states that the filter may match every user's sessions: needed when it is empty, time-only (createdAfter/createdBefore alone) or a /0 network.
+                     * @default false
+                     */
+                    allUsers?: boolean;
+                    /**
+                     * @description true only counts, even with expectedCount.
                      * @default false
                      */
                     dryRun?: boolean;
@@ -2720,18 +2742,12 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /**
-                     * @example {
-                     *       "matched": 3,
-                     *       "revoked": 3,
-                     *       "dryRun": false
-                     *     }
-                     */
                     "application/json": {
-                        /** @description Active sessions that matched when the call began. */
+                        /** @description Active sessions that matched when the call began: on a dry run, the expectedCount to send. */
                         matched: number;
                         /** @description Sessions this call ended (0 on a dry run). */
                         revoked: number;
+                        /** @description true when nothing was ended: no expectedCount was given, or dryRun was true. */
                         dryRun: boolean;
                     };
                 };
@@ -2765,6 +2781,15 @@ export interface operations {
             };
             /** @description not_found */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description more_sessions_match */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4483,6 +4508,133 @@ export interface operations {
                 };
             };
             /** @description validation_failed, invalid_webhook_url */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description webhook_not_found, not_found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description payload_too_large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description unsupported_media_type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description rate_limited */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description internal */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description service_unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listWebhookUrlChanges: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Webhook endpoint id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The URL changes */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "items": [
+                     *         {
+                     *           "changedAt": "2026-12-01T09:00:00.000Z",
+                     *           "changedBy": "service:ops",
+                     *           "oldHost": null,
+                     *           "newHost": "hooks.example.com"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description Every URL the endpoint was given, oldest first: its creation, then each change. */
+                        items: {
+                            /** Format: date-time */
+                            changedAt: string;
+                            /** @description Who set the URL: "service:" and the subject of the service token. */
+                            changedBy: string;
+                            oldHost: string | null;
+                            /** @description The host (and port) after. */
+                            newHost: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description validation_failed */
             400: {
                 headers: {
                     [name: string]: unknown;

@@ -17,10 +17,15 @@ export function accountControlMethods({ asService, asUser, timeoutMs }: Callers)
     // Backends and operators (service JWT).
     searchSessions: (query: Query<'searchSessions'>, opts?: CallOptions) =>
       asService({ operation: 'searchSessions', method: 'GET', path: '/v1/sessions', query, idempotent: true }, opts),
-    // A dry run only counts. A real run is not sent twice after a timeout: it may still be ending
-    // sessions batch after batch, and a second run would also end those that signed in since.
+    // Two steps (operators, sessions:admin): without expectedCount (or with dryRun) a dry run that
+    // only counts; with expectedCount, the revoke. A real run is not sent twice after a timeout: it
+    // may still be ending sessions batch after batch, and a second run would also end those that
+    // signed in since.
     revokeMatchingSessions: (body: Body<'revokeMatchingSessions'>, opts?: CallOptions) =>
-      asService({ operation: 'revokeMatchingSessions', method: 'POST', path: '/v1/sessions/revoke', body, idempotent: body.dryRun === true }, opts),
+      asService(
+        { operation: 'revokeMatchingSessions', method: 'POST', path: '/v1/sessions/revoke', body, idempotent: body.dryRun === true || body.expectedCount === undefined },
+        opts,
+      ),
     updateSession: (sessionId: string, body: Body<'updateSession'>, opts?: CallOptions) =>
       asService({ operation: 'updateSession', method: 'PATCH', path: `/v1/sessions/${id(sessionId)}`, body, idempotent: true }, opts),
     // The same answer again changes nothing.

@@ -22,6 +22,8 @@ export function lifecycleEventMethods({ asService, anonymous }: Callers) {
     // secret of the first would be lost with its answer.
     rotateWebhookSecret: (webhookId: string, body: Body<'rotateWebhookSecret'> = {}, opts?: CallOptions) =>
       asService({ operation: 'rotateWebhookSecret', method: 'POST', path: `/v1/webhooks/${id(webhookId)}/rotate-secret`, body, idempotent: false }, opts),
+    listWebhookUrlChanges: (webhookId: string, opts?: CallOptions) =>
+      asService({ operation: 'listWebhookUrlChanges', method: 'GET', path: `/v1/webhooks/${id(webhookId)}/url-changes`, idempotent: true }, opts),
     listWebhookDeliveries: (webhookId: string, query: Query<'listWebhookDeliveries'> = {}, opts?: CallOptions) =>
       asService({ operation: 'listWebhookDeliveries', method: 'GET', path: `/v1/webhooks/${id(webhookId)}/deliveries`, query, idempotent: true }, opts),
 
