@@ -7,7 +7,7 @@ import { DEVICE_TYPES, RISK_FLAGS } from '../../src/enrich/types.js';
 // list (Session.endReason in openapi.yaml).
 
 t.test('every end reason, risk flag and device type has words in English, French and Swedish', async (t) => {
-  const url = new URL('../../clients/typescript/src/session-devices.js', import.meta.url).href;
+  const url = new URL('../../clients/typescript/src/generated/session-devices.js', import.meta.url).href;
   const { MESSAGES, LANGUAGES } = (await import(url)) as {
     LANGUAGES: string[];
     MESSAGES: Record<string, { endReasons: Record<string, string>; risk: Record<string, (country: string) => string>; types: Record<string, string> }>;
