@@ -46,7 +46,7 @@ function h(tag, attributes, ...children) {
 }
 
 // src/session-devices/active.js
-function renderActive({ m, hx, sessions, othersBusy, onSignOutOthers, card }) {
+function renderActive({ m, hx, sessions, locked, othersBusy, onSignOutOthers, card }) {
   const sorted = [...sessions].sort((a, b) => Number(Boolean(b.current)) - Number(Boolean(a.current)));
   const others = sorted.filter((s) => !s.current);
   const section = h("section", { "aria-labelledby": "sd-active-heading", part: "active" });
@@ -54,13 +54,14 @@ function renderActive({ m, hx, sessions, othersBusy, onSignOutOthers, card }) {
     "div",
     { class: "head" },
     h(hx, { id: "sd-active-heading", tabindex: "-1", "data-key": "active-heading" }, m.activeHeading),
-    others.length > 0 ? h(
+    others.length > 0 && !locked ? h(
       "button",
       { type: "button", class: "danger", "data-key": "sign-out-others", "aria-haspopup": "dialog", disabled: othersBusy, onclick: () => onSignOutOthers() },
       m.signOutEverywhere
     ) : null
   );
   section.append(head, h("p", { class: "intro" }, m.intro));
+  if (locked && others.length > 0) section.append(h("p", { class: "note locked", "data-note": "not-yet-trusted" }, m.notYetTrusted));
   const list = h("ul", { class: "cards", role: "list" });
   for (const session of sorted) list.append(h("li", null, card(session)));
   section.append(list);
@@ -107,6 +108,16 @@ async function callApi(target, method, path, body) {
   if (!response.ok) throw new ApiError(response.status, data && typeof data.code === "string" ? data.code : null);
   return data;
 }
+async function loadSessions(call) {
+  const active = [];
+  let cursor = null;
+  do {
+    const page = await call("GET", `/sessions?status=active&limit=${ACTIVE_PAGE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
+    active.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor && active.length < MAX_ACTIVE);
+  return { active, history: await call("GET", `/sessions?status=ended&limit=${HISTORY_PAGE}`) };
+}
 
 // src/session-devices/texts/en.js
 var en_default = {
@@ -150,6 +161,8 @@ var en_default = {
   wasThisYou: "Was this you?",
   itWasMe: "Yes, it was me",
   itWasNotMe: "No, it wasn’t me",
+  confirmElsewhere: "To confirm that this was you, open this page on another device where you are signed in.",
+  notYetTrusted: "This device signed in recently and is not confirmed yet, so it cannot sign out or review your other devices. Confirm it from another device where you are signed in, or try again later.",
   confirmedNote: "You confirmed this was you.",
   confirmedStatus: (device) => `Thanks. ${device} is marked as yours.`,
   reportedStatus: (device) => `${device} has been signed out and reported. Change your password now.`,
@@ -236,6 +249,8 @@ var fr_default = {
   wasThisYou: "Était-ce vous ?",
   itWasMe: "Oui, c’était moi",
   itWasNotMe: "Non, ce n’était pas moi",
+  confirmElsewhere: "Pour confirmer que c’était vous, ouvrez cette page sur un autre appareil où vous êtes connecté.",
+  notYetTrusted: "Cet appareil s’est connecté récemment et n’est pas encore confirmé : il ne peut ni déconnecter ni vérifier vos autres appareils. Confirmez-le depuis un autre appareil où vous êtes connecté, ou réessayez plus tard.",
   confirmedNote: "Vous avez confirmé que c’était vous.",
   confirmedStatus: (device) => `Merci. ${device} est reconnu comme le vôtre.`,
   reportedStatus: (device) => `${device} a été déconnecté et signalé. Changez votre mot de passe maintenant.`,
@@ -322,6 +337,8 @@ var sv_default = {
   wasThisYou: "Var det du?",
   itWasMe: "Ja, det var jag",
   itWasNotMe: "Nej, det var inte jag",
+  confirmElsewhere: "Bekräfta att det var du genom att öppna den här sidan på en annan enhet där du är inloggad.",
+  notYetTrusted: "Den här enheten loggade in nyligen och är inte bekräftad än, så den kan inte logga ut eller granska dina andra enheter. Bekräfta den från en annan enhet där du är inloggad, eller försök igen senare.",
   confirmedNote: "Du har bekräftat att det var du.",
   confirmedStatus: (device) => `Tack. ${device} är markerad som din.`,
   reportedStatus: (device) => `${device} har loggats ut och rapporterats. Byt lösenord nu.`,
@@ -476,6 +493,26 @@ function placeOf(location, f) {
   return parts.length ? { text: parts.join(", "), flag: location.flag, country } : null;
 }
 
+// src/session-devices/trust.js
+var DEFAULT_TRUST_AFTER_SECONDS = 86400;
+function awaitsReview(session) {
+  return session.risk.flags.length > 0 && session.review?.state === "unreviewed";
+}
+function trustAfterSeconds(value) {
+  const seconds = value === null || value.trim() === "" ? Number.NaN : Number(value);
+  return Number.isFinite(seconds) && seconds >= 0 ? seconds : DEFAULT_TRUST_AFTER_SECONDS;
+}
+function notYetTrusted(active, trustAfter, now) {
+  const current = active.find((session) => session.current);
+  if (!current || !awaitsReview(current)) return false;
+  return now - new Date(current.createdAt).getTime() < trustAfter * 1e3;
+}
+function trustRefusal(code, m) {
+  if (code === "confirm_from_another_device") return m.confirmElsewhere;
+  if (code === "session_not_yet_trusted") return m.notYetTrusted;
+  return null;
+}
+
 // src/session-devices/card.js
 function renderCard(session, view) {
   const { m, f, hy, busy } = view;
@@ -540,7 +577,7 @@ function renderCard(session, view) {
       h("button", { type: "button", "data-key": `rename-${session.id}`, "aria-label": m.renameOf(title), onclick: () => view.onRenameStart() }, m.rename)
     );
   }
-  if (!session.current) {
+  if (!session.current && !view.locked) {
     actions.append(
       h("button", { type: "button", class: "danger", "data-key": `sign-out-${session.id}`, "data-action": "sign-out", "aria-label": m.signOutOf(title), disabled: busy, onclick: () => view.onSignOut() }, m.signOut)
     );
@@ -561,15 +598,24 @@ function renderRisk(session, view) {
   });
   const box = h("div", { class: "risk", "data-risk": "" }, h("h4", null, icon("warning"), m.suspicious), h("ul", null, reasons));
   const review = session.review;
-  if (review && review.state === "unreviewed") {
+  if (awaitsReview(session) && session.current) {
+    box.append(
+      h(
+        "div",
+        { class: "review", role: "group", "aria-label": m.wasThisYou },
+        h("p", null, m.wasThisYou),
+        h("p", { class: "note", "data-note": "confirm-elsewhere" }, m.confirmElsewhere)
+      )
+    );
+  } else if (review && review.state === "unreviewed") {
+    if (view.locked) return box;
     box.append(
       h(
         "div",
         { class: "review", role: "group", "aria-label": m.wasThisYou },
         h("p", null, m.wasThisYou),
         h("button", { type: "button", "data-action": "confirm", "data-key": `confirm-${session.id}`, disabled: busy, onclick: () => view.onReview("confirm") }, m.itWasMe),
-        // Reporting ends the session: the current one cannot be ended from the list.
-        session.current ? null : h("button", { type: "button", class: "danger", "data-action": "report", "data-key": `report-${session.id}`, disabled: busy, onclick: () => view.onReview("report") }, m.itWasNotMe)
+        h("button", { type: "button", class: "danger", "data-action": "report", "data-key": `report-${session.id}`, disabled: busy, onclick: () => view.onReview("report") }, m.itWasNotMe)
       )
     );
   } else if (review && review.state === "confirmed") {
@@ -711,6 +757,8 @@ dd { margin: 0; overflow-wrap: anywhere; }
 .risk ul { margin: 0 0 6px; padding-inline-start: 20px; }
 .review { display: flex; flex-wrap: wrap; gap: 8px 12px; align-items: center; margin-top: 8px; }
 .review p { font-weight: 600; }
+.review .note { font-weight: 400; flex-basis: 100%; }
+.locked { margin-bottom: var(--sd-gap); }
 .note { color: var(--sd-muted); font-size: 0.9rem; }
 .only { margin-top: 12px; }
 .history-heading { margin-bottom: 12px; }
@@ -764,7 +812,7 @@ var BaseElement = (
   }
 );
 var SessionDevicesElement = class extends BaseElement {
-  static observedAttributes = ["api", "lang", "credentials", "heading-level"];
+  static observedAttributes = ["api", "lang", "credentials", "heading-level", "trust-after"];
   /** @type {ShadowRoot} */
   #root;
   /** @type {Session[]} */
@@ -840,14 +888,7 @@ var SessionDevicesElement = class extends BaseElement {
       this.#render();
     }
     try {
-      const active = [];
-      let cursor = null;
-      do {
-        const page = await this.#call("GET", `/sessions?status=active&limit=${ACTIVE_PAGE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`);
-        active.push(...page.items);
-        cursor = page.nextCursor;
-      } while (cursor && active.length < MAX_ACTIVE);
-      const history = await this.#call("GET", `/sessions?status=ended&limit=${HISTORY_PAGE}`);
+      const { active, history } = await loadSessions((method, path) => this.#call(method, path));
       this.#active = active;
       this.#history = history.items;
       this.#historyCursor = history.nextCursor;
@@ -866,7 +907,7 @@ var SessionDevicesElement = class extends BaseElement {
       return;
     }
     if (loading) this.#state = "failed";
-    else this.#alertText = this.#text.m.actionFailed;
+    else this.#alertText = (error instanceof ApiError && error.status === 403 ? trustRefusal(error.code, this.#text.m) : null) ?? this.#text.m.actionFailed;
   }
   async #moreHistory() {
     if (!this.#historyCursor) return;
@@ -1021,15 +1062,17 @@ var SessionDevicesElement = class extends BaseElement {
       alert.append(h("span", null, m.loadFailed), h("button", { type: "button", onclick: () => void this.refresh(), "data-key": "retry" }, m.retry));
       wrapper.append(alert);
     } else {
+      const locked = notYetTrusted(this.#active, trustAfterSeconds(this.getAttribute("trust-after")), Date.now());
       wrapper.append(
         alert,
         renderActive({
           m,
           hx,
           sessions: this.#active,
+          locked,
           othersBusy: this.#busy.has("others"),
           onSignOutOthers: () => this.#askSignOutOthers(),
-          card: (session) => renderCard(session, this.#cardView(session, m, f, hy))
+          card: (session) => renderCard(session, { ...this.#cardView(session, m, f, hy), locked })
         }),
         renderHistory({ m, f, hx, sessions: this.#history, more: Boolean(this.#historyCursor), onMore: () => void this.#moreHistory() })
       );

@@ -8,9 +8,9 @@ import { h } from './dom.js';
  */
 
 /**
- * @param {{ m: Messages, hx: string, sessions: Session[], othersBusy: boolean, onSignOutOthers: () => void, card: (session: Session) => HTMLElement }} view
+ * @param {{ m: Messages, hx: string, sessions: Session[], locked: boolean, othersBusy: boolean, onSignOutOthers: () => void, card: (session: Session) => HTMLElement }} view
  */
-export function renderActive({ m, hx, sessions, othersBusy, onSignOutOthers, card }) {
+export function renderActive({ m, hx, sessions, locked, othersBusy, onSignOutOthers, card }) {
   const sorted = [...sessions].sort((a, b) => Number(Boolean(b.current)) - Number(Boolean(a.current)));
   const others = sorted.filter((s) => !s.current);
   const section = h('section', { 'aria-labelledby': 'sd-active-heading', part: 'active' });
@@ -18,7 +18,7 @@ export function renderActive({ m, hx, sessions, othersBusy, onSignOutOthers, car
     'div',
     { class: 'head' },
     h(hx, { id: 'sd-active-heading', tabindex: '-1', 'data-key': 'active-heading' }, m.activeHeading),
-    others.length > 0
+    others.length > 0 && !locked
       ? h(
           'button',
           { type: 'button', class: 'danger', 'data-key': 'sign-out-others', 'aria-haspopup': 'dialog', disabled: othersBusy, onclick: () => onSignOutOthers() },
@@ -27,6 +27,8 @@ export function renderActive({ m, hx, sessions, othersBusy, onSignOutOthers, car
       : null,
   );
   section.append(head, h('p', { class: 'intro' }, m.intro));
+  // Said once, above the cards: why no card offers to sign out or review another device.
+  if (locked && others.length > 0) section.append(h('p', { class: 'note locked', 'data-note': 'not-yet-trusted' }, m.notYetTrusted));
   const list = h('ul', { class: 'cards', role: 'list' });
   for (const session of sorted) list.append(h('li', null, card(session)));
   section.append(list);

@@ -28,3 +28,21 @@ export async function callApi(target, method, path, body) {
   if (!response.ok) throw new ApiError(response.status, data && typeof data.code === 'string' ? data.code : null);
   return data;
 }
+
+/**
+ * Every active session (up to MAX_ACTIVE) and the first page of the history.
+ * @param {(method: string, path: string) => Promise<any>} call
+ * @returns {Promise<{ active: import('./types.js').Session[], history: import('./types.js').Page }>}
+ */
+export async function loadSessions(call) {
+  const active = [];
+  /** @type {string | null} */
+  let cursor = null;
+  do {
+    /** @type {import('./types.js').Page} */
+    const page = await call('GET', `/sessions?status=active&limit=${ACTIVE_PAGE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+    active.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor && active.length < MAX_ACTIVE);
+  return { active, history: await call('GET', `/sessions?status=ended&limit=${HISTORY_PAGE}`) };
+}

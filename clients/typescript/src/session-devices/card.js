@@ -2,6 +2,7 @@
 // with "Was this you?", and its actions (rename, sign out).
 import { h, icon } from './dom.js';
 import { describe, lastActive, placeOf } from './format.js';
+import { awaitsReview } from './trust.js';
 
 /**
  * @typedef {import('./types.js').Session} Session
@@ -9,7 +10,7 @@ import { describe, lastActive, placeOf } from './format.js';
  * @typedef {import('./format.js').Format} Format
  * @typedef {import('./dom.js').Child} Child
  * @typedef {{
- *   m: Messages, f: Format, hy: string, busy: boolean, renaming: boolean,
+ *   m: Messages, f: Format, hy: string, busy: boolean, renaming: boolean, locked: boolean,
  *   onSignOut: () => void, onReview: (verdict: 'confirm' | 'report') => void,
  *   onRenameStart: () => void, onRenameCancel: () => void, onRename: (value: string) => void,
  * }} CardView
@@ -80,7 +81,8 @@ export function renderCard(session, view) {
       h('button', { type: 'button', 'data-key': `rename-${session.id}`, 'aria-label': m.renameOf(title), onclick: () => view.onRenameStart() }, m.rename),
     );
   }
-  if (!session.current) {
+  // A device that is not yet trusted signs out nothing but itself (from the account's own sign-out).
+  if (!session.current && !view.locked) {
     actions.append(
       h('button', { type: 'button', class: 'danger', 'data-key': `sign-out-${session.id}`, 'data-action': 'sign-out', 'aria-label': m.signOutOf(title), disabled: busy, onclick: () => view.onSignOut() }, m.signOut),
     );
@@ -100,17 +102,25 @@ function renderRisk(session, view) {
   });
   const box = h('div', { class: 'risk', 'data-risk': '' }, h('h4', null, icon('warning'), m.suspicious), h('ul', null, reasons));
   const review = session.review;
-  if (review && review.state === 'unreviewed') {
+  if (awaitsReview(session) && session.current) {
+    // The registry takes "it was me" for a flagged session only from another signed-in device.
+    box.append(
+      h(
+        'div',
+        { class: 'review', role: 'group', 'aria-label': m.wasThisYou },
+        h('p', null, m.wasThisYou),
+        h('p', { class: 'note', 'data-note': 'confirm-elsewhere' }, m.confirmElsewhere),
+      ),
+    );
+  } else if (review && review.state === 'unreviewed') {
+    if (view.locked) return box;
     box.append(
       h(
         'div',
         { class: 'review', role: 'group', 'aria-label': m.wasThisYou },
         h('p', null, m.wasThisYou),
         h('button', { type: 'button', 'data-action': 'confirm', 'data-key': `confirm-${session.id}`, disabled: busy, onclick: () => view.onReview('confirm') }, m.itWasMe),
-        // Reporting ends the session: the current one cannot be ended from the list.
-        session.current
-          ? null
-          : h('button', { type: 'button', class: 'danger', 'data-action': 'report', 'data-key': `report-${session.id}`, disabled: busy, onclick: () => view.onReview('report') }, m.itWasNotMe),
+        h('button', { type: 'button', class: 'danger', 'data-action': 'report', 'data-key': `report-${session.id}`, disabled: busy, onclick: () => view.onReview('report') }, m.itWasNotMe),
       ),
     );
   } else if (review && review.state === 'confirmed') {

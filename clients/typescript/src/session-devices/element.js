@@ -1,13 +1,14 @@
 // The <session-devices> element: its state (active sessions, history, what is busy), the actions that
 // change it (sign out, sign out all others, review, rename), and the page it renders.
 import { renderActive, renderDialog } from './active.js';
-import { ACTIVE_PAGE, ApiError, HISTORY_PAGE, MAX_ACTIVE, callApi } from './api.js';
+import { ApiError, HISTORY_PAGE, callApi, loadSessions } from './api.js';
 import { renderCard } from './card.js';
 import { h } from './dom.js';
 import { chooseLanguage, createFormat, describe, lastActive } from './format.js';
 import { renderHistory } from './history.js';
 import { STYLE } from './style.js';
 import { MESSAGES } from './texts/index.js';
+import { notYetTrusted, trustAfterSeconds, trustRefusal } from './trust.js';
 
 /**
  * @typedef {import('./types.js').Session} Session
@@ -23,7 +24,7 @@ let sheet;
 const BaseElement = /** @type {typeof HTMLElement} */ (globalThis.HTMLElement ?? class {});
 
 export class SessionDevicesElement extends BaseElement {
-  static observedAttributes = ['api', 'lang', 'credentials', 'heading-level'];
+  static observedAttributes = ['api', 'lang', 'credentials', 'heading-level', 'trust-after'];
 
   /** @type {ShadowRoot} */
   #root;
@@ -108,17 +109,7 @@ export class SessionDevicesElement extends BaseElement {
       this.#render();
     }
     try {
-      /** @type {Session[]} */
-      const active = [];
-      let cursor = null;
-      do {
-        /** @type {Page} */
-        const page = await this.#call('GET', `/sessions?status=active&limit=${ACTIVE_PAGE}${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
-        active.push(...page.items);
-        cursor = page.nextCursor;
-      } while (cursor && active.length < MAX_ACTIVE);
-      /** @type {Page} */
-      const history = await this.#call('GET', `/sessions?status=ended&limit=${HISTORY_PAGE}`);
+      const { active, history } = await loadSessions((method, path) => this.#call(method, path));
       this.#active = active;
       this.#history = history.items;
       this.#historyCursor = history.nextCursor;
@@ -138,7 +129,7 @@ export class SessionDevicesElement extends BaseElement {
       return;
     }
     if (loading) this.#state = 'failed';
-    else this.#alertText = this.#text.m.actionFailed;
+    else this.#alertText = (error instanceof ApiError && error.status === 403 ? trustRefusal(error.code, this.#text.m) : null) ?? this.#text.m.actionFailed;
   }
 
   async #moreHistory() {
@@ -300,15 +291,18 @@ export class SessionDevicesElement extends BaseElement {
       alert.append(h('span', null, m.loadFailed), h('button', { type: 'button', onclick: () => void this.refresh(), 'data-key': 'retry' }, m.retry));
       wrapper.append(alert);
     } else {
+      // A new, flagged, unconfirmed current session offers nothing the registry would refuse it.
+      const locked = notYetTrusted(this.#active, trustAfterSeconds(this.getAttribute('trust-after')), Date.now());
       wrapper.append(
         alert,
         renderActive({
           m,
           hx,
           sessions: this.#active,
+          locked,
           othersBusy: this.#busy.has('others'),
           onSignOutOthers: () => this.#askSignOutOthers(),
-          card: (session) => renderCard(session, this.#cardView(session, m, f, hy)),
+          card: (session) => renderCard(session, { ...this.#cardView(session, m, f, hy), locked }),
         }),
         renderHistory({ m, f, hx, sessions: this.#history, more: Boolean(this.#historyCursor), onMore: () => void this.#moreHistory() }),
       );

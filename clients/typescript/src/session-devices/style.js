@@ -82,6 +82,8 @@ dd { margin: 0; overflow-wrap: anywhere; }
 .risk ul { margin: 0 0 6px; padding-inline-start: 20px; }
 .review { display: flex; flex-wrap: wrap; gap: 8px 12px; align-items: center; margin-top: 8px; }
 .review p { font-weight: 600; }
+.review .note { font-weight: 400; flex-basis: 100%; }
+.locked { margin-bottom: var(--sd-gap); }
 .note { color: var(--sd-muted); font-size: 0.9rem; }
 .only { margin-top: 12px; }
 .history-heading { margin-bottom: 12px; }

@@ -42,6 +42,8 @@ export default {
   wasThisYou: 'Was this you?',
   itWasMe: 'Yes, it was me',
   itWasNotMe: 'No, it wasn’t me',
+  confirmElsewhere: 'To confirm that this was you, open this page on another device where you are signed in.',
+  notYetTrusted: 'This device signed in recently and is not confirmed yet, so it cannot sign out or review your other devices. Confirm it from another device where you are signed in, or try again later.',
   confirmedNote: 'You confirmed this was you.',
   confirmedStatus: (/** @type {string} */ device) => `Thanks. ${device} is marked as yours.`,
   reportedStatus: (/** @type {string} */ device) => `${device} has been signed out and reported. Change your password now.`,

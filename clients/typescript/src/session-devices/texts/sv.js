@@ -43,6 +43,8 @@ export default {
   wasThisYou: 'Var det du?',
   itWasMe: 'Ja, det var jag',
   itWasNotMe: 'Nej, det var inte jag',
+  confirmElsewhere: 'Bekräfta att det var du genom att öppna den här sidan på en annan enhet där du är inloggad.',
+  notYetTrusted: 'Den här enheten loggade in nyligen och är inte bekräftad än, så den kan inte logga ut eller granska dina andra enheter. Bekräfta den från en annan enhet där du är inloggad, eller försök igen senare.',
   confirmedNote: 'Du har bekräftat att det var du.',
   confirmedStatus: (/** @type {string} */ device) => `Tack. ${device} är markerad som din.`,
   reportedStatus: (/** @type {string} */ device) => `${device} har loggats ut och rapporterats. Byt lösenord nu.`,
