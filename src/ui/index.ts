@@ -5,9 +5,10 @@ import type { FastifyInstance } from 'fastify';
 
 // The <session-devices> element, served so that a page can load it straight from the registry:
 // <script type="module" src="https://registry.example/ui/session-devices.js"></script>.
-// The file is the client package's source; a compiled build (dist/src/ui) finds it at the same
-// relative place when the image copies it to dist/clients/..., a checkout's build one level up.
-const CANDIDATES = ['../../clients/typescript/src/session-devices.js', '../../../clients/typescript/src/session-devices.js'];
+// The file is the client package's built element (src/generated/, built from src/session-devices/);
+// a compiled build (dist/src/ui) finds it at the same relative place when the image copies it to
+// dist/clients/..., a checkout's build one level up.
+const CANDIDATES = ['../../clients/typescript/src/generated/session-devices.js', '../../../clients/typescript/src/generated/session-devices.js'];
 
 export function findSessionDevicesModule(): string {
   for (const candidate of CANDIDATES) {

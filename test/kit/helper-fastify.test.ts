@@ -145,7 +145,7 @@ t.test('when the registry cannot be reached, a request with a cookie fails close
   const page = await app.inject({ method: 'GET', url: '/page', headers: { ...html, cookie: 'sr_session=sr1_00000000000000000000000000000000AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } });
   t.equal(page.statusCode, 503);
   t.equal(page.headers['retry-after'], '5');
-  const api = await app.inject({ method: 'GET', url: '/account/api/me/sessions', headers: { cookie: 'sr_session=x' } });
+  const api = await app.inject({ method: 'GET', url: '/account/api/me/sessions', headers: { cookie: `sr_session=sr1_${'0'.repeat(32)}${'A'.repeat(43)}` } });
   t.equal(api.statusCode, 503);
   t.equal(api.json().code, 'service_unavailable');
 });

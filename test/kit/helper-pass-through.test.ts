@@ -41,7 +41,7 @@ t.test('each listed call reaches its /v1/me route; any other path answers 404 an
   const app = Fastify();
   await app.register(sessionRegistry, { client, apiPrefix: '/account/api/me' });
   t.teardown(() => app.close());
-  const headers = { cookie: 'sr_session=sr1_token', 'sec-fetch-site': 'same-origin' };
+  const headers = { cookie: `sr_session=sr1_${'0'.repeat(32)}${'A'.repeat(43)}`, 'sec-fetch-site': 'same-origin' };
   const send = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, payload?: object) =>
     app.inject({ method, url: `/account/api/me${path}`, headers: { ...headers, ...(payload ? { 'content-type': 'application/json' } : {}) }, payload });
 

@@ -7,7 +7,7 @@ import { DEVICE_TYPES, RISK_FLAGS } from '../../src/enrich/types.js';
 // list (Session.endReason in openapi.yaml).
 
 t.test('every end reason, risk flag and device type has words in English, French and Swedish', async (t) => {
-  const url = new URL('../../clients/typescript/src/session-devices.js', import.meta.url).href;
+  const url = new URL('../../clients/typescript/src/generated/session-devices.js', import.meta.url).href;
   const { MESSAGES, LANGUAGES } = (await import(url)) as {
     LANGUAGES: string[];
     MESSAGES: Record<string, { endReasons: Record<string, string>; risk: Record<string, (country: string) => string>; types: Record<string, string> }>;
@@ -30,4 +30,22 @@ t.test('every end reason, risk flag and device type has words in English, French
       t.same(same, [], `${language}: end reasons are translated`);
     }
   }
+});
+
+t.test('the trust rules have words in every language: confirm from another device, not yet trusted', async (t) => {
+  const url = new URL('../../clients/typescript/src/generated/session-devices.js', import.meta.url).href;
+  const { MESSAGES, LANGUAGES } = (await import(url)) as { LANGUAGES: string[]; MESSAGES: Record<string, Record<string, unknown>> };
+  for (const key of ['confirmElsewhere', 'notYetTrusted']) {
+    const seen = new Set<unknown>();
+    for (const language of LANGUAGES) {
+      const text = MESSAGES[language][key];
+      t.type(text, 'string', `${language}: ${key}`);
+      t.ok((text as string).length > 20, `${language}: ${key} is a sentence`);
+      t.notOk(seen.has(text), `${language}: ${key} is translated`);
+      seen.add(text);
+    }
+  }
+  t.match(MESSAGES.en.confirmElsewhere, /another device where you are signed in/);
+  t.match(MESSAGES.fr.confirmElsewhere, /autre appareil où vous êtes connecté/);
+  t.match(MESSAGES.sv.confirmElsewhere, /annan enhet där du är inloggad/);
 });

@@ -4,11 +4,11 @@ import { buildTestApp } from '../helper.js';
 
 t.test('GET /ui/session-devices.js serves the element as a cacheable module', async (t) => {
   const { app } = await buildTestApp(t);
-  const source = readFileSync(new URL('../../clients/typescript/src/session-devices.js', import.meta.url), 'utf8');
+  const source = readFileSync(new URL('../../clients/typescript/src/generated/session-devices.js', import.meta.url), 'utf8');
   const first = await app.inject({ method: 'GET', url: '/ui/session-devices.js' });
   t.equal(first.statusCode, 200);
   t.equal(first.headers['content-type'], 'text/javascript; charset=utf-8');
-  t.equal(first.body, source, 'the client package file, byte for byte');
+  t.equal(first.body, source, 'the client package\'s built file, byte for byte');
   t.match(first.headers.etag, /^"[A-Za-z0-9_-]{27}"$/);
   t.match(first.headers['cache-control'], /max-age=\d+/);
   t.equal(first.headers['x-content-type-options'], 'nosniff');

@@ -30,20 +30,21 @@ async function sessionRegistry(app: FastifyInstance, options: SessionHelperOptio
   app.decorateRequest('registrySession', null);
   app.decorateReply('signIn', async function signIn(this: FastifyReply, body: SignInBody) {
     const created = await helper.signIn(this.request, body);
-    this.header('set-cookie', helper.sessionCookie(created.token));
+    this.header('set-cookie', helper.sessionCookie(created.token, this.request));
     this.request.registrySession = { id: created.session.id, userId: created.session.userId, expiresAt: created.session.expiresAt };
     return created;
   });
   app.decorateReply('signOut', async function signOut(this: FastifyReply) {
     const token = helper.tokenOf(this.request);
     if (token) await helper.signOut(token, this.request);
-    this.header('set-cookie', helper.clearedCookie());
+    this.header('set-cookie', helper.clearedCookie(this.request));
     this.request.registrySession = null;
   });
 
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
-    // The account page's calls are checked by the registry itself when they are passed on.
-    if (helper.apiPath(request.url) || !helper.shouldCheck(request)) return;
+    // The account page's calls are checked by the registry itself when they are passed on (or refused):
+    // recognised in the normal form of the path, since the router matches `/account/api/m%65/...` too.
+    if (helper.isApiRequest(request.url) || !helper.shouldCheck(request)) return;
     const token = helper.tokenOf(request);
     if (!token) return;
     let session: RegistrySession | null;
@@ -54,7 +55,7 @@ async function sessionRegistry(app: FastifyInstance, options: SessionHelperOptio
       request.log.warn({ err: error }, 'session check failed');
       return reply.code(503).header('retry-after', '5').type('text/plain; charset=utf-8').send('The session service is unavailable; try again shortly.');
     }
-    if (!session) reply.header('set-cookie', helper.clearedCookie());
+    if (!session) reply.header('set-cookie', helper.clearedCookie(request));
     request.registrySession = session;
   });
 
@@ -62,7 +63,8 @@ async function sessionRegistry(app: FastifyInstance, options: SessionHelperOptio
     method: ['GET', 'POST', 'PATCH', 'DELETE'],
     url: `${helper.apiPrefix}/*`,
     handler: async (request, reply) => {
-      const target = helper.apiPath(request.url) as { path: string; query: string };
+      // Null when the router matched a spelling of the prefix other than the configured one: a 404.
+      const target = helper.apiPath(request.url);
       const body = request.body === undefined || request.body === null ? undefined : JSON.stringify(request.body);
       const answer = await helper.forward(request, target, helper.tokenOf(request), body);
       return reply.code(answer.status).headers(answer.headers).send(answer.body);

@@ -8,6 +8,7 @@ export { isSameOrigin } from './helper/core.js';
 /** A Node request as Express and Connect hand it on (they add `ip`, `originalUrl` and a parsed `body`). */
 export type SessionRequest = IncomingMessage & {
   ip?: string;
+  protocol?: string;
   originalUrl?: string;
   body?: unknown;
   registrySession?: RegistrySession | null;
@@ -50,6 +51,7 @@ const asHelperRequest = (request: SessionRequest): HelperRequest => ({
   ip: request.ip,
   headers: request.headers,
   socket: request.socket,
+  protocol: request.protocol,
   method: request.method,
   url: request.originalUrl ?? request.url,
 });
@@ -66,7 +68,8 @@ export function createSessionMiddleware(options: SessionHelperOptions) {
     const req = asHelperRequest(request);
     const token = helper.tokenOf(req);
     const target = helper.apiPath(req.url);
-    if (target) {
+    // Recognised in the normal form of the path: `/account/api/m%65/...` is answered 404, with no session check.
+    if (target || helper.isApiRequest(req.url)) {
       const answer = await helper.forward(req, target, token, await readBody(request));
       response.writeHead(answer.status, answer.headers);
       response.end(answer.body);
@@ -75,7 +78,7 @@ export function createSessionMiddleware(options: SessionHelperOptions) {
     request.registrySession = null;
     if (!token || !helper.shouldCheck(req)) return false;
     const session = await helper.validate(token, req);
-    if (!session) appendCookie(response, helper.clearedCookie());
+    if (!session) appendCookie(response, helper.clearedCookie(req));
     request.registrySession = session;
     return false;
   }
@@ -90,7 +93,7 @@ export function createSessionMiddleware(options: SessionHelperOptions) {
     },
     async signIn(request: SessionRequest, response: ServerResponse, body: SignInBody): Promise<Result<'createSession'>> {
       const created = await helper.signIn(asHelperRequest(request), body);
-      appendCookie(response, helper.sessionCookie(created.token));
+      appendCookie(response, helper.sessionCookie(created.token, asHelperRequest(request)));
       request.registrySession = { id: created.session.id, userId: created.session.userId, expiresAt: created.session.expiresAt };
       return created;
     },
@@ -98,7 +101,7 @@ export function createSessionMiddleware(options: SessionHelperOptions) {
       const req = asHelperRequest(request);
       const token = helper.tokenOf(req);
       if (token) await helper.signOut(token, req);
-      appendCookie(response, helper.clearedCookie());
+      appendCookie(response, helper.clearedCookie(req));
       request.registrySession = null;
     },
   };

@@ -1,6 +1,7 @@
 import { accessSync, constants } from 'node:fs';
 import t, { type Test } from 'tap';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions } from 'playwright-core';
+import { desktopUserAgent } from './devices-page.js';
 
 // Debian's chromium, driven by playwright-core: browser downloads are not part of this project.
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -41,9 +42,14 @@ export async function launchBrowser(t: Teardown): Promise<Browser> {
   return browser;
 }
 
-/** A new context: its own cookies, as a second browser would have. */
+/**
+ * A new context: its own cookies, as a second browser would have. It says it is a person's desktop
+ * browser: headless Chromium's own User-Agent is flagged as a bot, and a flagged, unconfirmed new
+ * session may not act on the user's other sessions (the registry's trust rules), which a test of
+ * those actions needs.
+ */
 export async function newContext(browser: Browser, options: BrowserContextOptions = {}): Promise<BrowserContext> {
-  const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, ...options });
+  const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, userAgent: desktopUserAgent(browser.version()), ...options });
   context.setDefaultTimeout(15000);
   return context;
 }

@@ -8,7 +8,11 @@ import { userContext, type IncomingLike } from '../user-context.js';
 // and the pass-through of the account page's calls. Framework-free, so both behave alike.
 
 export interface SessionCookieOptions {
-  /** Default `sr_session`. */
+  /**
+   * Default `__Host-sr_session` on a request that arrived over https (the browser then binds the
+   * cookie to this host, Secure and Path=/, out of reach of sibling subdomains), `sr_session` over
+   * plain http (development) and whenever `domain` is set or `path` is not `/`, which `__Host-` forbids.
+   */
   name?: string;
   /** Default `/`. */
   path?: string;
@@ -38,6 +42,8 @@ export interface SessionHelperOptions {
 export interface HelperRequest extends IncomingLike {
   method?: string;
   url?: string;
+  /** The framework's view of the scheme (Fastify's and Express's `protocol`, which honour their trust-proxy setting). */
+  protocol?: string;
 }
 
 /** The signed-in session of a request, as the registry confirmed it. */
@@ -86,6 +92,43 @@ export const PAGE_OPERATIONS: readonly PageOperation[] = [
 
 export function pageOperation(method: string, path: string): PageOperation | null {
   return PAGE_OPERATIONS.find((op) => op.method === method && op.path.test(path)) ?? null;
+}
+
+/** The form of a registry session token ("sr1_" + 32 hex digits + 43 base64url characters). */
+const SESSION_TOKEN = /^sr1_[0-9a-f]{32}[A-Za-z0-9_-]{43}$/;
+
+/** Whether a cookie's value can be a session token at all; any other value is a signed-out browser. */
+export function isSessionTokenForm(value: string): boolean {
+  return SESSION_TOKEN.test(value);
+}
+
+/** Whether the request reached this app over https: the framework's `protocol`, else a TLS socket. */
+export function isHttps(request: HelperRequest): boolean {
+  if (typeof request.protocol === 'string') return request.protocol === 'https';
+  return (request.socket as { encrypted?: boolean } | null | undefined)?.encrypted === true;
+}
+
+/**
+ * One normal form of a URL path, the way routers read it: percent-escapes decoded, repeated slashes
+ * folded, `.` and `..` segments resolved. Used to recognise the API prefix however it is spelled.
+ */
+export function normalPath(pathname: string): string {
+  let decoded = pathname;
+  try {
+    decoded = decodeURIComponent(pathname);
+  } catch {
+    decoded = pathname.replace(/%([0-9A-Fa-f]{2})/g, (escape, hex: string) => {
+      const code = Number.parseInt(hex, 16);
+      return code < 0x80 ? String.fromCharCode(code) : escape;
+    });
+  }
+  const segments: string[] = [];
+  for (const segment of decoded.split('/')) {
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') segments.pop();
+    else segments.push(segment);
+  }
+  return `/${segments.join('/')}${decoded.endsWith('/') && segments.length > 0 ? '/' : ''}`;
 }
 
 function first(value: string | string[] | undefined): string | undefined {
@@ -141,7 +184,11 @@ function defaultIsPageView(request: HelperRequest): boolean {
 
 export function createSessionHelper(options: SessionHelperOptions) {
   const { client } = options;
-  const cookie = { name: 'sr_session', path: '/', secure: true, sameSite: 'Lax' as const, ...options.cookie };
+  const cookie = { path: '/', secure: true, sameSite: 'Lax' as const, ...options.cookie };
+  // The __Host- prefix needs Secure, Path=/ and no Domain; a browser refuses such a cookie otherwise.
+  const hostPrefixAllowed = cookie.secure && cookie.path === '/' && !cookie.domain;
+  const cookieName = (request: HelperRequest) =>
+    options.cookie?.name ?? (hostPrefixAllowed && isHttps(request) ? '__Host-sr_session' : 'sr_session');
   const apiPrefix = (options.apiPrefix ?? '/account/api/me').replace(/\/+$/, '');
   const isPageView = options.isPageView ?? defaultIsPageView;
 
@@ -155,28 +202,42 @@ export function createSessionHelper(options: SessionHelperOptions) {
       `SameSite=${cookie.sameSite}`,
     ].filter(Boolean).join('; ');
 
-  const clearedCookie = () => `${cookie.name}=; ${attributes(0)}`;
+  /** The Set-Cookie value that drops the request's session cookie. */
+  const clearedCookie = (request: HelperRequest) => `${cookieName(request)}=; ${attributes(0)}`;
+  const underPrefix = (pathname: string) => pathname === apiPrefix || pathname.startsWith(`${apiPrefix}/`);
 
   return {
-    cookieName: cookie.name,
+    /** The session cookie's name for this request (see SessionCookieOptions.name). */
+    cookieName,
     apiPrefix,
     shouldCheck: options.shouldCheck ?? (() => true),
 
     tokenOf(request: HelperRequest): string | null {
-      return readCookie(first(request.headers.cookie), cookie.name);
+      return readCookie(first(request.headers.cookie), cookieName(request));
     },
     /** The Set-Cookie value that keeps a session token (HttpOnly: the page's scripts never see it). */
-    sessionCookie(token: string): string {
-      return `${cookie.name}=${encodeURIComponent(token)}; ${attributes(cookie.maxAgeSeconds)}`;
+    sessionCookie(token: string, request: HelperRequest): string {
+      return `${cookieName(request)}=${encodeURIComponent(token)}; ${attributes(cookie.maxAgeSeconds)}`;
     },
     clearedCookie,
 
-    /** The path below /v1/me a request addresses, when it is one of the account page's calls. */
+    /** The path below /v1/me a request addresses, when it is one of the account page's calls as written. */
     apiPath(url: string | undefined): { path: string; query: string } | null {
       if (!url) return null;
       const [pathname, query = ''] = url.split(/\?(.*)/s, 2);
-      if (pathname !== apiPrefix && !pathname.startsWith(`${apiPrefix}/`)) return null;
+      if (!underPrefix(pathname)) return null;
       return { path: pathname.slice(apiPrefix.length) || '/', query };
+    },
+
+    /**
+     * Whether a request is for the account page's calls once its path is normalised (`/account/api/m%65`
+     * is the prefix to a router): it gets no session check, and an answer from `forward` (404 unless
+     * `apiPath` reads it as written).
+     */
+    isApiRequest(url: string | undefined): boolean {
+      if (!url) return false;
+      const pathname = url.split('?')[0];
+      return underPrefix(pathname) || underPrefix(normalPath(pathname));
     },
 
     /**
@@ -185,6 +246,8 @@ export function createSessionHelper(options: SessionHelperOptions) {
      * Any other failure (the registry unreachable, overloaded) is thrown: the caller fails closed.
      */
     async validate(token: string, request: HelperRequest): Promise<RegistrySession | null> {
+      // Not a session token's form (a stale cookie of another format, an edited one): signed out, never sent.
+      if (!isSessionTokenForm(token)) return null;
       const pageView = isPageView(request);
       const path = pageView && request.url ? request.url.split('?')[0].slice(0, 2048) : undefined;
       try {
@@ -206,6 +269,7 @@ export function createSessionHelper(options: SessionHelperOptions) {
 
     /** Ends the session of the token (logout). A session that had ended already is not an error. */
     async signOut(token: string, request: HelperRequest): Promise<void> {
+      if (!isSessionTokenForm(token)) return;
       try {
         await client.logout({ sessionToken: token, user: userContext(request) });
       } catch (error) {
@@ -213,14 +277,22 @@ export function createSessionHelper(options: SessionHelperOptions) {
       }
     },
 
-    /** Passes one of the account page's calls to /v1/me/* with the cookie's token, and its answer back. */
-    async forward(request: HelperRequest, target: { path: string; query: string }, token: string | null, body: string | undefined): Promise<ForwardedAnswer> {
+    /**
+     * Passes one of the account page's calls to /v1/me/* with the cookie's token, and its answer back.
+     * A null target (the prefix spelled otherwise than as configured) is a 404.
+     */
+    async forward(request: HelperRequest, target: { path: string; query: string } | null, token: string | null, body: string | undefined): Promise<ForwardedAnswer> {
       const method = (request.method ?? 'GET').toUpperCase();
       if (!FORWARDED_METHODS.has(method)) return problem(405, 'method_not_allowed', `${method} is not forwarded.`);
       if (UNSAFE.has(method) && !isSameOrigin(request)) return problem(403, 'forbidden', 'Cross-site requests are refused.');
-      const operation = pageOperation(method, target.path);
-      if (!operation) return problem(404, 'not_found', 'No such path.');
+      const operation = target ? pageOperation(method, target.path) : null;
+      if (!target || !operation) return problem(404, 'not_found', 'No such path.');
       if (!token) return problem(401, 'unauthorized', 'Not signed in.');
+      // A cookie that cannot be a session token is a signed-out browser: it is dropped, never sent on.
+      if (!isSessionTokenForm(token)) {
+        const refused = problem(401, 'unauthorized', 'Not signed in.');
+        return { ...refused, headers: { ...refused.headers, 'set-cookie': clearedCookie(request) } };
+      }
       if (body !== undefined && body.length > MAX_FORWARD_BODY) return problem(413, 'payload_too_large', 'The request body is too large.');
       let answer;
       try {
@@ -244,7 +316,7 @@ export function createSessionHelper(options: SessionHelperOptions) {
         if (value !== null) headers[name] = value;
       }
       // A refused token is a signed-out browser, and so is one that has just logged out: drop its cookie with the answer.
-      if (answer.status === 401 || (operation.operation === 'logout' && answer.status === 200)) headers['set-cookie'] = clearedCookie();
+      if (answer.status === 401 || (operation.operation === 'logout' && answer.status === 200)) headers['set-cookie'] = clearedCookie(request);
       return { status: answer.status, headers, body: answer.text };
     },
   };
