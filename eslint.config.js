@@ -26,6 +26,19 @@ export default tseslint.config(
     },
   },
   {
+    // One source of "now" (src/clock.ts): tests move it; durations use performance.now().
+    files: ['src/**/*.ts'],
+    ignores: ['src/clock.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: 'TSEnumDeclaration', message: 'Use a union or an `as const` object instead of enum.' },
+        { selector: "MemberExpression[object.name='Date'][property.name='now']", message: 'Read the time from the clock (src/clock.ts): clock.now() or epochMs(clock).' },
+        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'Read the time from the clock (src/clock.ts): clock.now().' },
+      ],
+    },
+  },
+  {
     // Tests and benchmarks read loosely typed JSON answers.
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: {

@@ -74,6 +74,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     geo,
     geoUpdates: geoFeature.updater ? () => geoFeature.updater?.status() ?? [] : null,
     feedStatus: sessions.feedStatus,
+    clock,
     registries: [metrics.registry, jobs.registry, sessions.metrics, events.metrics, geoFeature.metrics],
     config,
   });

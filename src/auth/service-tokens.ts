@@ -1,3 +1,4 @@
+import { epochMs, type Clock } from '../clock.js';
 import fastifyJwt from '@fastify/jwt';
 import { createVerifier } from 'fast-jwt';
 import { LRUCache } from 'lru-cache';
@@ -44,7 +45,7 @@ function grantOf(claims: VerifiedClaims): Grant {
  * older than the configured maximum age, nor issued in the future (beyond the clock tolerance). During a key rotation the previous key is accepted too,
  * until the moment the configuration names.
  */
-export async function registerServiceTokens(app: FastifyInstance, jwt: Config['jwt'], failures: AuthFailures): Promise<(...scopes: Scope[]) => onRequestHookHandler> {
+export async function registerServiceTokens(app: FastifyInstance, jwt: Config['jwt'], failures: AuthFailures, clock: Clock): Promise<(...scopes: Scope[]) => onRequestHookHandler> {
   const symmetric = jwt.algorithm.startsWith('HS');
   const verifyOptions = {
     // Pinned: a token naming any other algorithm (none, or HS256 signed with the public key) fails.
@@ -76,7 +77,7 @@ export async function registerServiceTokens(app: FastifyInstance, jwt: Config['j
     try {
       claims = app.jwt.verify<VerifiedClaims>(token);
     } catch {
-      if (previous === null || Date.now() >= previous.untilMs) return null;
+      if (previous === null || epochMs(clock) >= previous.untilMs) return null;
       try {
         claims = previous.verify(token) as VerifiedClaims;
         keyUntil = previous.untilMs;
@@ -85,13 +86,13 @@ export async function registerServiceTokens(app: FastifyInstance, jwt: Config['j
       }
     }
     // A token issued in the future would outlive the maximum age by as much (fast-jwt checks iat only against maxAge).
-    if (typeof claims.iat !== 'number' || claims.iat * 1000 > Date.now() + CLOCK_TOLERANCE_MS) return null;
+    if (typeof claims.iat !== 'number' || claims.iat * 1000 > epochMs(clock) + CLOCK_TOLERANCE_MS) return null;
     const trustedUntil = Math.min(claims.exp * 1000 + CLOCK_TOLERANCE_MS, (claims.iat ?? 0) * 1000 + jwt.maxAgeSeconds * 1000, keyUntil);
     return { claims, trustedUntil };
   };
   const grantFor = (token: string): Grant | null => {
     const kept = grants.get(token);
-    if (kept !== undefined && Date.now() < kept.validUntil) return kept.grant;
+    if (kept !== undefined && epochMs(clock) < kept.validUntil) return kept.grant;
     const verified = verify(token);
     if (verified === null) {
       grants.delete(token);

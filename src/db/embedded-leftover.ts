@@ -78,11 +78,11 @@ function real(dir: string): string {
 }
 
 async function exited(pid: number, ms: number): Promise<boolean> {
-  const end = Date.now() + ms;
+  const end = performance.now() + ms;
   for (;;) {
     const info = inspect(pid);
     if (info === null || info.zombie) return true;
-    if (Date.now() >= end) return false;
+    if (performance.now() >= end) return false;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }

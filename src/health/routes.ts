@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@sinclair/typebox';
+import { epochMs, type Clock } from '../clock.js';
 import type { GeoUpdater } from '../enrich/geo/index.js';
 import type { GeoLookup } from '../enrich/types.js';
 import { Nullable } from '../typebox.js';
@@ -49,6 +50,7 @@ export interface HealthOptions {
   geoUpdates: (() => ReturnType<GeoUpdater['status']>) | null;
   /** Whether this instance hears every revocation, and how it answers while it does not. */
   feedStatus(): { mode: string; listenerConnected: boolean; graceLeftSeconds: number | null };
+  clock: Clock;
 }
 
 /** Liveness and readiness. */
@@ -84,14 +86,14 @@ export async function healthRoutes(app: FastifyInstance, options: HealthOptions)
       revocationFeedGraceLeftSeconds: feed.graceLeftSeconds,
       geo: geo.state,
       geoError: geo.error,
-      geoData: geo.databases.map(({ buildEpoch, ...d }) => ({ ...d, builtAt: buildEpoch, ageDays: ageDays(buildEpoch) })),
+      geoData: geo.databases.map(({ buildEpoch, ...d }) => ({ ...d, builtAt: buildEpoch, ageDays: ageDays(buildEpoch, epochMs(options.clock)) })),
       ...(options.geoUpdates ? { geoUpdates: options.geoUpdates() } : {}),
     };
     return reply.code(database === 'ok' ? 200 : 503).send({ status: database === 'ok' ? 'ready' : 'unavailable', checks });
   });
 }
 
-function ageDays(builtAt: string | null): number | null {
+function ageDays(builtAt: string | null, now: number): number | null {
   const at = builtAt === null ? Number.NaN : Date.parse(builtAt);
-  return Number.isNaN(at) ? null : Math.max(0, Math.floor((Date.now() - at) / 86_400_000));
+  return Number.isNaN(at) ? null : Math.max(0, Math.floor((now - at) / 86_400_000));
 }

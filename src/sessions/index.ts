@@ -119,7 +119,7 @@ export function createSessions(options: SessionsOptions) {
     retention: createAddressRetentionRepository(database),
     ...options.repositories,
   };
-  const lists = createListCache();
+  const lists = createListCache(options.clock);
   const cache = options.cache ?? createStateCache({ maxEntries: Math.floor((options.stateCacheMaxMb * 1024 * 1024) / BYTES_PER_SESSION) });
   const metrics = createSessionMetrics({ cacheSize: () => cache.size, feedUp: () => feed.whole });
   const feed = createRevocationFeed({

@@ -1,3 +1,4 @@
+import { epochMs, type Clock } from '../../clock.js';
 import { LRUCache } from 'lru-cache';
 import type { ResourceRow } from '../repositories/columns.js';
 
@@ -14,7 +15,7 @@ const USERS = 200_000;
  * so a kept page never outlives a change known here. Changes made through another instance that
  * send no notice reach a kept page within LIST_CACHE_TTL_MS; ends always send one.
  */
-export function createListCache() {
+export function createListCache(clock: Clock) {
   let latest = 0;
   const versions = new LRUCache<string, number>({ max: USERS });
   const pages = new LRUCache<string, { version: number; readAt: number; rows: ResourceRow[] }>({ max: PAGES });
@@ -43,13 +44,13 @@ export function createListCache() {
 
     get(userId: string, key: string): ResourceRow[] | undefined {
       const page = pages.get(key);
-      if (page === undefined || page.version !== versions.get(userId) || Date.now() - page.readAt >= LIST_CACHE_TTL_MS) return undefined;
+      if (page === undefined || page.version !== versions.get(userId) || epochMs(clock) - page.readAt >= LIST_CACHE_TTL_MS) return undefined;
       return page.rows;
     },
 
     /** Keeps a page read under `version`, unless the user's sessions changed during the read. */
     set(userId: string, key: string, version: number, rows: ResourceRow[]): void {
-      if (versions.get(userId) === version) pages.set(key, { version, readAt: Date.now(), rows });
+      if (versions.get(userId) === version) pages.set(key, { version, readAt: epochMs(clock), rows });
     },
   };
 }
