@@ -3,7 +3,6 @@ import { authPlugin } from './auth/index.js';
 import { systemClock, type Clock } from './clock.js';
 import { createListener, type Listener } from './db/listener.js';
 import type { Config } from './config.js';
-import { advisoryLocks } from './db/advisory-lock.js';
 import { openConfiguredDatabase, type DatabaseHandle } from './db/database.js';
 import { openConfiguredGeo, type GeoFeature } from './enrich/geo/index.js';
 import { createEvents, eventSettings, type Events } from './events/index.js';
@@ -51,7 +50,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const { geo } = geoFeature;
   const clock = options.clock ?? systemClock;
   // Every periodic task of the features built here runs in this one runner (and its metrics).
-  const jobs = createJobRunner({ logger: app.log, clock, tryLock: advisoryLocks(database) });
+  const jobs = createJobRunner({ logger: app.log, clock, tryLock: database.tryWithLock });
   const sessions = options.sessions ?? createSessions({ ...sessionSettings(config), database, clock, geo, logger: app.log, jobs });
   const events = options.events ?? createEvents({ ...eventSettings(config), database, clock, logger: app.log, jobs });
   const metrics = createAppMetrics();

@@ -6,7 +6,7 @@ import type { FastifyInstance, InjectOptions } from 'fastify';
 import { buildApp } from '../src/app.js';
 import { systemClock, type Clock } from '../src/clock.js';
 import { loadConfig, type Config } from '../src/config.js';
-import { createDatabase, type DatabaseHandle } from '../src/db/database.js';
+import { createDatabase, type DatabaseHandle, type DatabasePool } from '../src/db/database.js';
 import { createListener, type Listener } from '../src/db/listener.js';
 import { migrateToLatest } from '../src/db/migrator.js';
 import { givenGeo, openConfiguredGeo, type GeoFeature } from '../src/enrich/geo/index.js';
@@ -164,7 +164,7 @@ export interface TestApp extends TestSessions {
   app: FastifyInstance;
   listener: Listener;
   db: TestDatabase;
-  handle: DatabaseHandle;
+  handle: DatabasePool;
   /** The stored rows, read as the service reads them. */
   rows: SessionsRepository;
   eventLog: SessionEventsRepository;

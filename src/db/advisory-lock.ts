@@ -1,11 +1,11 @@
-import type { DatabaseHandle } from './database.js';
+import type pg from 'pg';
 
 /**
  * Runs `work` while this instance holds the session-level advisory lock `key`, taken on a pooled
  * connection kept for the duration (tried, never waited for): false, and `work` not run, when
  * another session holds it. If that connection dies, PostgreSQL releases the lock with it.
  */
-export function advisoryLocks({ pool }: Pick<DatabaseHandle, 'pool'>) {
+export function advisoryLocks(pool: pg.Pool) {
   return async function tryWithLock(key: number, work: () => Promise<void>): Promise<boolean> {
     const client = await pool.connect();
     // A connection whose lock state is unknown is discarded, never given back to the pool.

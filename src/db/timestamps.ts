@@ -2,9 +2,10 @@ import pg from 'pg';
 
 // timestamptz values arrive as text; pg's parser reads them with regular expressions, on every
 // row of every list page. The pool asks PostgreSQL for UTC (TimeZone=UTC), so the text has one
-// fixed shape, read here digit by digit; anything else goes to pg's own parser.
+// fixed shape, read here digit by digit; anything else goes to pg's own parser. The pool sets it
+// on its own connections (database.ts).
 
-const TIMESTAMPTZ = 1184;
+export const TIMESTAMPTZ = 1184;
 const fallback = pg.types.getTypeParser(TIMESTAMPTZ) as (text: string) => Date;
 
 const digits = (text: string, from: number, count: number): number => {
@@ -33,4 +34,3 @@ export function parseUtcTimestamp(text: string): Date {
   return Number.isNaN(time) ? fallback(text) : new Date(time);
 }
 
-pg.types.setTypeParser(TIMESTAMPTZ, parseUtcTimestamp);

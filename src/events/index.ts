@@ -3,7 +3,6 @@ import fp from 'fastify-plugin';
 import { systemClock, type Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { createDatabase, type DatabaseHandle } from '../db/database.js';
-import { advisoryLocks } from '../db/advisory-lock.js';
 import { createJobRunner, type Job, type JobRunner } from '../jobs/runner.js';
 import type { Listener } from '../db/listener.js';
 import type { Logger } from '../logger.js';
@@ -63,14 +62,19 @@ export interface EventsOptions {
 export function createEvents(options: EventsOptions) {
   const { database, settings, logger } = options;
   const background = options.background ?? true;
-  const ownPool = background && options.databaseUrl
-    ? createDatabase({ connectionString: options.databaseUrl, poolSize: WORKER_POOL_SIZE, statementTimeoutMs: options.statementTimeoutMs, applicationName: 'session-registry-events' })
-    : null;
   // Claims, settlements and purges may be lost in a crash without harm (a lost claim or outcome
   // means an attempt made again, with the same webhook-id): their commits do not wait for the
   // disk, so they never queue behind, or in front of, the commits of logins and revokes. The
   // dispatch, whose positions readers rely on, turns it back on for its own transaction.
-  ownPool?.pool.on('connect', (client) => void client.query('set synchronous_commit = off').catch(() => {}));
+  const ownPool = background && options.databaseUrl
+    ? createDatabase({
+        connectionString: options.databaseUrl,
+        poolSize: WORKER_POOL_SIZE,
+        statementTimeoutMs: options.statementTimeoutMs,
+        applicationName: 'session-registry-events',
+        synchronousCommit: false,
+      })
+    : null;
   const workerDatabase = ownPool ?? database;
   const repositories: EventRepositories = {
     outbox: createOutboxEventsRepository(database),
@@ -83,7 +87,7 @@ export function createEvents(options: EventsOptions) {
     outbox: options.repositories?.outbox ?? createOutboxEventsRepository(workerDatabase),
     deliveries: options.repositories?.deliveries ?? createWebhookDeliveriesRepository(workerDatabase),
   };
-  const tryLock = advisoryLocks(workerDatabase);
+  const tryLock = workerDatabase.tryWithLock;
   const jobs = options.jobs ?? createJobRunner({ logger, clock: options.clock, tryLock });
   const signingKey = settings.signingKey ? loadSigningKey(settings.signingKey) : null;
   const policy = {

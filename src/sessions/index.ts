@@ -7,7 +7,6 @@ import type { Listener } from '../db/listener.js';
 import type { GeoLookup } from '../enrich/types.js';
 import { createUserAgentParser } from '../enrich/user-agent/index.js';
 import { parseUserAgentPatterns } from '../enrich/user-agent/patterns.js';
-import { advisoryLocks } from '../db/advisory-lock.js';
 import { createJobRunner, type Job, type JobRunner } from '../jobs/runner.js';
 import type { Logger } from '../logger.js';
 import { createActivity } from './activity.js';
@@ -185,7 +184,7 @@ export function createSessions(options: SessionsOptions) {
    * (the database not there yet) is left for the requests to meet.
    */
   async function warmUp(): Promise<void> {
-    const connections = database.pool.options.max ?? 10;
+    const connections = database.poolSize;
     const probe = '00000000-0000-7000-8000-000000000000';
     await Promise.all(
       Array.from({ length: connections }, async () => {
@@ -195,7 +194,7 @@ export function createSessions(options: SessionsOptions) {
       }),
     ).catch((error: Error) => logger.warn({ reason: error.message }, 'warm-up at start failed; continuing'));
   }
-  const jobs = options.jobs ?? createJobRunner({ logger, clock: options.clock, tryLock: advisoryLocks(database) });
+  const jobs = options.jobs ?? createJobRunner({ logger, clock: options.clock, tryLock: database.tryWithLock });
   const running: Job[] = [];
 
   return {

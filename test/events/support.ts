@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.js';
 import { systemClock, type Clock } from '../../src/clock.js';
 import type { Config } from '../../src/config.js';
-import { createDatabase, type DatabaseHandle } from '../../src/db/database.js';
+import { createDatabase, type DatabasePool } from '../../src/db/database.js';
 import { givenGeo, type GeoFeature } from '../../src/enrich/geo/index.js';
 import type { GeoLookup } from '../../src/enrich/types.js';
 import type { Resolve } from '../../src/events/delivery/destinations.js';
@@ -54,7 +54,7 @@ export const noGeo: GeoLookup = {
 export interface EventsApp extends TestSessions {
   app: FastifyInstance;
   db: TestDatabase;
-  handle: DatabaseHandle;
+  handle: DatabasePool;
   events: Events;
   config: Config;
   /** A token with webhooks:manage and sessions:read: what creating an endpoint or changing its URL takes. */

@@ -1,5 +1,4 @@
 import t from 'tap';
-import { advisoryLocks } from '../../src/db/advisory-lock.js';
 import { createDatabase } from '../../src/db/database.js';
 import { createJobRunner } from '../../src/jobs/runner.js';
 import { createTestDatabase } from '../helper.js';
@@ -120,8 +119,8 @@ t.test('a job with a lock runs on one instance at a time; the others skip their 
     await b.close();
     await database.drop();
   });
-  const runnerA = createJobRunner({ logger: quiet, tryLock: advisoryLocks(a) });
-  const runnerB = createJobRunner({ logger: quiet, tryLock: advisoryLocks(b) });
+  const runnerA = createJobRunner({ logger: quiet, tryLock: a.tryWithLock });
+  const runnerB = createJobRunner({ logger: quiet, tryLock: b.tryWithLock });
   t.teardown(async () => {
     await runnerA.close();
     await runnerB.close();

@@ -42,11 +42,4 @@ export class Interner {
   get(index: number): string | null {
     return this.strings[index];
   }
-
-  clear(): void {
-    this.indexOf.clear();
-    this.strings = [null];
-    this.counts.fill(0);
-    this.free = [];
-  }
 }

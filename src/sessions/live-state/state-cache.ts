@@ -91,13 +91,11 @@ export function createStateCache(options: { maxEntries: number }) {
   });
   resize(states.capacity);
 
-  let tombstoneCapacity = 0;
   let tombEndedAt = new Float64Array(0);
   let tombReason = new Uint8Array(0);
   const tombstones = new IdTable({
     maxEntries: options.maxEntries,
     onGrow: (next) => {
-      tombstoneCapacity = next;
       tombEndedAt = grow(tombEndedAt, next);
       tombReason = grow(tombReason, next);
     },
@@ -106,9 +104,8 @@ export function createStateCache(options: { maxEntries: number }) {
       tombReason[slot] = 0;
     },
   });
-  tombstoneCapacity = tombstones.capacity;
-  tombEndedAt = new Float64Array(tombstoneCapacity);
-  tombReason = new Uint8Array(tombstoneCapacity);
+  tombEndedAt = new Float64Array(tombstones.capacity);
+  tombReason = new Uint8Array(tombstones.capacity);
 
   let generation = 0;
 
@@ -227,9 +224,6 @@ export function createStateCache(options: { maxEntries: number }) {
     /** Distinct strings held (user ids, addresses, User-Agents), for the memory figures. */
     get internedStrings(): number {
       return users.size + addresses.size + agents.size;
-    },
-    get tombstoneCapacity(): number {
-      return tombstoneCapacity;
     },
   };
 }

@@ -1,6 +1,7 @@
-import { sql, type CompiledQuery } from 'kysely';
+import { sql } from 'kysely';
 import type { DatabaseHandle } from '../../db/database.js';
 import { translatingErrors } from '../../db/errors.js';
+import { builtStatement, namedStatement } from '../../db/statements.js';
 import { expiry } from '../lifetime.js';
 import type { EndedRow } from './columns.js';
 import { recordEnds } from './session-ends.js';
@@ -12,8 +13,8 @@ import { INSERT_COLUMNS, insertValues, type NewSessionRow } from './sessions.js'
 // the lock is granted, so they see every login that held the lock before. Two logins racing for
 // the last place, on one instance or several, are therefore counted one after the other.
 //
-// The usual login (room to spare) is the lock, one statement that inserts when there is room, and
-// the commit. Only a login that must evict runs a second statement, which also ends sessions.
+// The usual login (room to spare) is one transaction of named statements: the lock, one statement
+// that inserts when there is room, and the commit. Only a login that must evict runs a second statement, which also ends sessions.
 
 /** The advisory-lock class of per-user locks (the two-key space never meets single-key locks). */
 export const USER_LOCK_CLASS = 7261;
@@ -36,8 +37,7 @@ export interface Admission {
  * not count) leave room for it; otherwise nothing is written and their ids come back, least
  * recently active first.
  */
-function insertIfRoomStatement(row: NewSessionRow, login: EventInput, max: number) {
-  return sql<{ admitted: number; usable: string[] }>`
+const INSERT_IF_ROOM = builtStatement('sr_insert_if_room', (row: NewSessionRow, login: EventInput, max: number) => sql<{ admitted: number; usable: string[] }>`
     with usable as (
       select id, last_active_at from sessions
       where user_id = ${row.user_id} and ended_at is null and not ${expiry.isExpired(login.at)}
@@ -53,12 +53,10 @@ function insertIfRoomStatement(row: NewSessionRow, login: EventInput, max: numbe
       select id, user_id, ${login.at}, ${login.type}, ${login.actor}, ${JSON.stringify(login.data ?? {})} from inserted
     )
     select (select count(*) from inserted)::int as admitted,
-           case when (select ok from room) then '{}'::uuid[] else array(select id from usable order by last_active_at, id) end as usable`;
-}
+           case when (select ok from room) then '{}'::uuid[] else array(select id from usable order by last_active_at, id) end as usable`);
 
 /** The `doomed` sessions end as `evicted` (events as every end has them), then the new session and its login event. */
-function evictAndInsertStatement(row: NewSessionRow, login: EventInput, doomed: string[]) {
-  return sql<{ evicted: string[] }>`
+const EVICT_AND_INSERT = builtStatement('sr_evict_and_insert', (row: NewSessionRow, login: EventInput, doomed: string[]) => sql<{ evicted: string[] }>`
     with ended as (
       update sessions set ended_at = ${login.at}, end_reason = 'evicted', ended_by = ${login.actor}
       where user_id = ${row.user_id} and ended_at is null and id = any(${doomed}::uuid[])
@@ -73,41 +71,24 @@ function evictAndInsertStatement(row: NewSessionRow, login: EventInput, doomed: 
       insert into session_events (session_id, user_id, at, type, actor, data)
       select id, user_id, ${login.at}, ${login.type}, ${login.actor}, ${JSON.stringify(login.data ?? {})} from inserted
     )
-    select array(select id from ended order by id) as evicted`;
-}
+    select array(select id from ended order by id) as evicted`);
 
-export function createAdmissionsRepository({ db, pool }: DatabaseHandle) {
-  const named = (name: string, compiled: CompiledQuery) => ({ name, text: compiled.sql, values: [...compiled.parameters] });
+/** Logins of one user wait for each other here (see above). */
+const LOCK_USER = namedStatement<unknown, [userId: string]>('sr_lock_user', `select pg_advisory_xact_lock(${USER_LOCK_CLASS}, hashtext($1))`);
 
+export function createAdmissionsRepository({ transaction }: DatabaseHandle) {
   return translatingErrors({
     async admit(row: NewSessionRow, login: EventInput, limit: AdmissionLimit): Promise<Admission> {
-      const client = await pool.connect();
-      let broken: Error | undefined;
-      try {
-        // One round trip for both: the user id goes in as a quoted literal, as a simple query has no
-        // parameters (user ids are printable text, checked by the schema).
-        await client.query(`begin; select pg_advisory_xact_lock(${USER_LOCK_CLASS}, hashtext(${client.escapeLiteral(row.user_id)}))`);
-        // Each statement's text is the same on every call: each connection prepares it once.
-        const first = await client.query<{ admitted: number; usable: string[] }>(named('sr_insert_if_room', insertIfRoomStatement(row, login, limit.max).compile(db)));
-        const { admitted, usable } = first.rows[0];
-        let evicted: string[] = [];
-        if (admitted !== 1) {
-          if (limit.deny) {
-            await client.query('rollback');
-            return { admitted: false, evicted: [] };
-          }
-          const doomed = usable.slice(0, usable.length - limit.max + 1);
-          const { rows } = await client.query<{ evicted: string[] }>(named('sr_evict_and_insert', evictAndInsertStatement(row, login, doomed).compile(db)));
-          evicted = rows[0].evicted;
-        }
-        await client.query('commit');
+      return transaction(async (tx) => {
+        await tx.run(LOCK_USER.bind(row.user_id));
+        const [{ admitted, usable }] = await tx.run(INSERT_IF_ROOM.bind(row, login, limit.max));
+        if (admitted === 1) return { admitted: true, evicted: [] };
+        // Full: a refused login commits nothing written.
+        if (limit.deny) return { admitted: false, evicted: [] };
+        const doomed = usable.slice(0, usable.length - limit.max + 1);
+        const [{ evicted }] = await tx.run(EVICT_AND_INSERT.bind(row, login, doomed));
         return { admitted: true, evicted: evicted.map((id) => ({ id, user_id: row.user_id, ended_at: login.at, end_reason: 'evicted' as const })) };
-      } catch (error) {
-        await client.query('rollback').catch((rollbackError: Error) => (broken = rollbackError));
-        throw error;
-      } finally {
-        client.release(broken);
-      }
+      });
     },
   });
 }

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { DatabaseHandle } from '../../db/database.js';
 import type { SessionRow } from '../../db/types.js';
 import { translatingErrors } from '../../db/errors.js';
+import { namedStatement } from '../../db/statements.js';
 import type { ClientHints, DeviceInfo, Location, Network, Risk } from '../../enrich/types.js';
 import { STATE_COLUMNS, type StateRow } from './columns.js';
 import { eventRows, type EventInput } from './session-events.js';
@@ -29,7 +30,7 @@ const placeholders = (from: number, count: number) => Array.from({ length: count
 
 // Login runs as a named (prepared) statement with a fixed text: each connection parses and plans
 // it once, and no query builder runs per login.
-const INSERT_SQL = `
+const INSERT = namedStatement('sr_insert_session', `
   with inserted as (
     insert into sessions (${INSERT_COLUMNS.join(', ')})
     values (${placeholders(1, INSERT_COLUMNS.length)})
@@ -37,30 +38,26 @@ const INSERT_SQL = `
   )
   insert into session_events (session_id, user_id, at, type, actor, data)
   select id, user_id, $${INSERT_COLUMNS.length + 1}, $${INSERT_COLUMNS.length + 2}, $${INSERT_COLUMNS.length + 3}, $${INSERT_COLUMNS.length + 4}
-  from inserted`;
+  from inserted`);
 
-const STATES_BY_IDS_SQL = `select ${STATE_COLUMNS.join(', ')} from sessions where id = any($1::uuid[])`;
+const STATES_BY_IDS = namedStatement<StateRow, [ids: string[]]>('sr_states_by_ids', `select ${STATE_COLUMNS.join(', ')} from sessions where id = any($1::uuid[])`);
 
-export function createSessionsRepository({ db, pool }: DatabaseHandle) {
+export function createSessionsRepository({ db, run }: DatabaseHandle) {
   return translatingErrors({
     /** The session and its login event in one statement (atomic, one round trip). */
     async insert(row: NewSessionRow, login: EventInput): Promise<void> {
       const values = insertValues(row);
       values.push(login.at, login.type, login.actor, JSON.stringify(login.data ?? {}));
-      await pool.query({ name: 'sr_insert_session', text: INSERT_SQL, values });
+      await run(INSERT.bind(...values));
     },
 
     findById(id: string): Promise<SessionRow | undefined> {
       return db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
     },
 
-    findStateById(id: string): Promise<StateRow | undefined> {
-      return db.selectFrom('sessions').select(STATE_COLUMNS).where('id', '=', id).executeTakeFirst();
-    },
-
     /** Several sessions' states in one round trip (a prepared statement; missing ids are left out). */
     async findStatesByIds(ids: string[]): Promise<StateRow[]> {
-      return (await pool.query<StateRow>({ name: 'sr_states_by_ids', text: STATES_BY_IDS_SQL, values: [ids] })).rows;
+      return run(STATES_BY_IDS.bind(ids));
     },
 
     /**
