@@ -168,7 +168,7 @@ async function main() {
       const rejoinDeadline = Date.now() + 120000;
       for (;;) {
         const members = await c.memberStates();
-        const sync = members.find((m) => m.role === 'sync_standby' && m.state === 'streaming');
+        const sync = members.find((m) => m.role === 'sync_standby' && (m.state === 'streaming' || m.state === 'running'));
         if (sync) {
           switchTo = c.nodes.find((n) => n.name === sync.name) ?? null;
           break;
