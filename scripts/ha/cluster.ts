@@ -294,8 +294,12 @@ backend registry_instances
   mode http
   timeout server 60s
   balance roundrobin
+  # Liveness, not readiness: an instance that cannot reach the database still answers what it can
+  # (heartbeats of cached sessions, clean 503s for the rest), so it stays in rotation. A loaded
+  # machine can take a few seconds to answer a check: three misses of 3 s before it is taken out.
   option httpchk GET /healthz
-  default-server inter 1s fall 2 rise 1
+  timeout check 3s
+  default-server inter 1s fall 3 rise 1
   http-response set-header X-Served-By %s
 ${appServers}
 

@@ -107,13 +107,15 @@ export function createActivity(ctx: SessionsContext, states: SessionStates) {
     await states.settleExpiry(state, nowMs);
     if (state.endedAt !== null) throw ended(state.endReason);
     const previousActiveAt = state.lastActiveAt;
-    activity.record(id, state.userId, nowMs, pageViews);
-    states.touch(state, nowMs);
     if (ip !== null && ip !== state.ip) await changeNetwork(state, ip, now, previousActiveAt);
     if (userAgent !== null && userAgent !== state.userAgent) await changeAgent(state, userAgent, clientHints ?? null, now);
     // A change above awaited: a revoke may have landed meanwhile, and it wins.
     const end = cache.endedInfo(id);
     if (end) throw ended(end.reason);
+    // Counted only once the answer is a success: a heartbeat refused (a change that could not be
+    // written) is retried by its caller and must not count twice.
+    activity.record(id, state.userId, nowMs, pageViews);
+    states.touch(state, nowMs);
     metrics.heartbeats.inc();
     return answer(state.id, state.userId, expiresAtMs(state));
   }

@@ -26,6 +26,8 @@ export interface Answer {
   servedBy: number;
   /** A 503 that is problem+json with Retry-After. */
   clean503: boolean;
+  /** The problem's code (or the start of the body) of a 5xx that is not a clean 503. */
+  detail?: string;
 }
 export interface Beat extends Answer {
   kind: 'service' | 'me';
@@ -72,6 +74,7 @@ interface Result {
   ms: number;
   servedBy: number;
   clean503: boolean;
+  detail?: string;
 }
 
 function call(base: string, method: string, path: string, options: { token?: string; body?: unknown; timeoutMs?: number } = {}): Promise<Result> {
@@ -98,7 +101,9 @@ function call(base: string, method: string, path: string, options: { token?: str
         }
       }
       const clean503 = status === 503 && head['retry-after'] !== undefined && /application\/problem\+json/.test(String(head['content-type'] ?? '')) && json?.code === 'service_unavailable';
-      resolve({ status, json, sentAt, ms: Date.now() - sentAt, servedBy: instanceIndex.get(String(head['x-served-by'] ?? '')) ?? -1, clean503 });
+      const servedBy = instanceIndex.get(String(head['x-served-by'] ?? '')) ?? -1;
+      const detail = (status >= 500 || status === 0) && !clean503 ? `${servedBy < 0 ? 'proxy' : 'registry'}: ${json?.code ?? body.slice(0, 80).replace(/\s+/g, ' ')}${head['retry-after'] === undefined ? '' : ' (Retry-After)'}` : undefined;
+      resolve({ status, json, sentAt, ms: Date.now() - sentAt, servedBy, clean503, ...(detail ? { detail } : {}) });
     };
     const req = http.request({ hostname: url.hostname, port: url.port, path: url.pathname + url.search, method, headers, agent }, (res) => {
       const chunks: Buffer[] = [];
@@ -113,7 +118,7 @@ function call(base: string, method: string, path: string, options: { token?: str
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-const answer = (r: Result): Answer => ({ sentAt: r.sentAt, ms: r.ms, status: r.status, servedBy: r.servedBy, clean503: r.clean503 });
+const answer = (r: Result): Answer => ({ sentAt: r.sentAt, ms: r.ms, status: r.status, servedBy: r.servedBy, clean503: r.clean503, ...(r.detail ? { detail: r.detail } : {}) });
 const front = settings.frontUrl;
 const token = settings.token;
 const IP = '81.2.69.142';
