@@ -222,9 +222,10 @@ interface Times {
 
 async function verify(c: Cluster, record: LoadRecord, t: Times) {
   const { killAt } = t;
+  killedAt = killAt;
   const runMs = t.loadEndAt - (record.beats[0]?.sentAt ?? killAt);
   figure('failover', `${t.oldLeader.name} killed; ${t.newLeader.name} primary after ${((t.promotedAt - killAt) / 1000).toFixed(1)} s`);
-  if (t.switchAt) figure('switchover', `${t.newLeader.name} -> ${t.switchTo?.name}, primary moved in ${((t.switchedAt - t.switchAt) / 1000).toFixed(1)} s`);
+  if (t.switchAt) figure('switchover', `${t.newLeader.name} -> ${t.switchTo?.name} asked ${((t.switchAt - killAt) / 1000).toFixed(1)} s after the kill, primary moved in ${((t.switchedAt - t.switchAt) / 1000).toFixed(1)} s`);
   figure('connections to the primary under load (both instances)', connections);
   figure('load achieved', `${(record.beats.length / (runMs / 1000)).toFixed(0)} heartbeats/s, ${(record.logins.length / (runMs / 1000)).toFixed(1)} logins/s over ${(runMs / 1000).toFixed(0)} s`);
 
@@ -423,10 +424,11 @@ function pick(checks: Record<string, unknown> | null): Record<string, unknown> {
   return rest;
 }
 
+let killedAt = 0;
 function details(answers: Answer[]): string {
   const counts: Record<string, number> = {};
   for (const a of answers) {
-    const key = `${a.status} ${a.detail ?? ''}`.trim();
+    const key = `${a.status} ${a.detail ?? ''}`.trim() + (a.status === 0 ? ` (at ${((a.sentAt - killedAt) / 1000).toFixed(1)} s from the kill)` : '');
     counts[key] = (counts[key] ?? 0) + 1;
   }
   return JSON.stringify(counts);

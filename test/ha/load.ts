@@ -89,7 +89,7 @@ function call(base: string, method: string, path: string, options: { token?: str
   const sentAt = Date.now();
   return new Promise((resolve) => {
     let settled = false;
-    const finish = (status: number, head: http.IncomingHttpHeaders, body: string) => {
+    const finish = (status: number, head: http.IncomingHttpHeaders, body: string, error?: string) => {
       if (settled) return;
       settled = true;
       let json: any = null;
@@ -102,17 +102,26 @@ function call(base: string, method: string, path: string, options: { token?: str
       }
       const clean503 = status === 503 && head['retry-after'] !== undefined && /application\/problem\+json/.test(String(head['content-type'] ?? '')) && json?.code === 'service_unavailable';
       const servedBy = instanceIndex.get(String(head['x-served-by'] ?? '')) ?? -1;
-      const detail = (status >= 500 || status === 0) && !clean503 ? `${servedBy < 0 ? 'proxy' : 'registry'}: ${json?.code ?? body.slice(0, 80).replace(/\s+/g, ' ')}${head['retry-after'] === undefined ? '' : ' (Retry-After)'}` : undefined;
+      const detail =
+        status === 0
+          ? `no answer: ${error ?? 'unknown'}${reused ? ' on a reused connection' : ''}`
+          : status >= 500 && !clean503
+            ? `${servedBy < 0 ? 'proxy' : 'registry'}: ${json?.code ?? body.slice(0, 80).replace(/\s+/g, ' ')}${head['retry-after'] === undefined ? '' : ' (Retry-After)'}`
+            : undefined;
       resolve({ status, json, sentAt, ms: Date.now() - sentAt, servedBy, clean503, ...(detail ? { detail } : {}) });
     };
     const req = http.request({ hostname: url.hostname, port: url.port, path: url.pathname + url.search, method, headers, agent }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => finish(res.statusCode ?? 0, res.headers, Buffer.concat(chunks).toString('utf8')));
-      res.on('error', () => finish(0, {}, ''));
+      res.on('error', (error: NodeJS.ErrnoException) => finish(0, {}, '', error.code ?? error.message));
     });
-    req.setTimeout(options.timeoutMs ?? 30000, () => req.destroy(new Error('client timeout')));
-    req.on('error', () => finish(0, {}, ''));
+    let reused = false;
+    req.on('socket', () => {
+      reused = req.reusedSocket;
+    });
+    req.setTimeout(options.timeoutMs ?? 30000, () => req.destroy(Object.assign(new Error('client timeout'), { code: 'CLIENT_TIMEOUT' })));
+    req.on('error', (error: NodeJS.ErrnoException) => finish(0, {}, '', error.code ?? error.message));
     req.end(payload);
   });
 }
