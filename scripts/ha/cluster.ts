@@ -141,7 +141,7 @@ export function killPostgresUnder(dir: string) {
   }
 }
 
-function launch(name: string, command: string, args: string[], options: { asPostgres: boolean; env?: Record<string, string>; cwd?: string }): Proc {
+function launch(name: string, command: string, args: string[], options: { asPostgres: boolean; env?: Record<string, string>; cwd?: string; keepBytes?: number }): Proc {
   const ids = options.asPostgres ? postgresIds() : null;
   const child = spawn(command, args, {
     cwd: options.cwd ?? ROOT,
@@ -152,7 +152,7 @@ function launch(name: string, command: string, args: string[], options: { asPost
   });
   let tail = '';
   const keep = (chunk: Buffer) => {
-    tail = (tail + chunk.toString('utf8')).slice(-64 * 1024);
+    tail = (tail + chunk.toString('utf8')).slice(-(options.keepBytes ?? 64 * 1024));
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
@@ -419,6 +419,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     for (const spec of registrySpecs) {
       const proc = launch(spec.name, process.execPath, ['--import', 'tsx', 'src/server.ts'], {
         asPostgres: false,
+        keepBytes: 4 * 1024 * 1024,
         env: { NODE_ENV: 'production', LOG_LEVEL: 'warn', ...(options.registryEnv ?? {}), DATABASE_URL: databaseUrl, HOST: '127.0.0.1', PORT: String(spec.port) },
       });
       const url = `http://127.0.0.1:${spec.port}`;

@@ -7,7 +7,7 @@
 import { fork } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -452,6 +452,19 @@ try {
 } catch (error) {
   failures.push(`the run did not complete: ${(error as Error).stack ?? error}`);
   exitCode = 1;
+}
+if (cluster) {
+  // What the instances logged at warn and above: kept with HA_KEEP_RECORD; internal errors are shown.
+  for (const r of (cluster as Cluster).registries) {
+    const output = r.proc.output();
+    if (process.env.HA_KEEP_RECORD) {
+      const file = path.join(tmpdir(), `sr-ha-${r.name}-${process.pid}.log`);
+      writeFileSync(file, output);
+      log(`${r.name} log in ${file}`);
+    }
+    const internal = output.split('\n').filter((line) => line.includes('"code":"internal"') || line.includes('"level":50'));
+    if (internal.length > 0) failures.push(`${r.name} logged ${internal.length} errors, the first: ${internal[0].slice(0, 1500)}`);
+  }
 }
 const dir = cluster ? (cluster as Cluster).dir : null;
 if (cluster) await (cluster as Cluster).stop();
