@@ -296,10 +296,10 @@ backend registry_instances
   balance roundrobin
   # Liveness, not readiness: an instance that cannot reach the database still answers what it can
   # (heartbeats of cached sessions, clean 503s for the rest), so it stays in rotation. A loaded
-  # machine can take a few seconds to answer a check: three misses of 3 s before it is taken out.
+  # machine can take seconds to answer a check: five misses of 5 s before it is taken out.
   option httpchk GET /healthz
-  timeout check 3s
-  default-server inter 1s fall 3 rise 1
+  timeout check 5s
+  default-server inter 2s fall 5 rise 1
   http-response set-header X-Served-By %s
 ${appServers}
 
