@@ -1,6 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { authPlugin } from './auth/index.js';
 import { systemClock, type Clock } from './clock.js';
+import { createListener, type Listener } from './db/listener.js';
 import type { Config } from './config.js';
 import { openConfiguredDatabase, type DatabaseHandle } from './db/database.js';
 import { openConfiguredGeo, type GeoFeature } from './enrich/geo/index.js';
@@ -28,6 +29,8 @@ export interface BuildAppOptions {
   sessions?: Sessions;
   /** The events feature, built by the caller with createEvents (started and stopped with the app). */
   events?: Events;
+  /** The instance's one LISTEN connection (started and stopped with the app); otherwise one is made on `database`. */
+  listener?: Listener;
   logger?: FastifyServerOptions['logger'];
   /** A ready pino logger (the process entry shares its own). */
   loggerInstance?: FastifyBaseLogger;
@@ -47,6 +50,10 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const sessions = options.sessions ?? createSessions({ ...sessionSettings(config), database, clock: options.clock ?? systemClock, geo, logger: app.log });
   const events = options.events ?? createEvents({ ...eventSettings(config), database, clock: options.clock ?? systemClock, logger: app.log });
   const metrics = createAppMetrics();
+  // One LISTEN connection for the whole instance; each feature subscribes its channels.
+  const listener = options.listener ?? createListener({ database, clock: options.clock ?? systemClock, logger: app.log });
+  sessions.listenOn(listener);
+  events.listenOn(listener);
 
   await httpLayer(app, { config, recordRequest: metrics.recordRequest });
   await app.register(authPlugin, {
@@ -60,7 +67,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
     ping: createHealthRepository(database).ping,
     geo,
     geoUpdates: geoFeature.updater ? () => geoFeature.updater?.status() ?? [] : null,
-    feedTrusted: () => sessions.feedTrusted,
+    feedStatus: sessions.feedStatus,
     registries: [metrics.registry, sessions.metrics, events.metrics, geoFeature.metrics],
     config,
   });
@@ -71,10 +78,12 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   app.addHook('onReady', async () => {
     await sessions.start();
     await events.start();
+    await listener.start();
     await geoFeature.updater?.start();
   });
   app.addHook('onClose', async () => {
     // In-flight requests have finished by now: what they recorded is written before letting go.
+    await listener.close();
     await events.close();
     await sessions.close();
     await geoFeature.updater?.close();

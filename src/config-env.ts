@@ -64,6 +64,8 @@ export const EnvSchema = Type.Object({
   METRICS_PORT: Type.Optional(Type.Integer({ minimum: 1, maximum: 65535, description: 'a port number from 1 to 65535' })),
   METRICS_HOST: Type.Optional(text()),
   SWEEP_INTERVAL_SECONDS: whole(1, 86400, 30),
+  // Seconds a cached session may still be answered from memory after the revocation feed is lost (0: never).
+  REVOCATION_FEED_GRACE: whole(0, 3600, 30),
   ACTIVITY_FLUSH_INTERVAL_MS: whole(10, 60000, 1000),
   STATE_CACHE_MAX_MB: whole(1, 65536, 512),
   DATABASE_POOL_SIZE: whole(1, 500, 10),

@@ -49,6 +49,8 @@ export interface Config {
   /** A listener of its own for /metrics (then not served on the API port). */
   metricsListener: { port: number; host: string } | null;
   sweepIntervalSeconds: number;
+  /** Seconds the state cache may answer after the revocation feed was last heard, while it is lost (0: not at all). */
+  revocationFeedGraceSeconds: number;
   flushIntervalMs: number;
   /** Memory for the in-process state cache, in MiB. */
   stateCacheMaxMb: number;
@@ -163,6 +165,7 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
     metricsToken: env.METRICS_TOKEN ?? null,
     metricsListener: env.METRICS_PORT === undefined ? null : { port: env.METRICS_PORT, host: env.METRICS_HOST ?? env.HOST },
     sweepIntervalSeconds: env.SWEEP_INTERVAL_SECONDS,
+    revocationFeedGraceSeconds: env.REVOCATION_FEED_GRACE,
     flushIntervalMs: env.ACTIVITY_FLUSH_INTERVAL_MS,
     stateCacheMaxMb: env.STATE_CACHE_MAX_MB,
     databasePoolSize: env.DATABASE_POOL_SIZE,

@@ -7,6 +7,7 @@ import { buildApp } from '../src/app.js';
 import { systemClock, type Clock } from '../src/clock.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { createDatabase, type DatabaseHandle } from '../src/db/database.js';
+import { createListener, type Listener } from '../src/db/listener.js';
 import { migrateToLatest } from '../src/db/migrator.js';
 import { givenGeo, openConfiguredGeo, type GeoFeature } from '../src/enrich/geo/index.js';
 import type { GeoLookup } from '../src/enrich/types.js';
@@ -161,6 +162,7 @@ export function createTestSessions(
 
 export interface TestApp extends TestSessions {
   app: FastifyInstance;
+  listener: Listener;
   db: TestDatabase;
   handle: DatabaseHandle;
   /** The stored rows, read as the service reads them. */
@@ -171,7 +173,15 @@ export interface TestApp extends TestSessions {
 /** An app on a fresh database; closed and dropped when the test ends. */
 export async function buildTestApp(
   t: Teardown,
-  options: { clock?: Clock; geo?: GeoLookup; env?: Record<string, string>; db?: TestDatabase; logStream?: { write(line: string): void } } = {},
+  options: {
+    clock?: Clock;
+    geo?: GeoLookup;
+    env?: Record<string, string>;
+    db?: TestDatabase;
+    logStream?: { write(line: string): void };
+    /** Makes the listener's connections (to make them fail on purpose). */
+    listenerConnect?: () => pg.Client;
+  } = {},
 ): Promise<TestApp> {
   const db = options.db ?? (await createTestDatabase());
   const config = testConfig(db.url, options.env);
@@ -179,14 +189,15 @@ export async function buildTestApp(
   const geo = options.geo ? givenGeo(options.geo) : await openTestGeo(t, config);
   const parts = createTestSessions(config, handle, { clock: options.clock, geo: geo.geo });
   const logger = options.logStream ? { level: 'info', stream: options.logStream } : false;
-  const app = await buildApp({ config, database: handle, clock: options.clock, geo, sessions: parts.sessions, logger });
+  const listener = createListener({ database: handle, clock: options.clock ?? systemClock, logger: silentLogger, connect: options.listenerConnect });
+  const app = await buildApp({ config, database: handle, clock: options.clock, geo, sessions: parts.sessions, listener, logger });
   await app.ready();
   t.teardown(async () => {
     await app.close();
     await handle.close();
     if (!options.db) await db.drop();
   });
-  return { app, db, handle, ...parts, rows: createSessionsRepository(handle), eventLog: createSessionEventsRepository(handle) };
+  return { app, db, handle, listener, ...parts, rows: createSessionsRepository(handle), eventLog: createSessionEventsRepository(handle) };
 }
 
 export function serviceToken(app: FastifyInstance, scope = 'sessions:read sessions:write', claims: Record<string, unknown> = {}): string {

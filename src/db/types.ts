@@ -22,6 +22,8 @@ export interface SessionsTable {
   ended_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   end_reason: EndReason | null;
   ended_by: string | null;
+  /** When the end was written, in the database's time (the trigger sessions_end_logged): what a revocation catch-up reads. */
+  ended_logged_at: ColumnType<Date | null, never, never>;
   page_views: BigCount;
   heartbeats: BigCount;
   ip: string | null;
@@ -61,9 +63,16 @@ export interface ActivityFlushesTable {
   applied_at: ColumnType<Date, Date | undefined, Date>;
 }
 
+/** Sessions deleted while active or just ended (an erasure), kept an hour for revocation catch-ups. */
+export interface SessionRemovalsTable {
+  session_id: string;
+  removed_at: ColumnType<Date, never, never>;
+}
+
 export interface Database extends EventTables {
   activity_flushes: ActivityFlushesTable;
   sessions: SessionsTable;
+  session_removals: SessionRemovalsTable;
   session_events: SessionEventsTable;
 }
 

@@ -3,6 +3,7 @@ import fp from 'fastify-plugin';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import { createDatabase, type DatabaseHandle } from '../db/database.js';
+import type { Listener } from '../db/listener.js';
 import type { Logger } from '../logger.js';
 import type { EventRepositories, EventsContext } from './context.js';
 import { systemResolve, type Resolve } from './delivery/destinations.js';
@@ -14,11 +15,11 @@ import { feedRoutes } from './feed-routes.js';
 import { createDeliveryWorker } from './jobs/delivery-worker.js';
 import { createEventRetention } from './jobs/retention.js';
 import { createEventMetrics } from './metrics.js';
-import { createEventWakeups } from './repositories/event-wakeups.js';
 import { createOutboxEventsRepository } from './repositories/outbox-events.js';
 import { createWebhookDeliveriesRepository } from './repositories/webhook-deliveries.js';
 import { createWebhookEndpointsRepository } from './repositories/webhook-endpoints.js';
 import { DeliverySchema, LifecycleEventSchema, WebhookEndpointSchema } from './schemas.js';
+import { EVENTS_CHANNEL } from './vocabulary.js';
 import type { EventsConfig } from './settings.js';
 import { loadSigningKey } from './signing-key.js';
 import { webhookRoutes } from './webhook-routes.js';
@@ -110,7 +111,6 @@ export function createEvents(options: EventsOptions) {
     onAttempt: metrics.attempted,
   });
   inFlight = () => worker.inFlight;
-  const wakeups = createEventWakeups({ database: workerDatabase, logger, onWake: worker.wake });
   const retention = createEventRetention({ outbox: outboxWork, retentionSeconds: settings.retentionSeconds });
   const stops: Array<() => void> = [];
 
@@ -121,6 +121,16 @@ export function createEvents(options: EventsOptions) {
     purge: retention.purge,
     metrics: metrics.registry,
 
+    /**
+     * The outbox trigger's notices (sent when sessions end) through the instance's one listener wake
+     * the delivery worker at once instead of at its next poll; a lost connection costs only latency
+     * (the worker polls regardless), and what ended during the gap is found at the reconnect.
+     */
+    listenOn(listener: Listener): void {
+      if (!background) return;
+      listener.subscribe({ channel: EVENTS_CHANNEL, onNotify: () => worker.wake(), onReconnected: () => worker.wake() });
+    },
+
     routes: fp(async function eventRoutes(app: FastifyInstance) {
       for (const schema of [WebhookEndpointSchema, DeliverySchema, LifecycleEventSchema]) app.addSchema(schema);
       await app.register(webhookRoutes, { endpoints });
@@ -129,7 +139,6 @@ export function createEvents(options: EventsOptions) {
 
     async start(): Promise<void> {
       if (!background) return;
-      await wakeups.start();
       worker.start();
       stops.push(retention.start(options.retentionIntervalMs ?? 60_000, logger));
     },
@@ -138,7 +147,6 @@ export function createEvents(options: EventsOptions) {
     async close(): Promise<void> {
       for (const stop of stops.splice(0)) stop();
       if (background) {
-        await wakeups.close();
         await worker.close();
       }
       sender.close();

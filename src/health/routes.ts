@@ -30,7 +30,9 @@ const Health = Type.Object({
   checks: Type.Optional(
     Type.Object({
       database: Type.String(),
-      revocationFeed: Type.String(),
+      revocationFeed: Type.String({ description: 'ok (every end heard), from_memory (the listener is lost or catching up; cached sessions answered for the grace left), catching_up (reading the ends of the gap), reconnecting (lost past the grace: the database answers)' }),
+      listener: Type.Optional(Type.String({ description: 'connected or reconnecting: the LISTEN connection' })),
+      revocationFeedGraceLeftSeconds: Type.Optional(Nullable(Type.Integer({ description: 'While from_memory: seconds until cached sessions are no longer answered from memory.' }))),
       geo: Type.String(),
       geoError: Type.Optional(Type.Union([Type.String(), Type.Null()])),
       geoData: Type.Optional(Type.Array(GeoData)),
@@ -45,8 +47,8 @@ export interface HealthOptions {
   geo: GeoLookup;
   /** The MaxMind update checks, when they are configured. */
   geoUpdates: (() => ReturnType<GeoUpdater['status']>) | null;
-  /** Whether this instance hears every revocation. */
-  feedTrusted(): boolean;
+  /** Whether this instance hears every revocation, and how it answers while it does not. */
+  feedStatus(): { mode: string; listenerConnected: boolean; graceLeftSeconds: number | null };
 }
 
 /** Liveness and readiness. */
@@ -62,7 +64,7 @@ export async function healthRoutes(app: FastifyInstance, options: HealthOptions)
     schema: {
       operationId: 'readiness',
       summary: 'Readiness',
-      description: 'Ready when the database answers. Reports the revocation feed and the GeoIP database ("degraded" when no City database could be loaded; the service still serves), the build date and age of each GeoIP data set, and the MaxMind update checks when they are configured.',
+      description: 'Ready when the database answers. Reports the LISTEN connection and the revocation feed (while it is lost, whether cached sessions are still answered from memory and for how long) and the GeoIP database ("degraded" when no City database could be loaded; the service still serves), the build date and age of each GeoIP data set, and the MaxMind update checks when they are configured.',
       tags,
       response: { 200: Health, 503: Health },
     },
@@ -74,9 +76,12 @@ export async function healthRoutes(app: FastifyInstance, options: HealthOptions)
       database = 'unavailable';
     }
     const geo = options.geo.status();
+    const feed = options.feedStatus();
     const checks = {
       database,
-      revocationFeed: options.feedTrusted() ? 'ok' : 'reconnecting',
+      revocationFeed: feed.mode,
+      listener: feed.listenerConnected ? 'connected' : 'reconnecting',
+      revocationFeedGraceLeftSeconds: feed.graceLeftSeconds,
       geo: geo.state,
       geoError: geo.error,
       geoData: geo.databases.map(({ buildEpoch, ...d }) => ({ ...d, builtAt: buildEpoch, ageDays: ageDays(buildEpoch) })),

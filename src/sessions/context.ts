@@ -53,8 +53,11 @@ export interface SessionsContext {
   activity: ActivityBuffer;
   /** Users' active-session list pages, kept for a moment (see list-cache.ts). */
   lists: ListCache;
-  /** Whether the revocation feed is whole: while it is not, the cache is not trusted. */
-  feed: { readonly trusted: boolean };
+  /**
+   * The revocation feed: `whole` while every end is heard (the cache may be filled); `trusted` while
+   * the cache may answer for the sessions it holds (whole, or lost for less than the grace).
+   */
+  feed: { readonly whole: boolean; readonly trusted: boolean };
   clock: Clock;
   geo: GeoLookup;
   userAgents: UserAgentParser;

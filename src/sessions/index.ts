@@ -3,6 +3,7 @@ import fp from 'fastify-plugin';
 import type { Clock } from '../clock.js';
 import type { Config } from '../config.js';
 import type { DatabaseHandle } from '../db/database.js';
+import type { Listener } from '../db/listener.js';
 import type { GeoLookup } from '../enrich/types.js';
 import { createUserAgentParser } from '../enrich/user-agent/index.js';
 import { parseUserAgentPatterns } from '../enrich/user-agent/patterns.js';
@@ -66,6 +67,7 @@ export function sessionSettings(config: Config) {
     },
     flushIntervalMs: config.flushIntervalMs,
     sweepIntervalMs: config.sweepIntervalSeconds * 1000,
+    revocationFeedGraceMs: config.revocationFeedGraceSeconds * 1000,
     stateCacheMaxMb: config.stateCacheMaxMb,
     rateLimitPerMinute: config.rateLimitPerMinute,
     userAgentPatterns: config.userAgentPatterns,
@@ -86,6 +88,8 @@ export interface SessionsOptions {
   /** Calls a minute each session may make on its own routes (/v1/me). */
   rateLimitPerMinute: number;
   userAgentPatterns: string | null;
+  /** How long the state cache may answer after the revocation feed was last heard, while it is lost. */
+  revocationFeedGraceMs: number;
   /** Parts to use instead of the feature's own (held by the caller, to look into or to record). */
   cache?: StateCache;
   repositories?: Partial<SessionRepositories>;
@@ -112,19 +116,23 @@ export function createSessions(options: SessionsOptions) {
   };
   const lists = createListCache();
   const cache = options.cache ?? createStateCache({ maxEntries: Math.floor((options.stateCacheMaxMb * 1024 * 1024) / BYTES_PER_SESSION) });
+  const metrics = createSessionMetrics({ cacheSize: () => cache.size, feedUp: () => feed.whole });
   const feed = createRevocationFeed({
-    database,
+    clock: options.clock,
     logger,
-    onEnded: (notices) => {
-      for (const n of notices) {
-        cache.markEnded(n.id, Date.parse(n.endedAt), n.reason);
-        lists.changed(n.userId);
+    graceMs: options.revocationFeedGraceMs,
+    onEnded: (ends) => {
+      for (const end of ends) {
+        cache.markEnded(end.id, end.endedAt, end.reason);
+        if (end.userId !== null) lists.changed(end.userId);
       }
+      // A removed session's user is not known: every list page may hold it.
+      if (ends.some((end) => end.userId === null)) lists.clear();
     },
-    // Whatever was cached may have missed a revocation: drop it on loss and again on return.
-    onTrustChange: () => cache.clear(),
+    endsSince: (since, limit) => repositories.ends.endsSince(since, limit),
+    resync: () => cache.clear(),
+    metrics,
   });
-  const metrics = createSessionMetrics({ cacheSize: () => cache.size, feedUp: () => feed.trusted });
   const activity = createActivityBuffer({
     apply: (flushId, deltas) => repositories.flushes.apply(flushId, deltas),
     maxEntries: ACTIVITY_MAX_ENTRIES,
@@ -189,10 +197,10 @@ export function createSessions(options: SessionsOptions) {
     sweep: sweeper.sweep,
     /** Writes buffered activity now (the flusher does it every flush interval). */
     flushActivity: (): Promise<void> => activity.flush(),
-    /** Whether this instance hears every revocation (for readiness). */
-    get feedTrusted(): boolean {
-      return feed.trusted;
-    },
+    /** The revocation feed's state, for readiness. */
+    feedStatus: () => feed.status(),
+    /** Hears other instances' ends through the instance's one listener. */
+    listenOn: (listener: Listener) => feed.attach(listener),
     metrics: metrics.registry,
 
     /** The routes, for the app to register; their shared schemas go to the root, for the OpenAPI document. */
@@ -207,16 +215,15 @@ export function createSessions(options: SessionsOptions) {
     }),
 
     async start(): Promise<void> {
-      await Promise.all([feed.start(), warmUp()]);
+      await warmUp();
       stops.push(startActivityFlusher(activity, options.flushIntervalMs));
       if (options.sweepIntervalMs > 0) stops.push(sweeper.start(options.sweepIntervalMs, logger));
     },
 
-    /** After the last request: stops the timers, writes what was recorded, leaves the feed. */
+    /** After the last request: stops the timers, writes what was recorded. */
     async close(): Promise<void> {
       for (const stop of stops.splice(0)) stop();
       await activity.drain();
-      await feed.close();
     },
   };
 }

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { createHotCounter } from '../health/request-metrics.js';
 import type { EndReason } from './vocabulary.js';
 
@@ -16,9 +16,22 @@ export function createSessionMetrics(probes: { cacheSize(): number; feedUp(): bo
       this.set(probes.cacheSize());
     },
   });
+  const catchUps = new Counter({
+    name: 'session_registry_revocation_catch_ups_total',
+    help: 'Catch-ups after the listener connection came back: caught_up (ends read from the database), resynced (the state cache dropped: gap too long, too many ends, or the read failed).',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
+  const caughtUpEnds = new Counter({ name: 'session_registry_revocation_catch_up_ends_total', help: 'Ends read by catch-ups.', registers: [registry] });
+  const gaps = new Histogram({
+    name: 'session_registry_listener_gap_seconds',
+    help: 'How long the listener connection was lost, each time it came back.',
+    buckets: [0.1, 0.5, 1, 2, 5, 10, 30, 60, 300, 1800],
+    registers: [registry],
+  });
   new Gauge({
     name: 'session_registry_revocation_feed_up',
-    help: '1 while the cross-instance revocation feed is connected.',
+    help: '1 while the cross-instance revocation feed is connected and caught up.',
     registers: [registry],
     collect() {
       this.set(probes.feedUp() ? 1 : 0);
@@ -32,6 +45,11 @@ export function createSessionMetrics(probes: { cacheSize(): number; feedUp(): bo
       for (const reason of reasons) ended.inc({ reason });
     },
     flushed: (ok: boolean) => flushes.inc({ outcome: ok ? 'ok' : 'failed' }),
+    caughtUp(outcome: 'caught_up' | 'resynced', ends: number) {
+      catchUps.inc({ outcome });
+      caughtUpEnds.inc(ends);
+    },
+    listenerGap: (ms: number) => gaps.observe(ms / 1000),
   };
 }
 

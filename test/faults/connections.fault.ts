@@ -115,7 +115,7 @@ family(
     const violations = observations.filter((o) => o.active && revokedAt.has(o.session) && o.sentAt > (revokedAt.get(o.session) as number) + 250);
     tally.check(violations.length === 0, 'a session ended by another instance while the feed was down is never active here', { first: violations.slice(0, 5) });
 
-    const feedBack = await until(() => feature.feedTrusted, 5000);
+    const feedBack = await until(() => (feature.feedStatus().mode === 'ok'), 5000);
     tally.check(feedBack, 'the revocation feed reconnects');
     const ready = await app.inject({ method: 'GET', url: '/readyz' });
     tally.check(ready.statusCode === 200, '/readyz is 200 after the kills', { body: ready.body });

@@ -25,6 +25,12 @@ export function createListCache() {
       versions.set(userId, ++latest);
     },
 
+    /** Something changed for users not known (a removed session): nothing kept, or being read, is used. */
+    clear(): void {
+      versions.clear();
+      pages.clear();
+    },
+
     /** The version to read a page under (a user forgotten by the bound gets a new one: nothing kept is used). */
     versionOf(userId: string): number {
       let version = versions.get(userId);

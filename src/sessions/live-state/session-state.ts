@@ -5,7 +5,7 @@ import { createBatchedReads } from './batched-reads.js';
 import { stateFromRow, type SessionState } from './state-cache.js';
 
 /**
- * The hot path's view of sessions: from memory while the revocation feed is whole, otherwise from
+ * The hot path's view of sessions: from memory while the revocation feed is trusted, otherwise from
  * the database (reads that miss gathered into one statement), always with this instance's unwritten
  * activity, and with an expiry settled the moment it is noticed.
  */
@@ -29,10 +29,10 @@ export function createSessionStates(ctx: SessionsContext, endings: Endings) {
         if (cached) return cached;
       }
       const generation = cache.generation;
-      const trustedAtRead = feed.trusted;
+      const wholeAtRead = feed.whole;
       const state = await read(id);
       if (!state) return undefined;
-      if (trustedAtRead && feed.trusted) cache.fill(state, generation);
+      if (wholeAtRead && feed.whole) cache.fill(state, generation);
       // An end seen while the read was in flight is the truth, whatever the read returned.
       const end = cache.endedInfo(id);
       if (end && state.endedAt === null) {

@@ -56,9 +56,9 @@ function insertIfRoomStatement(row: NewSessionRow, login: EventInput, max: numbe
            case when (select ok from room) then '{}'::uuid[] else array(select id from usable order by last_active_at, id) end as usable`;
 }
 
-/** The `doomed` sessions end as `evicted` (events and notices as every end has them), then the new session and its login event. */
+/** The `doomed` sessions end as `evicted` (events as every end has them), then the new session and its login event. */
 function evictAndInsertStatement(row: NewSessionRow, login: EventInput, doomed: string[]) {
-  return sql<{ evicted: string[]; sent: string | null }>`
+  return sql<{ evicted: string[] }>`
     with ended as (
       update sessions set ended_at = ${login.at}, end_reason = 'evicted', ended_by = ${login.actor}
       where user_id = ${row.user_id} and ended_at is null and id = any(${doomed}::uuid[])
@@ -73,7 +73,7 @@ function evictAndInsertStatement(row: NewSessionRow, login: EventInput, doomed: 
       insert into session_events (session_id, user_id, at, type, actor, data)
       select id, user_id, ${login.at}, ${login.type}, ${login.actor}, ${JSON.stringify(login.data ?? {})} from inserted
     )
-    select array(select id from ended order by id) as evicted, (select sent from notified)::text as sent`;
+    select array(select id from ended order by id) as evicted`;
 }
 
 export function createAdmissionsRepository({ db, pool }: DatabaseHandle) {

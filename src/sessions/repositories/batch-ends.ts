@@ -54,7 +54,7 @@ function endBatch(batch: RawBuilder<unknown>, scope: RawBuilder<boolean>, reason
       from batch
     )
     select e.id, e.user_id, e.ended_at, e.end_reason, w.checked, w.last_id, w.last_created_at, w.max_id
-    from walk w cross join notified left join ended e on true`;
+    from walk w left join ended e on true`;
 }
 
 function toBatch<P>(rows: BatchRow[], next: (row: BatchRow) => P | null): Batch<P> {

@@ -3,49 +3,24 @@ import type { DatabaseHandle } from '../../db/database.js';
 import { translatingErrors } from '../../db/errors.js';
 import { expiry } from '../lifetime.js';
 import type { EndReason } from '../vocabulary.js';
+import type { CaughtUpEnd } from './revocation-feed.js';
 import { isEnded, qualified, RESOURCE_COLUMNS, type EndedRow, type ResourceRow } from './columns.js';
-import { ENDED_CHANNEL } from './revocation-feed.js';
 
-// Every statement that ends sessions. Each ends its sessions, records an event per end and
-// notifies every instance in one statement: the three commit or roll back together (NOTIFY is
-// delivered on commit). Only endings.ts calls these, and it updates this instance's cache with
-// what they return. Statements elsewhere that end sessions (batches, admissions, reports) record
-// their ends with recordEnds too.
+// Every statement that ends sessions. Each ends its sessions and records an event per end in one
+// statement; the database itself announces every end to every instance (the trigger
+// sessions_ends_announced, migrations/20261220300000_ended_trigger.ts), whatever statement wrote
+// it. Only endings.ts calls these, and it updates this instance's cache with what they return.
+// Statements elsewhere that end sessions (batches, admissions, reports) record their events with
+// recordEnds too.
 
 /** Any fixed key: the transaction-level advisory lock that lets one instance at a time sweep. */
 export const SWEEP_LOCK_KEY = 7261120301;
-/** Ends per notice: far below NOTIFY's 8000-byte cap, whatever the user ids. */
-const ENDS_PER_NOTICE = 40;
-const NOTICE_BYTES = 6000;
 
-/**
- * CTEs over `ended` (the rows ended by the same statement): an event each, and the notices, JSON
- * arrays the revocation feed parses (endedAt as toISOString writes it). `notified` is a plain
- * SELECT, which PostgreSQL runs only if the outer query reads it: every statement using this must
- * join it.
- */
+/** A CTE over `ended` (the rows ended by the same statement): an event each. */
 export const recordEnds = (eventType: 'ended' | 'expired') => sql`
   events as (
     insert into session_events (session_id, user_id, at, type, actor, data)
     select id, user_id, ended_at, ${eventType}::text, ended_by, jsonb_build_object('reason', end_reason) from ended
-  ),
-  notice as (
-    select item, row_number() over w as rn, sum(octet_length(item)) over w as bytes
-    from (
-      select n.id, row_to_json(n)::text as item
-      from (
-        select id, user_id as "userId", to_char(ended_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') as "endedAt", end_reason as reason
-        from ended
-      ) n
-    ) i
-    window w as (order by id rows unbounded preceding)
-  ),
-  notified as (
-    select count(pg_notify(${ENDED_CHANNEL}, payload)) as sent
-    from (
-      select '[' || string_agg(item, ',' order by rn) || ']' as payload from notice
-      group by (rn - 1) / ${ENDS_PER_NOTICE}, (bytes - 1) / ${NOTICE_BYTES}
-    ) slices
   )`;
 
 /** Sessions with activity pending in this instance's memory: never ended or moved by expiry. */
@@ -74,7 +49,7 @@ function expireStatement(due: RawBuilder<unknown>, now: Date) {
     ),
     ended as (select * from touched where ended_at is not null),
     ${recordEnds('expired')}
-    select t.id, t.user_id, t.ended_at, t.end_reason from touched t cross join notified`;
+    select t.id, t.user_id, t.ended_at, t.end_reason from touched t`;
 }
 
 /**
@@ -95,7 +70,7 @@ export function sweepStatement(now: Date, skipIds: string[], limit: number) {
 }
 
 export function createSessionEndsRepository({ db }: DatabaseHandle) {
-  /** Ends the active sessions `where` selects: rows, events and notices in one statement. */
+  /** Ends the active sessions `where` selects: rows and events in one statement. */
   async function endWhere(where: RawBuilder<boolean>, reason: EndReason, actor: string | null, at: Date): Promise<ResourceRow[]> {
     const { rows } = await sql<ResourceRow>`
       with ended as (
@@ -104,7 +79,7 @@ export function createSessionEndsRepository({ db }: DatabaseHandle) {
         returning *
       ),
       ${recordEnds('ended')}
-      select ${sql.raw(qualified('ended', RESOURCE_COLUMNS))} from ended cross join notified`.execute(db);
+      select ${sql.raw(qualified('ended', RESOURCE_COLUMNS))} from ended`.execute(db);
     return rows;
   }
 
@@ -140,6 +115,22 @@ export function createSessionEndsRepository({ db }: DatabaseHandle) {
     async expireDue(now: Date, skipIds: string[], limit: number): Promise<{ ended: EndedRow[]; checked: number }> {
       const { rows } = await sweepStatement(now, skipIds, limit).execute(db);
       return { ended: rows.filter(isEnded), checked: rows.length };
+    },
+
+    /**
+     * Ends logged (database time, the trigger sessions_end_logged) at or after `since`, and sessions
+     * removed since then (userId null): what a revocation catch-up applies. Through
+     * sessions_ended_logged and session_removals_at, however large the table.
+     */
+    async endsSince(since: Date, limit: number): Promise<CaughtUpEnd[]> {
+      const { rows } = await sql<CaughtUpEnd>`
+        (select id, user_id as "userId", ended_at as "endedAt", end_reason as reason
+         from sessions where ended_logged_at >= ${since} and ended_at is not null
+         order by ended_logged_at limit ${limit})
+        union all
+        (select session_id, null, removed_at, 'erased' from session_removals
+         where removed_at >= ${since} order by removed_at limit ${limit})`.execute(db);
+      return rows;
     },
 
     /** Deletes up to `limit` sessions (and their events) that ended before `before`; how many. */

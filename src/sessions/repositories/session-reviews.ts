@@ -6,7 +6,7 @@ import { qualified, RESOURCE_COLUMNS, type EndedRow, type ResourceRow } from './
 import { recordEnds } from './session-ends.js';
 
 // "Was this you?": the user's answer about a session, in one statement with its `reviewed` event
-// and, for a report, the end of the session (its event and notices as every end has them).
+// and, for a report, the end of the session (its event as every end has it; the database announces the end).
 
 export interface Reviewed {
   row: ResourceRow;
@@ -47,7 +47,7 @@ export function createSessionReviewsRepository({ db }: DatabaseHandle) {
           insert into session_events (session_id, user_id, at, type, actor, data)
           select id, user_id, ${at}, 'reviewed', ${actor}, jsonb_build_object('state', ${state}::text) from changed where was <> ${state}
         )
-        select ${sql.raw(qualified('changed', RESOURCE_COLUMNS))}, changed.was_active from changed cross join notified`.execute(db);
+        select ${sql.raw(qualified('changed', RESOURCE_COLUMNS))}, changed.was_active from changed`.execute(db);
       const [changed] = rows;
       if (!changed) return undefined;
       const { was_active: wasActive, ...row } = changed;

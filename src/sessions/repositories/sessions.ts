@@ -13,7 +13,7 @@ import { eventRows, type EventInput } from './session-events.js';
 /** A session as login writes it: every column but the ones the database fills. */
 export type NewSessionRow = Omit<
   SessionRow,
-  'ended_at' | 'end_reason' | 'ended_by' | 'page_views' | 'heartbeats' | 'name' | 'review_state' | 'reviewed_at' | 'addresses_reduced_at'
+  'ended_at' | 'end_reason' | 'ended_by' | 'ended_logged_at' | 'page_views' | 'heartbeats' | 'name' | 'review_state' | 'reviewed_at' | 'addresses_reduced_at'
 >;
 
 export const INSERT_COLUMNS = [

@@ -32,7 +32,7 @@ export interface paths {
         };
         /**
          * Readiness
-         * @description Ready when the database answers. Reports the revocation feed and the GeoIP database ("degraded" when no City database could be loaded; the service still serves), the build date and age of each GeoIP data set, and the MaxMind update checks when they are configured.
+         * @description Ready when the database answers. Reports the LISTEN connection and the revocation feed (while it is lost, whether cached sessions are still answered from memory and for how long) and the GeoIP database ("degraded" when no City database could be loaded; the service still serves), the build date and age of each GeoIP data set, and the MaxMind update checks when they are configured.
          */
         get: operations["readiness"];
         put?: never;
@@ -953,7 +953,11 @@ export interface operations {
                         status: string;
                         checks?: {
                             database: string;
+                            /** @description ok (every end heard), from_memory (the listener is lost or catching up; cached sessions answered for the grace left), catching_up (reading the ends of the gap), reconnecting (lost past the grace: the database answers) */
                             revocationFeed: string;
+                            /** @description connected or reconnecting: the LISTEN connection */
+                            listener?: string;
+                            revocationFeedGraceLeftSeconds?: number | null;
                             geo: string;
                             geoError?: string | null;
                             geoData?: {
@@ -1001,7 +1005,11 @@ export interface operations {
                         status: string;
                         checks?: {
                             database: string;
+                            /** @description ok (every end heard), from_memory (the listener is lost or catching up; cached sessions answered for the grace left), catching_up (reading the ends of the gap), reconnecting (lost past the grace: the database answers) */
                             revocationFeed: string;
+                            /** @description connected or reconnecting: the LISTEN connection */
+                            listener?: string;
+                            revocationFeedGraceLeftSeconds?: number | null;
                             geo: string;
                             geoError?: string | null;
                             geoData?: {
@@ -1038,7 +1046,11 @@ export interface operations {
                         status: string;
                         checks?: {
                             database: string;
+                            /** @description ok (every end heard), from_memory (the listener is lost or catching up; cached sessions answered for the grace left), catching_up (reading the ends of the gap), reconnecting (lost past the grace: the database answers) */
                             revocationFeed: string;
+                            /** @description connected or reconnecting: the LISTEN connection */
+                            listener?: string;
+                            revocationFeedGraceLeftSeconds?: number | null;
                             geo: string;
                             geoError?: string | null;
                             geoData?: {
