@@ -287,7 +287,10 @@ ${pgServers}
 frontend registry
   bind 127.0.0.1:${frontPort}
   mode http
-  timeout client 60s
+  # Idle keep-alive connections are closed only after 10 minutes: a client's request racing the
+  # close of a connection it is reusing would otherwise see a reset.
+  timeout client 10m
+  timeout http-keep-alive 10m
   default_backend registry_instances
 
 backend registry_instances

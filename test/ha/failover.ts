@@ -230,8 +230,10 @@ async function verify(c: Cluster, record: LoadRecord, t: Times) {
   figure('load achieved', `${(record.beats.length / (runMs / 1000)).toFixed(0)} heartbeats/s, ${(record.logins.length / (runMs / 1000)).toFixed(1)} logins/s over ${(runMs / 1000).toFixed(0)} s`);
 
   // Availability of cached sessions: heartbeats of sessions never revoked, in the window after the kill.
+  // Held by the instance that answers: a session that instance answered 2xx before the kill.
   const marked = new Set(record.marked.map((m) => m.session));
-  const live = record.beats.filter((b) => !marked.has(b.session));
+  const held = new Set(record.beats.filter((b) => b.sentAt < killAt && ok2xx(b) && b.servedBy >= 0).map((b) => `${b.session}/${b.servedBy}`));
+  const live = record.beats.filter((b) => !marked.has(b.session) && (b.servedBy < 0 || held.has(`${b.session}/${b.servedBy}`)));
   const window = live.filter((b) => b.sentAt >= killAt && b.sentAt < killAt + AVAILABILITY_WINDOW_MS);
   const served = window.filter(ok2xx).length;
   const availability = window.length ? served / window.length : 0;

@@ -148,6 +148,20 @@ for (let i = 0; i < settings.poolSize; i++) {
   }
 }
 
+// Every pool session heartbeated once on each instance directly (both kinds), so that each
+// instance holds all of them: the availability figure is about sessions an instance holds.
+for (const instance of settings.instances) {
+  const queue = [...record.pool];
+  await Promise.all(
+    Array.from({ length: 8 }, async () => {
+      for (let s = queue.pop(); s; s = queue.pop()) {
+        await call(instance.url, 'POST', `/v1/sessions/${s.id}/heartbeat`, { token, body: { pageViews: 0 } });
+        await call(instance.url, 'POST', '/v1/me/heartbeat', { token: s.token, body: { pageViews: 0 } });
+      }
+    }),
+  );
+}
+
 let running = true;
 const revoked = new Set<number>();
 const loops: Array<Promise<void>> = [];
