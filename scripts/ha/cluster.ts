@@ -4,7 +4,7 @@
 // Everything but the registries runs as the postgres user, each in its own process group, so that
 // stop() (and a hard exit of this process) leaves nothing running.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -132,8 +132,8 @@ export function killPostgresUnder(dir: string) {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const cwd = execFileSync('readlink', [`/proc/${entry}/cwd`], { encoding: 'utf8' }).trim();
-      const exe = execFileSync('readlink', [`/proc/${entry}/exe`], { encoding: 'utf8' }).trim();
+      const cwd = readlinkSync(`/proc/${entry}/cwd`);
+      const exe = readlinkSync(`/proc/${entry}/exe`);
       if (exe.endsWith('/postgres') && cwd.startsWith(dir + path.sep)) process.kill(Number(entry), 'SIGKILL');
     } catch {
       // Gone, or not ours to read.

@@ -93,6 +93,7 @@ async function main() {
       AUTH_FAILURES_PER_MINUTE: '1000000',
       MAX_EVENT_LOOP_DELAY_MS: '0',
       DATABASE_POOL_SIZE: '10',
+      TRUST_PROXY: '127.0.0.1',
       REVOCATION_FEED_GRACE: String(GRACE_SECONDS),
     },
   });

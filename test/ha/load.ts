@@ -80,7 +80,10 @@ interface Result {
 function call(base: string, method: string, path: string, options: { token?: string; body?: unknown; timeoutMs?: number } = {}): Promise<Result> {
   const url = new URL(path, base);
   const payload = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body));
-  const headers: Record<string, string> = {};
+  // The end user's address, as a balancer in front of the registry passes it on (TRUST_PROXY is
+  // loopback in the test): the address the sessions logged in from, so a user's own heartbeat is
+  // seen from where the session is.
+  const headers: Record<string, string> = { 'x-forwarded-for': IP };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   if (payload) {
     headers['content-type'] = 'application/json';
