@@ -23,8 +23,9 @@ export class DatabaseRejectedInputError extends Error {
 // SQLSTATE classes 22 (data exception) and 54000 (program limit exceeded: a value too large).
 const INPUT_SQLSTATES = new Set(['22021', '22P05', '22001', '22P02', '22007', '22008', '22003', '54000']);
 // Admin shutdown, crash shutdown, cannot connect now, query canceled (statement timeout), lock not
-// available, too many connections, connection exceptions, idle-in-transaction timeout.
-const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '57014', '55P03', '53300', '08000', '08001', '08003', '08006', '25P03']);
+// available, too many connections, connection exceptions, idle-in-transaction timeout, and a write
+// on a read-only server (a standby reached during a failover, before or after its promotion).
+const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '57014', '55P03', '53300', '08000', '08001', '08003', '08006', '25P03', '25006']);
 // pg reports a lost or refused connection without a SQLSTATE, only in its message.
 const UNAVAILABLE_MESSAGES = /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|Client has encountered a connection error|ECONNRESET|the database system is (starting up|shutting down)|Client was closed|Cannot use a pool after calling end/;
 

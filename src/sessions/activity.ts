@@ -57,14 +57,16 @@ export function createActivity(ctx: SessionsContext, states: SessionStates) {
     await states.settleExpiry(state, nowMs);
     if (state.endedAt !== null) throw ended(state.endReason);
     const previousActiveAt = state.lastActiveAt;
-    activity.record(id, state.userId, nowMs, pageViews);
-    states.touch(state, nowMs);
     const newIp = ip !== null && ip !== state.ip ? ip : null;
     const newUserAgent = userAgent !== null && userAgent !== state.userAgent ? userAgent : null;
     if (newIp !== null || newUserAgent !== null) await changes.record(state, { ip: newIp, userAgent: newUserAgent, clientHints: clientHints ?? null }, now, previousActiveAt);
     // A change above awaited: a revoke may have landed meanwhile, and it wins.
     const end = cache.endedInfo(id);
     if (end) throw ended(end.reason);
+    // Counted only once the answer is a success: a heartbeat refused (a change that could not be
+    // written) is retried by its caller and must not count twice.
+    activity.record(id, state.userId, nowMs, pageViews);
+    states.touch(state, nowMs);
     metrics.heartbeats.inc();
     return answer(state.id, state.userId, expiresAtMs(state));
   }
