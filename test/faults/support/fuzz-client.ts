@@ -32,17 +32,20 @@ export interface RouteResult {
 export type ClientMessage = { type: 'route'; result: RouteResult } | { type: 'done' } | { type: 'error'; message: string };
 
 const CHROME_MAC = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
-const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 
-/** Sends a request; 'refused' when the client will not build it, status 0 when no answer came. */
+/**
+ * Sends a request on a connection of its own (an answer that closes its connection cannot race the
+ * next request); 'refused' when the client will not build it, status 0 when no answer came. */
 function send(base: string, request: FuzzRequest): Promise<FuzzAnswer | 'refused'> {
   const url = new URL(base);
   const headers: Record<string, string> = { ...request.headers };
+  // As the test injector sends it: a length for any body, and no chunked encoding without one.
   if (request.payload !== undefined) headers['content-length'] = String(Buffer.byteLength(request.payload));
+  else if (request.method !== 'GET' && request.method !== 'HEAD') headers['content-length'] = '0';
   return new Promise((resolve) => {
     let req: http.ClientRequest;
     try {
-      req = http.request({ hostname: url.hostname, port: url.port, path: request.url, method: request.method, headers, agent }, (res) => {
+      req = http.request({ hostname: url.hostname, port: url.port, path: request.url, method: request.method, headers, agent: false }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => resolve({ statusCode: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));

@@ -27,7 +27,7 @@ export const FRESH = '@fresh-session-token@';
 export const SELF = '@own-session-id@';
 export const SIBLING = '@sibling-session-id@';
 
-export const DOCUMENTED_ERRORS = [400, 401, 403, 404, 409, 410, 413, 415, 429];
+export const DOCUMENTED_ERRORS = [400, 401, 403, 404, 409, 410, 413, 415, 429, 431];
 export const SUCCESS = [200, 201];
 // Internals an answer must never carry (the input itself may be echoed in a validation detail).
 export const LEAKS = /\n\s+at |node_modules|kysely|token_hash|sr_test_|pg_catalog|duplicate key|violates .* constraint|syntax error at|relation "/i;
