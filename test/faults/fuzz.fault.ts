@@ -6,7 +6,7 @@ import type { Test } from 'tap';
 import { isPublicIp } from '../../src/enrich/ip.js';
 import { login, serviceToken } from '../helper.js';
 import { buildConfiguredApp } from './support/app.js';
-import { family, iterations, SEED, type Tally } from './support/family.js';
+import { family, iterations, LONG, SEED, type Tally } from './support/family.js';
 import type { ClientMessage, FuzzJob } from './support/fuzz-client.js';
 import type { Operation, Schema } from './support/fuzz-requests.js';
 
@@ -21,6 +21,8 @@ import type { Operation, Schema } from './support/fuzz-requests.js';
 // finding like any other 5xx.
 
 const RUNS = iterations(200, 3000);
+/** Per family: a loaded two-core machine answers a few dozen fuzzed requests a second over HTTP. */
+const FAMILY_TIMEOUT_MS = LONG ? 4 * 3600_000 : 1800_000;
 const CLIENT = fileURLToPath(new URL('./support/fuzz-client.ts', import.meta.url));
 /** MAX_EVENT_LOOP_DELAY_MS as production runs it (the tests' configuration turns shedding off). */
 const PRODUCTION_MAX_EVENT_LOOP_DELAY_MS = '1000';
@@ -94,7 +96,7 @@ function operations(doc: Schema, filter: (path: string) => boolean): Operation[]
   return ops;
 }
 
-family('fuzz: service routes (service JWT)', { kind: 'attack', unit: 'requests', timeout: 1800000 }, async (t, tally) => {
+family('fuzz: service routes (service JWT)', { kind: 'attack', unit: 'requests', timeout: FAMILY_TIMEOUT_MS }, async (t, tally) => {
   const service = await fixture(t);
   const ops = operations(service.fixture.doc, (p) => p.startsWith('/v1/') && !p.startsWith('/v1/me'));
   t.ok(ops.length >= 8, `${ops.length} service operations found in the OpenAPI document`);
@@ -108,14 +110,14 @@ family('fuzz: service routes (service JWT)', { kind: 'attack', unit: 'requests',
   tally.check(inside.length === 0, `none of the ${stored.length} stored webhook endpoints points inside the network`, { inside: inside.map((e) => e.url) });
 });
 
-family('fuzz: /v1/me routes (session token)', { kind: 'attack', unit: 'requests', timeout: 1800000 }, async (t, tally) => {
+family('fuzz: /v1/me routes (session token)', { kind: 'attack', unit: 'requests', timeout: FAMILY_TIMEOUT_MS }, async (t, tally) => {
   const service = await fixture(t);
   const ops = operations(service.fixture.doc, (p) => p.startsWith('/v1/me'));
   t.ok(ops.length >= 7, `${ops.length} /v1/me operations found in the OpenAPI document`);
   await fuzzOperations(t, tally, service, ops);
 });
 
-family('fuzz: operations, documents and unknown routes', { kind: 'attack', unit: 'requests', timeout: 1800000 }, async (t, tally) => {
+family('fuzz: operations, documents and unknown routes', { kind: 'attack', unit: 'requests', timeout: FAMILY_TIMEOUT_MS }, async (t, tally) => {
   const service = await fixture(t);
   const ops = [
     ...operations(service.fixture.doc, (p) => !p.startsWith('/v1/')),

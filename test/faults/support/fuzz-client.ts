@@ -140,6 +140,8 @@ async function run(job: FuzzJob): Promise<void> {
   }
 }
 
+// A client whose parent is gone has nobody to report to.
+process.on('disconnect', () => process.exit(1));
 process.once('message', (job: FuzzJob) => {
   run(job).then(
     () => process.send?.({ type: 'done' } satisfies ClientMessage, () => process.exit(0)),
