@@ -145,6 +145,7 @@ process.on('disconnect', () => process.exit(1));
 process.once('message', (job: FuzzJob) => {
   run(job).then(
     () => process.send?.({ type: 'done' } satisfies ClientMessage, () => process.exit(0)),
-    (error: unknown) => process.send?.({ type: 'error', message: (error as Error).stack ?? String(error) } satisfies ClientMessage, () => process.exit(1)),
+    // fast-check keeps what the property threw as the cause: that is the finding.
+    (error: unknown) => process.send?.({ type: 'error', message: `${String(error)}${(error as Error).cause ? `; cause: ${String((error as Error).cause)}` : ''}` } satisfies ClientMessage, () => process.exit(1)),
   );
 });
