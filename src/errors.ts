@@ -21,9 +21,11 @@ export const ERROR_CODES = {
   session_limit_reached: { status: 409, title: 'Session limit reached' },
   more_sessions_match: { status: 409, title: 'More sessions match than expected' },
   session_ended: { status: 410, title: 'Session has ended' },
+  request_timeout: { status: 408, title: 'Request timeout' },
   payload_too_large: { status: 413, title: 'Request body too large' },
   unsupported_media_type: { status: 415, title: 'Unsupported media type' },
   rate_limited: { status: 429, title: 'Too many requests' },
+  headers_too_large: { status: 431, title: 'Request headers too large' },
   internal: { status: 500, title: 'Internal error' },
   service_unavailable: { status: 503, title: 'Service unavailable' },
 } as const;

@@ -84,6 +84,8 @@ export interface GeoLookup {
   /** Who routes the address; null when unknown, non-public, or no network source exists. */
   network?(ip: string): Network | null;
   status(): GeoStatus;
+  /** Values a damaged file yielded that lookups dropped since start, by field. */
+  droppedValues?(): Readonly<Partial<Record<string, number>>>;
   /** Re-reads the database file(s) now; a failed read keeps the previous database. */
   reload?(): Promise<void>;
   close(): Promise<void>;

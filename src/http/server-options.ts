@@ -1,6 +1,7 @@
 import { LogController, type FastifyServerOptions } from 'fastify';
 import type { Config } from '../config.js';
 import { sendProblem } from '../errors.js';
+import { clientErrorHandler } from './client-errors.js';
 import { lazyChildLoggerFactory } from './lazy-logger.js';
 import { lowercaseKeyword } from './canonical-ids.js';
 import { generateRequestId } from './request-id.js';
@@ -31,6 +32,7 @@ export function serverOptions(config: Config): FastifyServerOptions {
         sendProblem(request, reply, 'internal', 'An unexpected error occurred. Quote the requestId when reporting it.');
       }
     },
+    clientErrorHandler,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true }, plugins: [lowercaseKeyword] },
   };
 }

@@ -48,7 +48,7 @@ const env = { ...process.env, DATABASE_URL: process.env.DATABASE_URL ?? (embedde
 
 function tap(batch: string[], jobs: number): Promise<number> {
   if (batch.length === 0 || interrupted) return Promise.resolve(0);
-  const args = ['node_modules/tap/dist/esm/run.mjs', `--jobs=${jobs}`, `--timeout=${long ? 7200 : 300}`, `--reporter=${process.env.FAULTS_REPORTER ?? 'terse'}`, ...batch];
+  const args = ['node_modules/tap/dist/esm/run.mjs', `--jobs=${jobs}`, `--timeout=${long ? 14400 : 900}`, `--reporter=${process.env.FAULTS_REPORTER ?? 'terse'}`, ...batch];
   return new Promise((resolve) => {
     current = spawn(process.execPath, args, { env, stdio: 'inherit' });
     current.on('error', () => resolve(1));

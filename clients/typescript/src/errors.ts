@@ -14,6 +14,7 @@ export type RegistryErrorCode =
   | 'payload_too_large'
   | 'unsupported_media_type'
   | 'rate_limited'
+  | 'headers_too_large'
   | 'service_unavailable'
   | 'internal'
   | 'timeout'

@@ -55,7 +55,7 @@ export interface GeoFeature {
 export async function openConfiguredGeo(geoip: GeoipConfig, logger: GeoLogger): Promise<GeoFeature> {
   const sources = geoSources(geoip);
   const geo = await openGeoLookup({ ...sources.lookup, logger, watch: true });
-  const metrics = createGeoMetrics(() => geo.status());
+  const metrics = createGeoMetrics(geo);
   if (geoip.maxmind === null || sources.editions.length === 0) return { geo, updater: null, metrics: metrics.registry };
   const updater = createGeoUpdater({
     baseUrl: geoip.downloadUrl,
@@ -73,5 +73,5 @@ export async function openConfiguredGeo(geoip: GeoipConfig, logger: GeoLogger): 
 
 /** A lookup made elsewhere (a test's), as a feature: its age reported, nothing to update. */
 export function givenGeo(geo: GeoLookup): GeoFeature {
-  return { geo, updater: null, metrics: createGeoMetrics(() => geo.status()).registry };
+  return { geo, updater: null, metrics: createGeoMetrics(geo).registry };
 }

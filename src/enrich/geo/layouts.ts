@@ -1,6 +1,7 @@
 import type { CityResponse } from 'maxmind';
 import type { Location } from '../types.js';
 import { englishCountryName } from '../country-names.js';
+import { cleanCountryCode, cleanName, cleanPosition, cleanRadiusKm, cleanTimeZone, type OnDropped } from './clean.js';
 import { countryFlag } from './flag.js';
 
 // The two City record layouts the lookup reads, told apart by the file's metadata databaseType:
@@ -31,19 +32,19 @@ export function fallbackRadiusKm(place: { city: string | null; region: string | 
 
 /**
  * Maps a MaxMind City record to the Location exposed on sessions, in English. Records for some
- * networks carry only the registered country or only the continent; what exists is used.
+ * networks carry only the registered country or only the continent; what exists is used. Every
+ * value is cleaned (clean.ts): one that is not what its field holds is dropped and reported.
  */
-export function fromMaxMindCity(record: CityResponse): Location | null {
+export function fromMaxMindCity(record: CityResponse, dropped?: OnDropped): Location | null {
   const country = record.country ?? record.registered_country ?? record.represented_country;
-  const countryCode = alpha2(country?.iso_code);
-  const countryName = text(country?.names?.en) ?? (country ? null : text(record.continent?.names?.en));
+  const countryCode = cleanCountryCode(country?.iso_code, dropped);
+  const countryName = cleanName(country?.names?.en, 'country', dropped) ?? (country ? null : cleanName(record.continent?.names?.en, 'country', dropped));
   const where = record.location;
   if (countryCode === null && countryName === null && !where) return null;
-  const latitude = finiteOrNull(where?.latitude);
-  const longitude = finiteOrNull(where?.longitude);
-  const region = text(record.subdivisions?.[0]?.names?.en);
-  const city = text(record.city?.names?.en);
-  const stated = finiteOrNull(where?.accuracy_radius);
+  const { latitude, longitude } = cleanPosition(where?.latitude, where?.longitude, dropped);
+  const region = cleanName(record.subdivisions?.[0]?.names?.en, 'region', dropped);
+  const city = cleanName(record.city?.names?.en, 'city', dropped);
+  const stated = cleanRadiusKm(where?.accuracy_radius, dropped);
   return {
     countryCode,
     country: countryName,
@@ -53,19 +54,20 @@ export function fromMaxMindCity(record: CityResponse): Location | null {
     latitude,
     longitude,
     accuracyRadiusKm: stated ?? (latitude !== null && longitude !== null ? fallbackRadiusKm({ city, region }) : null),
-    timeZone: text(where?.time_zone),
+    timeZone: cleanTimeZone(where?.time_zone, dropped),
   };
 }
 
 /** Maps an ip-location-db City record; the country name comes from the runtime's CLDR data. */
-export function fromIpLocationDbCity(record: Record<string, unknown>): Location | null {
-  const countryCode = alpha2(record.country_code);
+export function fromIpLocationDbCity(record: Record<string, unknown>, dropped?: OnDropped): Location | null {
+  const countryCode = cleanCountryCode(record.country_code, dropped);
   if (countryCode === null) return null;
   // Float32 in the file: rounded to MaxMind's own four decimals (about 11 m).
-  const latitude = rounded(finiteOrNull(record.latitude));
-  const longitude = rounded(finiteOrNull(record.longitude));
-  const region = text(record.state1);
-  const city = text(record.city);
+  const position = cleanPosition(record.latitude, record.longitude, dropped);
+  const latitude = rounded(position.latitude);
+  const longitude = rounded(position.longitude);
+  const region = cleanName(record.state1, 'region', dropped);
+  const city = cleanName(record.city, 'city', dropped);
   return {
     countryCode,
     country: englishCountryName(countryCode),
@@ -75,23 +77,8 @@ export function fromIpLocationDbCity(record: Record<string, unknown>): Location 
     latitude,
     longitude,
     accuracyRadiusKm: latitude !== null && longitude !== null ? fallbackRadiusKm({ city, region }) : null,
-    timeZone: text(record.timezone),
+    timeZone: cleanTimeZone(record.timezone, dropped),
   };
-}
-
-function alpha2(value: unknown): string | null {
-  if (typeof value !== 'string') return null;
-  const upper = value.toUpperCase();
-  return /^[A-Z]{2}$/.test(upper) ? upper : null;
-}
-
-/** A non-empty string, or null (the flat layout writes "" for an unknown field). */
-function text(value: unknown): string | null {
-  return typeof value === 'string' && value !== '' ? value : null;
-}
-
-function finiteOrNull(value: unknown): number | null {
-  return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }
 
 function rounded(value: number | null): number | null {

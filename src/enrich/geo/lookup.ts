@@ -3,6 +3,7 @@ import type { AsnResponse, CityResponse } from 'maxmind';
 import { canonicalIp, isPublicIp } from '../ip.js';
 import type { GeoDatabaseStatus, GeoLookup, GeoStatus, Location, Network } from '../types.js';
 import { loadAsnTable, type AsnTableSource } from './asn-cache.js';
+import { cleanName, type DroppableField } from './clean.js';
 import type { AsnTable } from './asn-table.js';
 import { ASN_TYPE, CITY_TYPE, loadDatabase, type LoadedDatabase } from './database.js';
 import { cityLayoutOf, fromIpLocationDbCity, fromMaxMindCity, type CityLayout } from './layouts.js';
@@ -76,6 +77,11 @@ export async function openGeoLookup(options: OpenGeoLookupOptions): Promise<GeoL
   let activeTable: AsnTable | null = null;
   let queue: Promise<void> = Promise.resolve();
   let closed = false;
+  // Values damaged data yielded and the mapping dropped, by field (served as a metric).
+  const dropped: Partial<Record<DroppableField, number>> = {};
+  const onDropped = (field: DroppableField) => {
+    dropped[field] = (dropped[field] ?? 0) + 1;
+  };
 
   async function load<T extends CityResponse | AsnResponse>(slot: FileSlot<T>, force: boolean): Promise<void> {
     const signature = await fileSignature(slot.path);
@@ -174,8 +180,8 @@ export async function openGeoLookup(options: OpenGeoLookupOptions): Promise<GeoL
       }
       if (record === null || typeof record !== 'object') continue;
       return slot.layout === 'ip-location-db'
-        ? fromIpLocationDbCity(record as unknown as Record<string, unknown>)
-        : fromMaxMindCity(record);
+        ? fromIpLocationDbCity(record as unknown as Record<string, unknown>, onDropped)
+        : fromMaxMindCity(record, onDropped);
     }
     return null;
   }
@@ -186,8 +192,7 @@ export async function openGeoLookup(options: OpenGeoLookupOptions): Promise<GeoL
         const record = activeAsn.db.reader.get(ip);
         const number = record?.autonomous_system_number;
         if (typeof number !== 'number' || !Number.isInteger(number) || number < 0) return null;
-        const organization = record?.autonomous_system_organization;
-        return { asn: number, organization: typeof organization === 'string' && organization !== '' ? organization : null };
+        return { asn: number, organization: cleanName(record?.autonomous_system_organization, 'organization', onDropped) };
       } catch {
         return null;
       }
@@ -246,6 +251,7 @@ export async function openGeoLookup(options: OpenGeoLookupOptions): Promise<GeoL
         databases: databases(),
       };
     },
+    droppedValues: () => ({ ...dropped }),
     reload(): Promise<void> {
       return enqueue(() => loadAll(true));
     },

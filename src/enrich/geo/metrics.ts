@@ -1,9 +1,13 @@
 import { Counter, Gauge, Registry } from 'prom-client';
-import type { GeoStatus } from '../types.js';
+import type { GeoLookup } from '../types.js';
 import type { CheckOutcome } from './updater.js';
 
-/** The data's age and the update checks, in a registry of their own that /metrics serves with the others. */
-export function createGeoMetrics(status: () => GeoStatus) {
+/**
+ * The data's age, the values damaged data yielded and lookups dropped, and the update checks, in a
+ * registry of their own that /metrics serves with the others.
+ */
+export function createGeoMetrics(geo: Pick<GeoLookup, 'status' | 'droppedValues'>) {
+  const status = () => geo.status();
   const registry = new Registry();
   // Alert on stale location data with time() - this; a database with several files reports its oldest.
   new Gauge({
@@ -19,6 +23,17 @@ export function createGeoMetrics(status: () => GeoStatus) {
         if (!Number.isNaN(at)) oldest.set(d.database, Math.min(oldest.get(d.database) ?? at, at));
       }
       for (const [database, at] of oldest) this.set({ database }, at);
+    },
+  });
+  // Non-zero means a GeoIP file is damaged (on disk or in its download): replace it.
+  new Counter({
+    name: 'session_registry_geoip_values_dropped_total',
+    help: 'Values a GeoIP lookup yielded that were not what their field holds (damaged data), dropped from the location or network, by field.',
+    labelNames: ['field'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [field, count] of Object.entries(geo.droppedValues?.() ?? {})) if (count) this.inc({ field }, count);
     },
   });
   const checks = new Counter({

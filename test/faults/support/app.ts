@@ -71,19 +71,4 @@ export async function settled(app: FastifyInstance): Promise<void> {
   while (app.isUnderPressure() && Date.now() < end) await new Promise((resolve) => setTimeout(resolve, 50));
 }
 
-export const isProblem = (response: { statusCode: number; headers: Record<string, unknown>; body: string }): boolean => {
-  if (!String(response.headers['content-type'] ?? '').startsWith('application/problem+json')) return false;
-  try {
-    const body = JSON.parse(response.body) as Record<string, unknown>;
-    return (
-      body.status === response.statusCode &&
-      typeof body.type === 'string' &&
-      typeof body.title === 'string' &&
-      typeof body.detail === 'string' &&
-      typeof body.code === 'string' &&
-      typeof body.requestId === 'string'
-    );
-  } catch {
-    return false;
-  }
-};
+export { isProblem } from './problem.js';
