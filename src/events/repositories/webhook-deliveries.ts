@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import type { DatabaseHandle } from '../../db/database.js';
 import { translatingErrors } from '../../db/errors.js';
 import { builtStatement } from '../../db/statements.js';
-import type { AttemptEntry, WebhookDeliveryRow } from './tables.js';
+import type { AttemptEntry, WebhookDeliveryRow } from '../../db/types.js';
 
 // Deliveries: claimed by any instance with FOR UPDATE SKIP LOCKED, leased by moving
 // next_attempt_at past the attempt's timeout, and settled with the attempt's outcome. Database

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { DatabaseHandle } from '../../db/database.js';
 import { translatingErrors } from '../../db/errors.js';
-import type { WebhookEndpointRow, WebhookEndpointsTable, WebhookUrlChangeRow } from './tables.js';
+import type { WebhookEndpointRow, WebhookEndpointsTable, WebhookUrlChangeRow } from '../../db/types.js';
 
 // Webhook endpoints: few rows, read by the API and joined by the fan-out and the claims.
 
