@@ -19,7 +19,7 @@ const DOCUMENTS = [
 
 /** Markdown without its fenced code blocks (links inside them are examples, not links). */
 function prose(markdown: string): string {
-  return markdown.replace(/^```[\s\S]*?^```/gm, '');
+  return markdown.replace(/^ *```[\s\S]*?^ *```/gm, '');
 }
 
 function slug(heading: string): string {

@@ -37,7 +37,7 @@ export interface AuthOptions {
 export const authPlugin = fp(async function auth(app: FastifyInstance, options: AuthOptions) {
   const failures = createAuthFailures({ perMinute: options.authFailuresPerMinute, logger: options.securityLog, clock: options.clock });
   app.decorateRequest('caller', null as never);
-  app.decorate('requireScope', await registerServiceTokens(app, options.jwt, failures, options.clock));
+  app.decorate('requireScope', await registerServiceTokens(app, options.jwt, failures));
   const refused = (request: FastifyRequest, reply: FastifyReply) =>
     failures.failed(request, reply, 'session', 'unknown or ended session', 'The session token is invalid or its session has ended.');
   // Callback-style: a session held in memory is admitted synchronously, with no promise.

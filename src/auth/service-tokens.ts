@@ -1,4 +1,4 @@
-import { epochMs, type Clock } from '../clock.js';
+import { epochMs, systemClock } from '../clock.js';
 import fastifyJwt from '@fastify/jwt';
 import { createVerifier } from 'fast-jwt';
 import { LRUCache } from 'lru-cache';
@@ -9,8 +9,11 @@ import { bearer } from './bearer.js';
 import type { Caller } from './caller.js';
 import type { AuthFailures } from './failures.js';
 import { looksLikeSessionToken } from './session-tokens.js';
-
 import { grantedScopes, type Scope } from './scopes.js';
+
+// The JWT library checks exp against the system's time; iat and the maximum age are checked
+// against the same time, so a token is judged by one clock (the injected one drives sessions).
+const clock = systemClock;
 
 export type { Scope } from './scopes.js';
 
@@ -45,7 +48,7 @@ function grantOf(claims: VerifiedClaims): Grant {
  * older than the configured maximum age, nor issued in the future (beyond the clock tolerance). During a key rotation the previous key is accepted too,
  * until the moment the configuration names.
  */
-export async function registerServiceTokens(app: FastifyInstance, jwt: Config['jwt'], failures: AuthFailures, clock: Clock): Promise<(...scopes: Scope[]) => onRequestHookHandler> {
+export async function registerServiceTokens(app: FastifyInstance, jwt: Config['jwt'], failures: AuthFailures): Promise<(...scopes: Scope[]) => onRequestHookHandler> {
   const symmetric = jwt.algorithm.startsWith('HS');
   const verifyOptions = {
     // Pinned: a token naming any other algorithm (none, or HS256 signed with the public key) fails.

@@ -17,7 +17,7 @@ export interface JobDefinition {
    * wait before the next round when it should differ from intervalMs (a back-off, a schedule).
    */
   run(): Promise<void | number>;
-  /** The wait before the first round; intervalMs when absent. */
+  /** The wait before the first round (0: it starts at once); intervalMs when absent. */
   firstRunInMs?: number;
   /** Run only where this PostgreSQL advisory lock was taken (tried, never waited for); elsewhere the round is skipped. */
   lockKey?: number;
@@ -157,7 +157,8 @@ export function createJobRunner(options: JobRunnerOptions) {
       },
     };
     jobs.add(job);
-    schedule(definition.firstRunInMs ?? definition.intervalMs);
+    if (definition.firstRunInMs === 0) void runNow();
+    else schedule(definition.firstRunInMs ?? definition.intervalMs);
     return job;
   }
 

@@ -29,7 +29,7 @@ t.test('migrations go up, down and up again on an empty database', async (t) => 
 
   const first = await migrateToLatest(handle.db);
   t.ok((first.results ?? []).length >= 1);
-  t.same(await tables(), ['activity_flushes', 'event_dispatch', 'outbox_events', 'session_events', 'sessions', 'webhook_deliveries', 'webhook_endpoints']);
+  t.same(await tables(), ['activity_flushes', 'event_dispatch', 'outbox_events', 'session_events', 'session_removals', 'sessions', 'webhook_deliveries', 'webhook_endpoints', 'webhook_url_changes']);
   const fillfactor = await handle.pool.query("select reloptions from pg_class where relname = 'sessions'");
   t.same(fillfactor.rows[0].reloptions, ['fillfactor=80'], 'room for HOT updates');
 
@@ -42,7 +42,7 @@ t.test('migrations go up, down and up again on an empty database', async (t) => 
   t.same(await tables(), [], 'all the way down');
   const again = await migrateToLatest(handle.db);
   t.ok((again.results ?? []).length >= 1);
-  t.same(await tables(), ['activity_flushes', 'event_dispatch', 'outbox_events', 'session_events', 'sessions', 'webhook_deliveries', 'webhook_endpoints'], 'and up again');
+  t.same(await tables(), ['activity_flushes', 'event_dispatch', 'outbox_events', 'session_events', 'session_removals', 'sessions', 'webhook_deliveries', 'webhook_endpoints', 'webhook_url_changes'], 'and up again');
   const noop = await migrateToLatest(handle.db);
   t.same(noop.results, [], 'nothing pending');
 });

@@ -24,8 +24,8 @@ t.test("the client README's 15 lines register, check and end a session against a
   const code = snippet();
   t.ok(code.trimEnd().split('\n').length <= 15, `at most 15 lines (has ${code.trimEnd().split('\n').length})`);
   t.match(code, /from '@session-registry\/client'/);
-  const rootReadme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-  t.ok(rootReadme.includes(`\`\`\`ts\n${code}\`\`\``), 'the root README shows the same lines');
+  const guide = readFileSync(new URL('../../docs/account-page.md', import.meta.url), 'utf8');
+  t.ok(guide.includes(`\`\`\`ts\n${code}\`\`\``), 'the account-page guide shows the same lines');
 
   await run(process.execPath, [TSC, '-p', new URL('tsconfig.build.json', PACKAGE).pathname], { cwd: PACKAGE.pathname });
   const dir = new URL('test/.readme/', PACKAGE);

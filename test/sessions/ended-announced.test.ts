@@ -33,6 +33,7 @@ t.test('an end by every route, by the sweeper and by plain SQL is refused on the
   await admin.connect();
   t.teardown(() => admin.end());
   const service = serviceToken(a.app);
+  const operator = serviceToken(a.app, 'sessions:admin');
 
   const s = {
     serviceRevoke: await login(a.app, { userId: 'u-service' }),
@@ -60,9 +61,9 @@ t.test('an end by every route, by the sweeper and by plain SQL is refused on the
     ['logout', () => call(a.app, s.logout.token, { method: 'POST', url: '/v1/me/logout' })],
     ['others', () => call(a.app, s.othersKeeper.token, { method: 'POST', url: '/v1/me/sessions/revoke-others' })],
     ['userRevoke', () => call(a.app, service, { method: 'POST', url: '/v1/users/u-all/sessions/revoke' })],
-    ['bulk', () => call(a.app, service, { method: 'POST', url: '/v1/sessions/revoke', payload: { ip: '203.0.113.77', reason: 'suspicious' } })],
+    ['bulk', () => call(a.app, operator, { method: 'POST', url: '/v1/sessions/revoke', payload: { ip: '203.0.113.77', reason: 'suspicious', expectedCount: 1 } })],
     ['report', () => call(a.app, s.reportOwner.token, { method: 'POST', url: `/v1/me/sessions/${s.report.session.id}/report` })],
-    ['erasure', () => call(a.app, service, { method: 'DELETE', url: '/v1/users/u-erase' })],
+    ['erasure', () => call(a.app, operator, { method: 'DELETE', url: '/v1/users/u-erase' })],
     // A third login under a limit of two evicts the least recently active.
     ['evicted', () => login(a.app, { userId: 'u-evict' })],
     ['plainUpdate', () => admin.query("update sessions set ended_at = now(), end_reason = 'revoked' where id = $1", [s.plainUpdate.session.id])],
@@ -92,7 +93,7 @@ t.test('a bulk end sends batched notices, and a rolled-back end none', async (t)
   await listener.query('listen session_registry_ended');
   for (let i = 0; i < 90; i++) await login(app, { userId: `bulk-${i}`, ip: '203.0.113.9' });
   await listener.query("begin; update sessions set ended_at = now(), end_reason = 'revoked'; rollback");
-  await call(app, serviceToken(app), { method: 'POST', url: '/v1/sessions/revoke', payload: { ip: '203.0.113.9', reason: 'suspicious' } });
+  await call(app, serviceToken(app, 'sessions:admin'), { method: 'POST', url: '/v1/sessions/revoke', payload: { ip: '203.0.113.9', reason: 'suspicious', expectedCount: 90 } });
   t.ok(await until(() => payloads.flatMap((p) => JSON.parse(p)).length >= 90));
   t.equal(payloads.flatMap((p) => JSON.parse(p)).length, 90, 'each end once, none for the rolled-back statement');
   t.ok(payloads.length >= 3 && payloads.every((p) => JSON.parse(p).length <= 40 && Buffer.byteLength(p) < 8000), 'in notices of up to 40 ends, under the NOTIFY cap');
