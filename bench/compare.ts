@@ -15,7 +15,9 @@ import { cpuMs, ROOT, startService, stopService, type Service } from './processe
 import { buildVocabulary, insertUsers } from './seed-data.js';
 import type * as BenchSeed from './seed-data.js';
 
-const { values: args } = parseArgs({ options: { against: { type: 'string' }, rounds: { type: 'string', default: '4' }, seconds: { type: 'string', default: '5' } } });
+const { values: args } = parseArgs({
+  options: { against: { type: 'string' }, rounds: { type: 'string', default: '4' }, seconds: { type: 'string', default: '5' } },
+});
 if (!args.against) throw new Error('--against <path of another built checkout> is required');
 const other = path.resolve(args.against);
 const rounds = Number(args.rounds);
@@ -34,7 +36,16 @@ try {
   await createBenchDatabase(server.adminUrl, names.current);
   await otherDb.createBenchDatabase(server.adminUrl, names.other);
   const secret = newSecret();
-  const ctx: BenchContext = { adminUrl: server.adminUrl, dbName: names.current, dbUrl: withDatabase(server.adminUrl, names.current), secret, token: mintToken(secret), roundSeconds: seconds, vocab: await buildVocabulary(), log };
+  const ctx: BenchContext = {
+    adminUrl: server.adminUrl,
+    dbName: names.current,
+    dbUrl: withDatabase(server.adminUrl, names.current),
+    secret,
+    token: mintToken(secret),
+    roundSeconds: seconds,
+    vocab: await buildVocabulary(),
+    log,
+  };
   const otherUrl = withDatabase(server.adminUrl, names.other);
   const seed = { prefix: 'hot-', users: 400, active: 5, ended: 0, rBase: 60_000_000, returnIds: true };
   const currentIds = await withDbClient(ctx, (client) => insertUsers(client, ctx.vocab, seed));
@@ -76,7 +87,9 @@ try {
       const cpuUs = (((cpuMs(target.service.pid) ?? 0) - before) * 1000) / Math.max(1, result.requests);
       if (round === 0) continue;
       results[name].push({ rps: result.rps, cpuUs });
-      log(`round ${round} ${name}: ${Math.round(result.rps)} req/s, ${cpuUs.toFixed(1)} µs CPU/request, statuses ${JSON.stringify(result.statuses)}`);
+      log(
+        `round ${round} ${name}: ${Math.round(result.rps)} req/s, ${cpuUs.toFixed(1)} µs CPU/request, statuses ${JSON.stringify(result.statuses)}`,
+      );
     }
   }
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -84,7 +97,9 @@ try {
   for (const name of Object.keys(results) as Array<keyof typeof targets>) {
     const rps = median(results[name].map((r) => r.rps));
     const spread = results[name].map((r, i) => (r.rps / results.bare[i].rps).toFixed(2)).join(' ');
-    console.log(`${name.padEnd(8)} ${Math.round(rps).toString().padStart(7)} req/s   ÷ bare ${(rps / bareRps).toFixed(2)} (each round: ${spread})   CPU ${median(results[name].map((r) => r.cpuUs)).toFixed(1)} µs/request`);
+    console.log(
+      `${name.padEnd(8)} ${Math.round(rps).toString().padStart(7)} req/s   ÷ bare ${(rps / bareRps).toFixed(2)} (each round: ${spread})   CPU ${median(results[name].map((r) => r.cpuUs)).toFixed(1)} µs/request`,
+    );
   }
 } finally {
   for (const service of services) await stopService(service);

@@ -41,7 +41,12 @@ export function mintToken(secret: string): string {
  * A registry instance as the production image runs it: the compiled build, with the image's CMD and
  * environment (NODE_ENV=production, its Node options), and no migrations.
  */
-export function startRegistry(ctx: BenchContext, name: string, nodeArgs: string[] = [], env: Record<string, string> = {}): Promise<Service> {
+export function startRegistry(
+  ctx: BenchContext,
+  name: string,
+  nodeArgs: string[] = [],
+  env: Record<string, string> = {},
+): Promise<Service> {
   const image = imageRuntime();
   const [program, ...args] = image.command;
   if (program !== 'node' || args.length !== 1) throw new Error(`unexpected image CMD: ${JSON.stringify(image.command)}`);
@@ -85,14 +90,19 @@ export async function withDbClient<T>(ctx: BenchContext, work: (client: pg.Clien
 
 export const HEARTBEAT_BODY = JSON.stringify({ pageViews: 1, path: '/app/dashboard' });
 export const ME_HEARTBEAT_BODY = HEARTBEAT_BODY;
-export const BENCH_USER_AGENT = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
+export const BENCH_USER_AGENT =
+  'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
 
 /**
  * `users` users with `perUser` active sessions each, as logins through the API would leave them
  * (written directly, so thousands take a second): each with its token, as the browser whose
  * User-Agent the /v1/me rounds send, from 127.0.0.1.
  */
-export async function insertUserSessions(ctx: BenchContext, users: number, perUser: number): Promise<Array<{ token: string; userId: string }>> {
+export async function insertUserSessions(
+  ctx: BenchContext,
+  users: number,
+  perUser: number,
+): Promise<Array<{ token: string; userId: string }>> {
   const { issueToken } = await import('../src/auth/session-tokens.js');
   const { v7 } = await import('uuid');
   const { createUserAgentParser, deviceKey, PARSER_VERSION } = await import('../src/enrich/user-agent/index.js');
@@ -108,7 +118,15 @@ export async function insertUserSessions(ctx: BenchContext, users: number, perUs
        select u.id, u.user_id, u.hash, now(), now(), 1209600, 7776000, now() + interval '90 days', now() + interval '14 days',
               '127.0.0.1', $4, $5, $6::jsonb, $7, '{"flags":[],"reasons":[]}'
        from unnest($1::uuid[], $2::text[], $3::bytea[]) as u(id, user_id, hash)`,
-      [sessions.map((s) => s.id), sessions.map((s) => s.userId), sessions.map((s) => s.hash), BENCH_USER_AGENT, PARSER_VERSION, JSON.stringify(agent), deviceKey(agent)],
+      [
+        sessions.map((s) => s.id),
+        sessions.map((s) => s.userId),
+        sessions.map((s) => s.hash),
+        BENCH_USER_AGENT,
+        PARSER_VERSION,
+        JSON.stringify(agent),
+        deviceKey(agent),
+      ],
     ),
   );
   return sessions.map((s) => ({ token: s.token, userId: s.userId }));

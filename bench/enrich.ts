@@ -88,22 +88,27 @@ const heldSince = (before: number | null): string => {
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 export async function runEnrichBench(): Promise<BenchResult[]> {
-  const fixtures = JSON.parse(
-    readFileSync(new URL('../test/fixtures/user-agents.json', import.meta.url), 'utf8'),
-  ) as Array<{ ua: string; hints?: Record<string, string> }>;
+  const fixtures = JSON.parse(readFileSync(new URL('../test/fixtures/user-agents.json', import.meta.url), 'utf8')) as Array<{
+    ua: string;
+    hints?: Record<string, string>;
+  }>;
   const results: BenchResult[] = [];
 
   const cold = createUserAgentParser({ cacheSize: 0 });
-  results.push(measure('user agent parse, cold (no cache)', (i) => {
-    const f = fixtures[i % fixtures.length];
-    return cold.parse(f.ua, f.hints ?? null);
-  }));
+  results.push(
+    measure('user agent parse, cold (no cache)', (i) => {
+      const f = fixtures[i % fixtures.length];
+      return cold.parse(f.ua, f.hints ?? null);
+    }),
+  );
 
   const cached = createUserAgentParser({ cacheSize: 1000 });
-  results.push(measure('user agent parse, cached', (i) => {
-    const f = fixtures[i % fixtures.length];
-    return cached.parse(f.ua, f.hints ?? null);
-  }));
+  results.push(
+    measure('user agent parse, cached', (i) => {
+      const f = fixtures[i % fixtures.length];
+      return cached.parse(f.ua, f.hints ?? null);
+    }),
+  );
 
   const addresses = publicIpv4s(10_000);
   results.push(measure('canonicalIp + isPublicIp', (i) => isPublicIp(canonicalIp(addresses[i % addresses.length]) ?? '')));
@@ -125,12 +130,19 @@ export async function runEnrichBench(): Promise<BenchResult[]> {
   const loadMs = performance.now() - loadStarted;
   await cachedAsn.close();
   try {
-    const built = city.status().databases.map((d) => d.buildEpoch?.slice(0, 10)).find(Boolean);
+    const built = city
+      .status()
+      .databases.map((d) => d.buildEpoch?.slice(0, 10))
+      .find(Boolean);
     results.push({
-      ...measure('geo lookup (bundled GeoLite2 City, ip-location-db layout, random public IPv4)', (i) => city.lookup(addresses[i % addresses.length])),
+      ...measure('geo lookup (bundled GeoLite2 City, ip-location-db layout, random public IPv4)', (i) =>
+        city.lookup(addresses[i % addresses.length]),
+      ),
       detail: `City data built ${built}, ${cityHeld}`,
     });
-    results.push(measure('geo lookup (same, random IPv6 in 2a00::/12 and 2600::/12)', (i) => city.lookup(v6addresses[i % v6addresses.length])));
+    results.push(
+      measure('geo lookup (same, random IPv6 in 2a00::/12 and 2600::/12)', (i) => city.lookup(v6addresses[i % v6addresses.length])),
+    );
     results.push({
       ...measure('network lookup (ASN table, random public IPv4)', (i) => asn.network?.(addresses[i % addresses.length])),
       detail: `table: ${asnHeld}; built in ${Math.round(buildMs)} ms, read from cache in ${Math.round(loadMs)} ms`,
@@ -157,9 +169,14 @@ export async function runEnrichBench(): Promise<BenchResult[]> {
     deviceKey: `browser|os${i % 5}|chrome|`,
     location: place(i),
   }));
-  results.push(measure('risk assessment (500 past sessions)', (i) =>
-    assessRisk({ at: new Date(Date.UTC(2024, 2, 1) + i * 1000), deviceKey: 'browser|os1|chrome|', isBot: false, location: place(i) }, history),
-  ));
+  results.push(
+    measure('risk assessment (500 past sessions)', (i) =>
+      assessRisk(
+        { at: new Date(Date.UTC(2024, 2, 1) + i * 1000), deviceKey: 'browser|os1|chrome|', isBot: false, location: place(i) },
+        history,
+      ),
+    ),
+  );
   return results;
 }
 
@@ -168,6 +185,8 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const width = Math.max(...results.map((r) => r.name.length));
   for (const { name, nsPerOp, detail } of results) {
     const opsPerSecond = Math.round(1e9 / nsPerOp).toLocaleString('en-US');
-    console.log(`${name.padEnd(width)}  ${Math.round(nsPerOp).toLocaleString('en-US').padStart(10)} ns/op  ${opsPerSecond.padStart(12)} ops/s${detail ? `  (${detail})` : ''}`);
+    console.log(
+      `${name.padEnd(width)}  ${Math.round(nsPerOp).toLocaleString('en-US').padStart(10)} ns/op  ${opsPerSecond.padStart(12)} ops/s${detail ? `  (${detail})` : ''}`,
+    );
   }
 }

@@ -46,7 +46,9 @@ export function watchArrivals(receiver: Service) {
 export type Arrivals = ReturnType<typeof watchArrivals>;
 
 const wallClock = () => performance.timeOrigin + performance.now();
-const userAgents = (JSON.parse(readFileSync(new URL('../test/fixtures/user-agents.json', import.meta.url), 'utf8')) as Array<{ ua: string }>).map((f) => f.ua);
+const userAgents = (
+  JSON.parse(readFileSync(new URL('../test/fixtures/user-agents.json', import.meta.url), 'utf8')) as Array<{ ua: string }>
+).map((f) => f.ua);
 
 export interface PathRound {
   login: LoadResult;
@@ -55,16 +57,33 @@ export interface PathRound {
 }
 
 /** One round of the three paths: logins evenly paced, revokes one at a time, heartbeats under load. */
-export async function pathRound(ctx: BenchContext, registry: Service, options: { victims: string[]; heartbeatIds: string[]; loginRate: number; samples: number }): Promise<PathRound> {
+export async function pathRound(
+  ctx: BenchContext,
+  registry: Service,
+  options: { victims: string[]; heartbeatIds: string[]; loginRate: number; samples: number },
+): Promise<PathRound> {
   const base = { url: registry.url, headers: { authorization: `Bearer ${ctx.token}` } };
   const login = await runPaced({
     ...base,
     rate: options.loginRate,
     seconds: ctx.roundSeconds,
     method: 'POST',
-    next: () => ({ path: '/v1/sessions', body: JSON.stringify({ userId: `ev-user-${Math.floor(Math.random() * 5000)}`, ip: `81.2.69.${1 + Math.floor(Math.random() * 250)}`, userAgent: pick(userAgents) }) }),
+    next: () => ({
+      path: '/v1/sessions',
+      body: JSON.stringify({
+        userId: `ev-user-${Math.floor(Math.random() * 5000)}`,
+        ip: `81.2.69.${1 + Math.floor(Math.random() * 250)}`,
+        userAgent: pick(userAgents),
+      }),
+    }),
   });
-  const revoke = await runLoad({ ...base, connections: 1, amount: options.samples, method: 'DELETE', next: () => ({ path: `/v1/sessions/${options.victims.pop()}` }) });
+  const revoke = await runLoad({
+    ...base,
+    connections: 1,
+    amount: options.samples,
+    method: 'DELETE',
+    next: () => ({ path: `/v1/sessions/${options.victims.pop()}` }),
+  });
   const heartbeat = await runLoad({
     ...base,
     connections: 50,
@@ -80,7 +99,10 @@ export async function pathRound(ctx: BenchContext, registry: Service, options: {
 export async function drained(ctx: BenchContext, timeoutMs = 120_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (Date.now() < end) {
-    const [row] = await query<{ n: string }>(ctx, `select (select count(*) from webhook_deliveries where state = 'pending') + (select count(*) from outbox_events where position is null) as n`);
+    const [row] = await query<{ n: string }>(
+      ctx,
+      `select (select count(*) from webhook_deliveries where state = 'pending') + (select count(*) from outbox_events where position is null) as n`,
+    );
     if (Number(row.n) === 0) return;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }

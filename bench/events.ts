@@ -26,7 +26,9 @@ const { values: args } = parseArgs({
   },
   strict: true,
 });
-const [rounds, seconds, samples, trials, events, loginRate] = ['rounds', 'seconds', 'samples', 'trials', 'events', 'login-rate'].map((k) => Number(args[k as keyof typeof args]));
+const [rounds, seconds, samples, trials, events, loginRate] = ['rounds', 'seconds', 'samples', 'trials', 'events', 'login-rate'].map((k) =>
+  Number(args[k as keyof typeof args]),
+);
 const started = Date.now();
 const log = (message: string) => process.stderr.write(`[${((Date.now() - started) / 1000).toFixed(0).padStart(3)} s] ${message}\n`);
 const median = (values: number[]) => {
@@ -45,8 +47,24 @@ async function main() {
   try {
     const dbUrl = await createBenchDatabase(server.adminUrl, dbName);
     const secret = newSecret();
-    const ctx: BenchContext = { adminUrl: server.adminUrl, dbName, dbUrl, secret, token: mintToken(secret), roundSeconds: seconds, vocab: await buildVocabulary(), log };
-    const manage = createSigner({ key: secret, algorithm: 'HS256', iss: 'session-registry', aud: 'session-registry', sub: 'bench', expiresIn: 3600_000 })({ scope: 'webhooks:manage' });
+    const ctx: BenchContext = {
+      adminUrl: server.adminUrl,
+      dbName,
+      dbUrl,
+      secret,
+      token: mintToken(secret),
+      roundSeconds: seconds,
+      vocab: await buildVocabulary(),
+      log,
+    };
+    const manage = createSigner({
+      key: secret,
+      algorithm: 'HS256',
+      iss: 'session-registry',
+      aud: 'session-registry',
+      sub: 'bench',
+      expiresIn: 3600_000,
+    })({ scope: 'webhooks:manage' });
     log(`PostgreSQL ${await serverVersion(server.adminUrl)}; seeding`);
     const victimsNeeded = rounds * 2 * samples + trials + WARMUP_REVOKES;
     const [heartbeatIds, victims] = await withDbClient(ctx, async (c) => [
@@ -57,10 +75,16 @@ async function main() {
     const receiver = await startService({ name: 'receiver', script: 'bench/receiver-server.ts', readyPath: '/healthz', env: {} });
     services.push(receiver);
     const arrivals = watchArrivals(receiver);
-    const registry = await startRegistry(ctx, 'registry', [], { WEBHOOK_SECRETS_KEY: randomBytes(32).toString('base64'), WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true' });
+    const registry = await startRegistry(ctx, 'registry', [], {
+      WEBHOOK_SECRETS_KEY: randomBytes(32).toString('base64'),
+      WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true',
+    });
     services.push(registry);
     const admin = createClient(registry.url, manage);
-    const created = await admin.call('POST', '/v1/webhooks', { url: `${receiver.url}/hooks`, events: ['session.created', 'session.ended'] });
+    const created = await admin.call('POST', '/v1/webhooks', {
+      url: `${receiver.url}/hooks`,
+      events: ['session.created', 'session.ended'],
+    });
     if (created.status !== 201) throw new Error(`webhook not created: ${created.status}`);
     const hook = (created.json as { endpoint: { id: string } }).endpoint.id;
     const toggle = (enabled: boolean) => admin.call('PATCH', `/v1/webhooks/${hook}`, { enabled });
@@ -73,7 +97,9 @@ async function main() {
     for (let round = 1; round <= rounds; round++) {
       for (const condition of ['without', 'with'] as const) {
         await toggle(condition === 'with');
-        log(`round ${round}/${rounds}, ${condition} a webhook endpoint: ${loginRate} logins/s and heartbeats for ${seconds} s each, ${samples} revokes`);
+        log(
+          `round ${round}/${rounds}, ${condition} a webhook endpoint: ${loginRate} logins/s and heartbeats for ${seconds} s each, ${samples} revokes`,
+        );
         measured[condition].push(await pathRound(ctx, registry, { victims, heartbeatIds, loginRate, samples }));
         await drained(ctx);
       }
@@ -86,18 +112,34 @@ async function main() {
     const throughput = await deliveryThroughput(ctx, arrivals, events);
     admin.close();
 
-    const pick = (condition: 'without' | 'with', path: keyof PathRound, figure: 'p50' | 'p99' | 'rps') => median(measured[condition].map((r) => r[path][figure]));
+    const pick = (condition: 'without' | 'with', path: keyof PathRound, figure: 'p50' | 'p99' | 'rps') =>
+      median(measured[condition].map((r) => r[path][figure]));
     const rows: Array<[string, string, string, string]> = [];
     for (const path of ['login', 'revoke', 'heartbeat'] as const) {
       for (const figure of path === 'heartbeat' ? (['rps', 'p99'] as const) : (['p50', 'p99'] as const)) {
         const without = pick('without', path, figure);
         const withHooks = pick('with', path, figure);
         const unit = figure === 'rps' ? ' req/s' : ' ms';
-        rows.push([`${path} ${figure}`, `${without.toFixed(figure === 'rps' ? 0 : 2)}${unit}`, `${withHooks.toFixed(figure === 'rps' ? 0 : 2)}${unit}`, `${(withHooks / without).toFixed(2)}×`]);
+        rows.push([
+          `${path} ${figure}`,
+          `${without.toFixed(figure === 'rps' ? 0 : 2)}${unit}`,
+          `${withHooks.toFixed(figure === 'rps' ? 0 : 2)}${unit}`,
+          `${(withHooks / without).toFixed(2)}×`,
+        ]);
       }
     }
     const loadAfter = os.loadavg();
-    const results = { date: new Date().toISOString(), machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`, loadBefore, loadAfter, settings: { rounds, seconds, samples, trials, events, loginRate }, rows, arrival, throughput, measured };
+    const results = {
+      date: new Date().toISOString(),
+      machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`,
+      loadBefore,
+      loadAfter,
+      settings: { rounds, seconds, samples, trials, events, loginRate },
+      rows,
+      arrival,
+      throughput,
+      measured,
+    };
     writeFileSync(new URL('./events-results.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
     const lines = [
       '',

@@ -42,17 +42,31 @@ try {
   const { rows: countRows } = await client.query<{ n: string }>('select count(*)::bigint as n from sessions');
   const tableRows = Number(countRows[0].n);
   const version = await serverVersion(dbUrl);
-  out(`sessions table: ${tableRows.toLocaleString('en-US')} rows; PostgreSQL ${version}; ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}; load average before ${loadBefore.toFixed(2)}`);
+  out(
+    `sessions table: ${tableRows.toLocaleString('en-US')} rows; PostgreSQL ${version}; ${os.cpus()[0]?.model ?? 'cpu'} x${os.cpus().length}; load average before ${loadBefore.toFixed(2)}`,
+  );
   // Active sessions spread over the whole table, as a flush of a busy instance would touch them.
-  const { rows: sample } = await client.query<{ id: string; user_id: string }>('select id, user_id from sessions tablesample system (1) where ended_at is null limit 100000');
+  const { rows: sample } = await client.query<{ id: string; user_id: string }>(
+    'select id, user_id from sessions tablesample system (1) where ended_at is null limit 100000',
+  );
   await client.end();
   out(`sampled ${sample.length} active sessions`);
 
   // Activity flushes: the statement each instance runs once a second, one after another.
   const database = createDatabase({ connectionString: dbUrl, poolSize: 4, connectionTimeoutMs: 5000, statementTimeoutMs: 120000 });
   const flushes = createActivityFlushesRepository(database);
-  const delta = (s: { id: string; user_id: string }): ActivityDelta => ({ id: s.id, userId: s.user_id, lastActiveAt: Date.now(), pageViews: 1, heartbeats: 1 });
-  for (const [batch, flushers] of [[1000, 1], [5000, 1], [5000, 2]] as const) {
+  const delta = (s: { id: string; user_id: string }): ActivityDelta => ({
+    id: s.id,
+    userId: s.user_id,
+    lastActiveAt: Date.now(),
+    pageViews: 1,
+    heartbeats: 1,
+  });
+  for (const [batch, flushers] of [
+    [1000, 1],
+    [5000, 1],
+    [5000, 2],
+  ] as const) {
     let rows = 0;
     let count = 0;
     const durations: number[] = [];
@@ -76,14 +90,30 @@ try {
     );
     const elapsed = (Date.now() - started) / 1000;
     durations.sort((a, b) => a - b);
-    out(`flush ${batch} rows x ${flushers} flusher(s): ${Math.round(rows / elapsed).toLocaleString('en-US')} rows/s (${count} flushes, p50 ${durations[Math.floor(durations.length / 2)]} ms, max ${durations.at(-1)} ms)`);
+    out(
+      `flush ${batch} rows x ${flushers} flusher(s): ${Math.round(rows / elapsed).toLocaleString('en-US')} rows/s (${count} flushes, p50 ${durations[Math.floor(durations.length / 2)]} ms, max ${durations.at(-1)} ms)`,
+    );
   }
   await database.close();
 
   // Logins: one instance, `concurrency` at a time, each a new user (no eviction under the limit).
   const secret = newSecret();
-  const ctx: BenchContext = { adminUrl: dbUrl, dbName: '', dbUrl, secret, token: mintToken(secret), roundSeconds: seconds, vocab: await buildVocabulary(), log };
-  const registry = await startRegistry(ctx, 'capacity', [], { RATE_LIMIT_PER_MINUTE: '1000000', AUTH_FAILURES_PER_MINUTE: '1000000', MAX_EVENT_LOOP_DELAY_MS: '0', DATABASE_POOL_SIZE: '20' });
+  const ctx: BenchContext = {
+    adminUrl: dbUrl,
+    dbName: '',
+    dbUrl,
+    secret,
+    token: mintToken(secret),
+    roundSeconds: seconds,
+    vocab: await buildVocabulary(),
+    log,
+  };
+  const registry = await startRegistry(ctx, 'capacity', [], {
+    RATE_LIMIT_PER_MINUTE: '1000000',
+    AUTH_FAILURES_PER_MINUTE: '1000000',
+    MAX_EVENT_LOOP_DELAY_MS: '0',
+    DATABASE_POOL_SIZE: '20',
+  });
   try {
     const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
     const run = randomUUID().slice(0, 8);
@@ -99,10 +129,22 @@ try {
           const body = JSON.stringify({ userId: `capacity-${run}-${n++}`, ip: '81.2.69.142', userAgent: BENCH_USER_AGENT });
           const t0 = Date.now();
           const status = await new Promise<number>((resolve) => {
-            const req = http.request(`${registry.url}/v1/sessions`, { method: 'POST', agent, headers: { authorization: `Bearer ${ctx.token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-              res.resume();
-              res.on('end', () => resolve(res.statusCode ?? 0));
-            });
+            const req = http.request(
+              `${registry.url}/v1/sessions`,
+              {
+                method: 'POST',
+                agent,
+                headers: {
+                  authorization: `Bearer ${ctx.token}`,
+                  'content-type': 'application/json',
+                  'content-length': Buffer.byteLength(body),
+                },
+              },
+              (res) => {
+                res.resume();
+                res.on('end', () => resolve(res.statusCode ?? 0));
+              },
+            );
             req.on('error', () => resolve(0));
             req.end(body);
           });
@@ -115,7 +157,9 @@ try {
     const cpu = (cpuMs(registry.pid) ?? 0) - cpuBefore;
     latencies.sort((a, b) => a - b);
     agent.destroy();
-    out(`logins, ${args.concurrency} at a time: ${(latencies.length / elapsed).toFixed(0)} /s (${JSON.stringify(statuses)}; p50 ${latencies[Math.floor(latencies.length / 2)]} ms, p99 ${latencies[Math.floor(latencies.length * 0.99)]} ms; registry CPU ${(cpu / Math.max(1, latencies.length)).toFixed(2)} ms a login)`);
+    out(
+      `logins, ${args.concurrency} at a time: ${(latencies.length / elapsed).toFixed(0)} /s (${JSON.stringify(statuses)}; p50 ${latencies[Math.floor(latencies.length / 2)]} ms, p99 ${latencies[Math.floor(latencies.length * 0.99)]} ms; registry CPU ${(cpu / Math.max(1, latencies.length)).toFixed(2)} ms a login)`,
+    );
   } finally {
     await stopService(registry);
   }

@@ -35,7 +35,9 @@ const STATS_SETTLE_MS = 11_000;
 
 async function scrape(url: string): Promise<{ lagP99: number | null; heapTotal: number; heapUsed: number; external: number } | null> {
   try {
-    const text = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` }, signal: AbortSignal.timeout(2000) })).text();
+    const text = await (
+      await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${METRICS_TOKEN}` }, signal: AbortSignal.timeout(2000) })
+    ).text();
     const value = (name: string) => {
       const match = new RegExp(`^session_registry_${name}(?:\\{[^}]*\\})? ([0-9.eE+-]+)$`, 'm').exec(text);
       return match ? Number(match[1]) : null;
@@ -105,7 +107,12 @@ export async function heartbeatFigures(
     memory: null,
   };
   const bare = await startService({ name: 'bare', script: 'bench/bare-server.ts', readyPath: '/healthz', env: {} });
-  const naive = await startService({ name: 'naive', script: 'bench/naive-server.ts', readyPath: '/healthz', env: { DATABASE_URL: ctx.dbUrl } });
+  const naive = await startService({
+    name: 'naive',
+    script: 'bench/naive-server.ts',
+    readyPath: '/healthz',
+    env: { DATABASE_URL: ctx.dbUrl },
+  });
   const auth = { authorization: `Bearer ${ctx.token}` };
   // A user's heartbeat comes from the user's browser: the same User-Agent every time.
   const userHeaders = (user: UserSession) => ({ authorization: `Bearer ${user.token}`, 'user-agent': BENCH_USER_AGENT });
@@ -129,7 +136,8 @@ export async function heartbeatFigures(
       next: requests[target],
     });
     const cpuAfter = cpuMs(service.pid);
-    const serverCpuUsPerRequest = cpuBefore !== null && cpuAfter !== null && result.requests > 0 ? ((cpuAfter - cpuBefore) * 1000) / result.requests : null;
+    const serverCpuUsPerRequest =
+      cpuBefore !== null && cpuAfter !== null && result.requests > 0 ? ((cpuAfter - cpuBefore) * 1000) / result.requests : null;
     return { ...result, serverCpuUsPerRequest };
   };
   try {
@@ -157,6 +165,12 @@ export async function heartbeatFigures(
   await sleep(STATS_SETTLE_MS);
   const after = await transactionCount(ctx.adminUrl, ctx.dbName);
   const heartbeats = round.ok;
-  figures.transactions = { before, after, heartbeats, perHeartbeat: heartbeats > 0 ? (after - before) / heartbeats : Number.NaN, roundSeconds: ctx.roundSeconds };
+  figures.transactions = {
+    before,
+    after,
+    heartbeats,
+    perHeartbeat: heartbeats > 0 ? (after - before) / heartbeats : Number.NaN,
+    roundSeconds: ctx.roundSeconds,
+  };
   return figures;
 }

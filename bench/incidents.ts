@@ -19,7 +19,11 @@ export interface IncidentFigures {
   revokeUser: { sessions: number; ms: number; revoked: number; ids: number };
 }
 
-export async function incidentFigures(ctx: BenchContext, registry: Service, options: { samples: number; bulk: number }): Promise<IncidentFigures> {
+export async function incidentFigures(
+  ctx: BenchContext,
+  registry: Service,
+  options: { samples: number; bulk: number },
+): Promise<IncidentFigures> {
   const base = { url: registry.url, headers: { authorization: `Bearer ${ctx.token}` } };
   const places = (JSON.parse(ctx.vocab.places) as Array<{ ip: string }>).map((p) => p.ip);
   const pickPlace = () => places[Math.floor(Math.random() * places.length)];
@@ -28,7 +32,10 @@ export async function incidentFigures(ctx: BenchContext, registry: Service, opti
   const byAddress = () => ({ path: `/v1/sessions?ip=${pickPlace()}&limit=50` });
   await runLoad({ ...base, connections: 1, amount: WARMUP, method: 'GET', next: byAddress });
   const searchByAddress = await runLoad({ ...base, connections: 1, amount: options.samples, method: 'GET', next: byAddress });
-  const [{ n }] = await withDbClient(ctx, async (c) => (await c.query<{ n: string }>('select count(*) as n from sessions where ip = $1', [places[0]])).rows);
+  const [{ n }] = await withDbClient(
+    ctx,
+    async (c) => (await c.query<{ n: string }>('select count(*) as n from sessions where ip = $1', [places[0]])).rows,
+  );
 
   ctx.log(`  search by /24 network: ${options.samples} requests, one at a time`);
   const byNetwork = () => ({ path: `/v1/sessions?network=${pickPlace().replace(/\.\d+$/, '.0')}/24&limit=50` });
@@ -38,16 +45,31 @@ export async function incidentFigures(ctx: BenchContext, registry: Service, opti
   const client = createClient(registry.url, ctx.token);
   try {
     ctx.log(`  bulk revoke: ${options.bulk.toLocaleString('en-US')} active sessions of ${options.bulk / 100} users from one address`);
-    await withDbClient(ctx, (c) => insertUsers(c, ctx.vocab, { prefix: `bulk${Date.now().toString(36)}-`, users: options.bulk / 100, active: 100, ended: 0, rBase: 80_000_000, ip: BULK_IP }));
+    await withDbClient(ctx, (c) =>
+      insertUsers(c, ctx.vocab, {
+        prefix: `bulk${Date.now().toString(36)}-`,
+        users: options.bulk / 100,
+        active: 100,
+        ended: 0,
+        rBase: 80_000_000,
+        ip: BULK_IP,
+      }),
+    );
     await withDbClient(ctx, (c) => c.query('vacuum (analyze) sessions'));
     const dry = await client.call('POST', '/v1/sessions/revoke', { ip: BULK_IP, reason: 'suspicious' });
     if (dry.status !== 200) throw new Error(`bulk revoke dry run answered ${dry.status}: ${JSON.stringify(dry.json)}`);
-    const bulk = await client.call('POST', '/v1/sessions/revoke', { ip: BULK_IP, reason: 'suspicious', expectedCount: (dry.json as { matched: number }).matched });
+    const bulk = await client.call('POST', '/v1/sessions/revoke', {
+      ip: BULK_IP,
+      reason: 'suspicious',
+      expectedCount: (dry.json as { matched: number }).matched,
+    });
     if (bulk.status !== 200) throw new Error(`bulk revoke answered ${bulk.status}: ${JSON.stringify(bulk.json)}`);
 
     ctx.log(`  revoke all of one user with ${options.bulk.toLocaleString('en-US')} active sessions`);
     const user = `huge${Date.now().toString(36)}-`;
-    await withDbClient(ctx, (c) => insertUsers(c, ctx.vocab, { prefix: user, users: 1, active: options.bulk, ended: 0, rBase: 90_000_000 }));
+    await withDbClient(ctx, (c) =>
+      insertUsers(c, ctx.vocab, { prefix: user, users: 1, active: options.bulk, ended: 0, rBase: 90_000_000 }),
+    );
     await withDbClient(ctx, (c) => c.query('vacuum (analyze) sessions'));
     const all = await client.call('POST', `/v1/users/${user}0/sessions/revoke`, { reason: 'password_change' });
     if (all.status !== 200) throw new Error(`revoke of all answered ${all.status}: ${JSON.stringify(all.json)}`);

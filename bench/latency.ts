@@ -23,13 +23,31 @@ export interface LatencyFigures {
   revokeOthers: LoadResult & { revokedPerCall: number };
 }
 
-const userAgents = (JSON.parse(readFileSync(new URL('../test/fixtures/user-agents.json', import.meta.url), 'utf8')) as Array<{ ua: string }>).map((f) => f.ua);
+const userAgents = (
+  JSON.parse(readFileSync(new URL('../test/fixtures/user-agents.json', import.meta.url), 'utf8')) as Array<{ ua: string }>
+).map((f) => f.ua);
 
 /** Paced logins of existing users with real user agents and public addresses (see latencyFigures). */
-export function createLoad(registry: Service, token: string, options: { fillerUsers: number; rate: number; seconds: number }): Promise<LoadResult> {
+export function createLoad(
+  registry: Service,
+  token: string,
+  options: { fillerUsers: number; rate: number; seconds: number },
+): Promise<LoadResult> {
   const body = () =>
-    JSON.stringify({ userId: `user-${Math.floor(Math.random() * options.fillerUsers)}`, ip: randomPublicIpv4(), userAgent: pick(userAgents), loginMethod: 'password' });
-  return runPaced({ url: registry.url, headers: { authorization: `Bearer ${token}` }, rate: options.rate, seconds: options.seconds, method: 'POST', next: () => ({ path: '/v1/sessions', body: body() }) });
+    JSON.stringify({
+      userId: `user-${Math.floor(Math.random() * options.fillerUsers)}`,
+      ip: randomPublicIpv4(),
+      userAgent: pick(userAgents),
+      loginMethod: 'password',
+    });
+  return runPaced({
+    url: registry.url,
+    headers: { authorization: `Bearer ${token}` },
+    rate: options.rate,
+    seconds: options.seconds,
+    method: 'POST',
+    next: () => ({ path: '/v1/sessions', body: body() }),
+  });
 }
 
 function randomPublicIpv4(): string {
@@ -48,10 +66,23 @@ export async function latencyFigures(
   const auth = { authorization: `Bearer ${ctx.token}` };
   const base = { url: registry.url, headers: auth };
 
-  ctx.log(`  create: ${options.createRate} req/s evenly paced for ${options.createSeconds} s (existing users, real user agents, public IPs)`);
+  ctx.log(
+    `  create: ${options.createRate} req/s evenly paced for ${options.createSeconds} s (existing users, real user agents, public IPs)`,
+  );
   const createBody = () =>
-    JSON.stringify({ userId: `user-${Math.floor(Math.random() * options.fillerUsers)}`, ip: randomPublicIpv4(), userAgent: pick(userAgents), loginMethod: 'password' });
-  await runPaced({ ...base, rate: options.createRate / 2, seconds: 3, method: 'POST', next: () => ({ path: '/v1/sessions', body: createBody() }) });
+    JSON.stringify({
+      userId: `user-${Math.floor(Math.random() * options.fillerUsers)}`,
+      ip: randomPublicIpv4(),
+      userAgent: pick(userAgents),
+      loginMethod: 'password',
+    });
+  await runPaced({
+    ...base,
+    rate: options.createRate / 2,
+    seconds: 3,
+    method: 'POST',
+    next: () => ({ path: '/v1/sessions', body: createBody() }),
+  });
   const create = await runPaced({
     ...base,
     rate: options.createRate,
@@ -80,11 +111,10 @@ export async function latencyFigures(
 
   ctx.log(`  end one session: ${options.samples} DELETEs, one at a time`);
   const victims = (
-    await query<{ id: string }>(
-      ctx,
-      'select id from sessions where user_id = any($1::text[]) and ended_at is null limit $2',
-      [Array.from({ length: options.samples * 2 }, () => `user-${Math.floor(Math.random() * options.fillerUsers)}`), options.samples + SPARE],
-    )
+    await query<{ id: string }>(ctx, 'select id from sessions where user_id = any($1::text[]) and ended_at is null limit $2', [
+      Array.from({ length: options.samples * 2 }, () => `user-${Math.floor(Math.random() * options.fillerUsers)}`),
+      options.samples + SPARE,
+    ])
   ).map((r) => r.id);
   if (victims.length < options.samples + SPARE) throw new Error(`only ${victims.length} active filler sessions found to end`);
   const nextVictim = () => ({ path: `/v1/sessions/${victims.pop() ?? NO_SUCH_SESSION}` });
@@ -93,13 +123,18 @@ export async function latencyFigures(
 
   ctx.log(`  end all but one: ${options.samples} users with 10 fresh sessions each, one call per user`);
   const prefix = `ro${Date.now().toString(36)}-`;
-  await withDbClient(ctx, (c) => insertUsers(c, ctx.vocab, { prefix, users: options.samples + SPARE, active: 10, ended: 0, rBase: 50_000_000 }));
+  await withDbClient(ctx, (c) =>
+    insertUsers(c, ctx.vocab, { prefix, users: options.samples + SPARE, active: 10, ended: 0, rBase: 50_000_000 }),
+  );
   const keep = await query<{ user_id: string; id: string }>(
     ctx,
     'select user_id, min(id::text) as id from sessions where user_id like $1 group by user_id',
     [`${prefix}%`],
   );
-  const queue = keep.map((k) => ({ path: `/v1/users/${k.user_id}/sessions/revoke`, body: JSON.stringify({ exceptSessionId: k.id, reason: 'password_change' }) }));
+  const queue = keep.map((k) => ({
+    path: `/v1/users/${k.user_id}/sessions/revoke`,
+    body: JSON.stringify({ exceptSessionId: k.id, reason: 'password_change' }),
+  }));
   const body = queue[0].body;
   const nextUser = () => queue.pop() ?? { path: `/v1/users/${prefix}none/sessions/revoke`, body };
   await runLoad({ ...base, connections: 1, amount: WARMUP, method: 'POST', body, next: nextUser });

@@ -118,7 +118,10 @@ export async function runPaced(options: {
           port: url.port,
           method: options.method,
           path,
-          headers: { ...options.headers, ...(body !== undefined ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {}) },
+          headers: {
+            ...options.headers,
+            ...(body !== undefined ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {}),
+          },
         },
         (res) => {
           res.resume();
@@ -142,7 +145,7 @@ export async function runPaced(options: {
     inFlight.add(done);
     void done.then(() => inFlight.delete(done));
   };
-  for (let i = 0; i < total; ) {
+  for (let i = 0; i < total;) {
     const now = elapsedMs();
     while (i < total && (i * 1000) / options.rate <= now) {
       send((i * 1000) / options.rate);

@@ -139,7 +139,11 @@ export function tableRows(r: Results): Array<[string, string, string]> {
       `p99 ≤ 50 ms ${mark(inc.searchByAddress.p99 <= 50)}`,
     ]);
     rows.push(['Incident search by /24 network, first page (50)', `${lat(inc.searchByNetwork)}${failed(inc.searchByNetwork)}`, '']);
-    rows.push([`Bulk revoke by address, ${int(inc.bulkRevoke.sessions)} active sessions of many users`, `${(inc.bulkRevoke.ms / 1000).toFixed(1)} s (${int(inc.bulkRevoke.revoked)} ended)`, '']);
+    rows.push([
+      `Bulk revoke by address, ${int(inc.bulkRevoke.sessions)} active sessions of many users`,
+      `${(inc.bulkRevoke.ms / 1000).toFixed(1)} s (${int(inc.bulkRevoke.revoked)} ended)`,
+      '',
+    ]);
     rows.push([
       `Revoke all of one user with ${int(inc.revokeUser.sessions)} active sessions`,
       `${(inc.revokeUser.ms / 1000).toFixed(1)} s (${int(inc.revokeUser.revoked)} ended, ${int(inc.revokeUser.ids)} ids in the answer)`,
@@ -193,24 +197,52 @@ export function scaleRows(s: ScaleFigures): Array<[string, string, string]> {
   if (small && large) {
     const ratio = large.warm.rps / small.warm.rps;
     rows.push(['Heartbeat, 1,000,000 active sessions ÷ 2,000', ratio.toFixed(2), `≥ 0.8 ${mark(ratio >= 0.8)}`]);
-    rows.push(['RSS with 1,000,000 sessions cached (City and ASN data loaded)', `${mb(large.rssBytes)} MB (${int(large.cachedSessions ?? 0)} cached)`, `≤ 600 MB ${mark(mb(large.rssBytes) <= 600)}`]);
+    rows.push([
+      'RSS with 1,000,000 sessions cached (City and ASN data loaded)',
+      `${mb(large.rssBytes)} MB (${int(large.cachedSessions ?? 0)} cached)`,
+      `≤ 600 MB ${mark(mb(large.rssBytes) <= 600)}`,
+    ]);
   }
   if (s.bytesPerSession !== null) {
-    const [from, to] = s.points.map((p) => p.sessions).sort((a, b) => a - b).slice(-2);
-    rows.push([`Memory per cached session (RSS slope, ${int(from)} → ${int(to)})`, `${int(Math.round(s.bytesPerSession))} bytes`, `≤ 300 ${mark(s.bytesPerSession <= 300)}`]);
+    const [from, to] = s.points
+      .map((p) => p.sessions)
+      .sort((a, b) => a - b)
+      .slice(-2);
+    rows.push([
+      `Memory per cached session (RSS slope, ${int(from)} → ${int(to)})`,
+      `${int(Math.round(s.bytesPerSession))} bytes`,
+      `≤ 300 ${mark(s.bytesPerSession <= 300)}`,
+    ]);
   }
-  rows.push(['First 1,000 requests after a start (heartbeats, 10 at a time, nothing cached)', `p50 ${ms(s.firstRequests.p50)} ms, p99 ${ms(s.firstRequests.p99)} ms`, `p99 ≤ 50 ms ${mark(s.firstRequests.p99 <= 50)}`]);
+  rows.push([
+    'First 1,000 requests after a start (heartbeats, 10 at a time, nothing cached)',
+    `p50 ${ms(s.firstRequests.p50)} ms, p99 ${ms(s.firstRequests.p99)} ms`,
+    `p99 ≤ 50 ms ${mark(s.firstRequests.p99 <= 50)}`,
+  ]);
   const big = s.latency.list.find((l) => l.sessionsPerUser === 1000);
-  if (big) rows.push([`List first page, user with 1,000 sessions, ${rows10m} rows`, `p50 ${ms(big.p50)} ms, p99 ${ms(big.p99)} ms`, `p99 ≤ 10 ms ${mark(big.p99 <= 10)}`]);
+  if (big)
+    rows.push([
+      `List first page, user with 1,000 sessions, ${rows10m} rows`,
+      `p50 ${ms(big.p50)} ms, p99 ${ms(big.p99)} ms`,
+      `p99 ≤ 10 ms ${mark(big.p99 <= 10)}`,
+    ]);
   const c = s.latency.create;
-  rows.push([`Create session at 200 req/s, evenly paced, ${rows10m} rows`, `p50 ${ms(c.p50)} ms, p99 ${ms(c.p99)} ms`, `p99 ≤ 10 ms ${mark(c.p99 <= 10)}`]);
+  rows.push([
+    `Create session at 200 req/s, evenly paced, ${rows10m} rows`,
+    `p50 ${ms(c.p50)} ms, p99 ${ms(c.p99)} ms`,
+    `p99 ≤ 10 ms ${mark(c.p99 <= 10)}`,
+  ]);
   return rows;
 }
 
 export function renderText(rows: Array<[string, string, string]>): string {
   const head: [string, string, string] = ['Figure', 'Measured', 'Target'];
   const widths = [0, 1, 2].map((i) => Math.max(...[head, ...rows].map((row) => row[i].length)));
-  const line = (row: [string, string, string]) => row.map((cell, i) => cell.padEnd(widths[i])).join('  ').trimEnd();
+  const line = (row: [string, string, string]) =>
+    row
+      .map((cell, i) => cell.padEnd(widths[i]))
+      .join('  ')
+      .trimEnd();
   return [line(head), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
 
@@ -220,7 +252,10 @@ export function renderMarkdown(rows: Array<[string, string, string]>): string {
 }
 
 export function machineLine(m: Machine, settings: Results['settings']): string {
-  const busy = m.loadAverage.before > 1 ? ' The machine was not idle when the run began (load average above 1): these figures may be pessimistic.' : '';
+  const busy =
+    m.loadAverage.before > 1
+      ? ' The machine was not idle when the run began (load average above 1): these figures may be pessimistic.'
+      : '';
   return (
     `Measured ${m.date} on ${m.cpu}, ${m.cores} cores, ${m.ramGiB} GiB RAM; Node ${m.node}, Fastify ${m.fastify}, ` +
     `PostgreSQL ${m.postgres} (${settings.database}); ${settings.dataSet}. Load generated on the same machine ` +

@@ -75,7 +75,11 @@ async function main(): Promise<Results> {
   } else {
     const seed = await ensureSeed(server.adminUrl, { force: false, rows: SEED_ROWS, log });
     rows = seed.rows;
-    log(seed.reused ? `reusing ${SEED_DATABASE} (${rows.toLocaleString('en-US')} sessions, seeded ${seed.seededAt})` : `seeded in ${seed.seconds.toFixed(1)} s`);
+    log(
+      seed.reused
+        ? `reusing ${SEED_DATABASE} (${rows.toLocaleString('en-US')} sessions, seeded ${seed.seededAt})`
+        : `seeded in ${seed.seconds.toFixed(1)} s`,
+    );
     cleanups.push(() => dropDatabase(server.adminUrl, dbName));
     const copyStarted = Date.now();
     await createBenchDatabase(server.adminUrl, dbName, SEED_DATABASE);
@@ -120,7 +124,9 @@ async function main(): Promise<Results> {
   const incidents = await incidentFigures(ctx, a, { samples: 1000, bulk: 100_000 });
 
   log('heartbeat throughput: registry vs bare Fastify vs naive');
-  const ids = await withDbClient(ctx, (c) => insertUsers(c, ctx.vocab, { prefix: 'hb-', users: 400, active: 5, ended: 0, rBase: 60_000_000, returnIds: true }));
+  const ids = await withDbClient(ctx, (c) =>
+    insertUsers(c, ctx.vocab, { prefix: 'hb-', users: 400, active: 5, ended: 0, rBase: 60_000_000, returnIds: true }),
+  );
   // Enough users that the /v1/me rounds stay within the per-session rate limit (600 a minute).
   log('  4,000 user sessions with tokens (800 users × 5) for the /v1/me rounds');
   const users = await insertUserSessions(ctx, 800, 5);
@@ -137,11 +143,15 @@ async function main(): Promise<Results> {
   log(`revocation visibility: ${trials} trials across two instances`);
   const b = await startRegistry(ctx, 'registry-b');
   services.push(b);
-  const visIds = await withDbClient(ctx, (c) => insertUsers(c, ctx.vocab, { prefix: 'vis-', users: trials, active: 1, ended: 0, rBase: 65_000_000, returnIds: true }));
+  const visIds = await withDbClient(ctx, (c) =>
+    insertUsers(c, ctx.vocab, { prefix: 'vis-', users: trials, active: 1, ended: 0, rBase: 65_000_000, returnIds: true }),
+  );
   const visibility = await visibilityFigures(ctx, a, b, visIds);
 
   log('page views after SIGTERM under load');
-  const termIds = await withDbClient(ctx, (c) => insertUsers(c, ctx.vocab, { prefix: 'term-', users: 200, active: 1, ended: 0, rBase: 70_000_000, returnIds: true }));
+  const termIds = await withDbClient(ctx, (c) =>
+    insertUsers(c, ctx.vocab, { prefix: 'term-', users: 200, active: 1, ended: 0, rBase: 70_000_000, returnIds: true }),
+  );
   const sigterm = await sigtermFigures(ctx, b, termIds, { rate: 2000, secondsBeforeSignal: 3 });
 
   clearInterval(rssTimer);
@@ -152,7 +162,11 @@ async function main(): Promise<Results> {
   if (!args['skip-scale'] && !args.quick) {
     const scaleRows = Number(args['scale-rows']);
     const seed = await ensureSeed(server.adminUrl, { force: false, rows: scaleRows, log });
-    log(seed.reused ? `reusing ${seedDatabaseName(scaleRows)} (seeded ${seed.seededAt})` : `seeded ${scaleRows.toLocaleString('en-US')} sessions in ${seed.seconds.toFixed(1)} s`);
+    log(
+      seed.reused
+        ? `reusing ${seedDatabaseName(scaleRows)} (seeded ${seed.seededAt})`
+        : `seeded ${scaleRows.toLocaleString('en-US')} sessions in ${seed.seconds.toFixed(1)} s`,
+    );
     const scaleDb = `sr_bench_scale_${Date.now()}`;
     cleanups.push(() => dropDatabase(server.adminUrl, scaleDb));
     const copyStarted = Date.now();

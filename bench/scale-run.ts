@@ -26,16 +26,41 @@ const server = await startServer(ROOT);
 const scaleDb = `sr_bench_scale_${Date.now()}`;
 try {
   const seed = await ensureSeed(server.adminUrl, { force: false, rows, log });
-  log(seed.reused ? `reusing ${seedDatabaseName(rows)} (seeded ${seed.seededAt})` : `seeded ${rows.toLocaleString('en-US')} sessions in ${seed.seconds.toFixed(1)} s`);
+  log(
+    seed.reused
+      ? `reusing ${seedDatabaseName(rows)} (seeded ${seed.seededAt})`
+      : `seeded ${rows.toLocaleString('en-US')} sessions in ${seed.seconds.toFixed(1)} s`,
+  );
   const copyStarted = Date.now();
   await createBenchDatabase(server.adminUrl, scaleDb, seedDatabaseName(rows));
   log(`copied in ${((Date.now() - copyStarted) / 1000).toFixed(1)} s`);
   const secret = newSecret();
-  const ctx: BenchContext = { adminUrl: server.adminUrl, dbName: scaleDb, dbUrl: withDatabase(server.adminUrl, scaleDb), secret, token: mintToken(secret), roundSeconds: Number(args.seconds), vocab: await buildVocabulary(), log };
+  const ctx: BenchContext = {
+    adminUrl: server.adminUrl,
+    dbName: scaleDb,
+    dbUrl: withDatabase(server.adminUrl, scaleDb),
+    secret,
+    token: mintToken(secret),
+    roundSeconds: Number(args.seconds),
+    vocab: await buildVocabulary(),
+    log,
+  };
   const sized = SIZED_USERS.reduce((n, g) => n + g.users * (g.size + Math.max(1, Math.round(g.size / 10))), 0);
-  const scale = await scaleFigures(ctx, { rows, sizes: args.sizes.split(',').map(Number), rounds: Number(args.rounds), fillerUsers: Math.floor((rows - sized) / 5), samples: 1000 });
+  const scale = await scaleFigures(ctx, {
+    rows,
+    sizes: args.sizes.split(',').map(Number),
+    rounds: Number(args.rounds),
+    fillerUsers: Math.floor((rows - sized) / 5),
+    samples: 1000,
+  });
   const machine = machineInfo(await serverVersion(server.adminUrl), loadBefore);
-  const settings = { dataSet: `${rows.toLocaleString('en-US')} sessions`, rows, rounds: Number(args.rounds), roundSeconds: Number(args.seconds), database: server.embedded ? 'embedded' : 'DATABASE_URL' };
+  const settings = {
+    dataSet: `${rows.toLocaleString('en-US')} sessions`,
+    rows,
+    rounds: Number(args.rounds),
+    roundSeconds: Number(args.seconds),
+    database: server.embedded ? 'embedded' : 'DATABASE_URL',
+  };
   writeFileSync(new URL('./results-scale.json', import.meta.url), `${JSON.stringify({ machine, settings, scale }, null, 2)}\n`);
   console.log(renderMarkdown(scaleRows(scale)));
   console.log(`\n_${machineLine(machine, settings)}_`);

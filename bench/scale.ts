@@ -57,7 +57,13 @@ export async function scaleFigures(
 ): Promise<ScaleFigures> {
   const largest = Math.max(...options.sizes);
   ctx.log(`  scale: reading ${largest.toLocaleString('en-US')} active session ids`);
-  const all = (await query<{ id: string }>(ctx, 'select id from sessions where ended_at is null and absolute_expires_at > now() + interval \'1 day\' limit $1', [largest])).map((r) => r.id);
+  const all = (
+    await query<{ id: string }>(
+      ctx,
+      "select id from sessions where ended_at is null and absolute_expires_at > now() + interval '1 day' limit $1",
+      [largest],
+    )
+  ).map((r) => r.id);
   if (all.length < largest) throw new Error(`only ${all.length} active sessions in the data set`);
   const heartbeat = (service: Service, ids: string[], seconds: number) =>
     runLoad({
@@ -70,7 +76,8 @@ export async function scaleFigures(
       next: () => ({ path: `/v1/sessions/${pick(ids)}/heartbeat` }),
     });
 
-  const instances: Array<{ size: number; ids: string[]; service: Service; cold: LoadResult; warmupSeconds: number; warm: LoadResult[] }> = [];
+  const instances: Array<{ size: number; ids: string[]; service: Service; cold: LoadResult; warmupSeconds: number; warm: LoadResult[] }> =
+    [];
   try {
     for (const size of options.sizes) {
       const service = await startRegistry(ctx, `registry-${size}`);
@@ -82,7 +89,9 @@ export async function scaleFigures(
     }
     await settle(ctx);
     for (let round = 1; round <= options.rounds; round++) {
-      ctx.log(`  scale: round ${round}/${options.rounds}: ${options.sizes.map((s) => s.toLocaleString('en-US')).join(', ')} (${ctx.roundSeconds} s each)`);
+      ctx.log(
+        `  scale: round ${round}/${options.rounds}: ${options.sizes.map((s) => s.toLocaleString('en-US')).join(', ')} (${ctx.roundSeconds} s each)`,
+      );
       for (const instance of instances) instance.warm.push(await heartbeat(instance.service, instance.ids, ctx.roundSeconds));
     }
     await sleep(2000);
@@ -118,7 +127,12 @@ export async function scaleFigures(
     });
     ctx.log(`  scale: list and login latency with ${options.rows.toLocaleString('en-US')} rows`);
     await settle(ctx);
-    const latency = await latencyFigures(ctx, fresh, { fillerUsers: options.fillerUsers, createSeconds: 10, createRate: 200, samples: options.samples });
+    const latency = await latencyFigures(ctx, fresh, {
+      fillerUsers: options.fillerUsers,
+      createSeconds: 10,
+      createRate: 200,
+      samples: options.samples,
+    });
     await stopService(fresh);
     return { rows: options.rows, points, bytesPerSession, firstRequests, latency };
   } finally {

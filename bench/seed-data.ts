@@ -47,7 +47,10 @@ export async function buildVocabulary(): Promise<Vocabulary> {
   return { agents: JSON.stringify(agents), places: JSON.stringify(places), agentCount: agents.length, placeCount: places.length };
 }
 
-const NEW_DEVICE = JSON.stringify({ flags: ['new_device'], reasons: [{ flag: 'new_device', message: 'First sign-in from this device for this account.' }] });
+const NEW_DEVICE = JSON.stringify({
+  flags: ['new_device'],
+  reasons: [{ flag: 'new_device', message: 'First sign-in from this device for this account.' }],
+});
 const NO_RISK = JSON.stringify({ flags: [], reasons: [] });
 
 /**
@@ -55,7 +58,13 @@ const NO_RISK = JSON.stringify({ flags: [], reasons: [] });
  * ended boolean), with a login event each and an end event for ended ones. Returns the new ids.
  * `source` is built by the callers below from integers only.
  */
-async function insertRows(client: pg.Client, vocab: Vocabulary, source: string, returnIds: boolean, ip: string | null = null): Promise<string[]> {
+async function insertRows(
+  client: pg.Client,
+  vocab: Vocabulary,
+  source: string,
+  returnIds: boolean,
+  ip: string | null = null,
+): Promise<string[]> {
   const salt = randomBytes(6).toString('hex');
   // Seeded rows are history, not changes happening now: in this transaction only, triggers (the
   // outbox's among them) do not fire, so no lifecycle events are queued for them.
@@ -70,7 +79,14 @@ async function insertRows(client: pg.Client, vocab: Vocabulary, source: string, 
   }
 }
 
-async function insertStatement(client: pg.Client, vocab: Vocabulary, source: string, returnIds: boolean, ip: string | null, salt: string): Promise<string[]> {
+async function insertStatement(
+  client: pg.Client,
+  vocab: Vocabulary,
+  source: string,
+  returnIds: boolean,
+  ip: string | null,
+  salt: string,
+): Promise<string[]> {
   const { rows } = await client.query<{ id: string }>(
     `with ua as (
        select * from jsonb_to_recordset($1::jsonb) as x(k int, user_agent text, client_hints jsonb, agent jsonb, device_key text, label text)

@@ -3,7 +3,16 @@
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import pg from 'pg';
-import { createBenchDatabase, databaseExists, dropDatabase, LATEST_MIGRATION, migrationsHash, startServer, withClient, withDatabase } from './db.js';
+import {
+  createBenchDatabase,
+  databaseExists,
+  dropDatabase,
+  LATEST_MIGRATION,
+  migrationsHash,
+  startServer,
+  withClient,
+  withDatabase,
+} from './db.js';
 import { ROOT } from './processes.js';
 import { buildVocabulary, insertFiller, insertUsers } from './seed-data.js';
 
@@ -66,7 +75,9 @@ export async function seedDatabase(url: string, rows: number, log: Log): Promise
   await Promise.all(clients.map((c) => c.connect()));
   try {
     for (const c of clients) await c.query("set synchronous_commit = off; set statement_timeout = 0; set maintenance_work_mem = '512MB'");
-    await clients[0].query('alter table sessions set (autovacuum_enabled = false); alter table session_events set (autovacuum_enabled = false)');
+    await clients[0].query(
+      'alter table sessions set (autovacuum_enabled = false); alter table session_events set (autovacuum_enabled = false)',
+    );
     const indexes = await dropSecondaryIndexes(clients[0]);
     let rBase = 0;
     let sized = 0;
@@ -92,9 +103,11 @@ export async function seedDatabase(url: string, rows: number, log: Log): Promise
     );
     log(`  building ${indexes.length} indexes`);
     const pending = [...indexes];
-    await Promise.all(clients.map(async (client) => {
-      for (let next = pending.shift(); next; next = pending.shift()) await client.query(next);
-    }));
+    await Promise.all(
+      clients.map(async (client) => {
+        for (let next = pending.shift(); next; next = pending.shift()) await client.query(next);
+      }),
+    );
     await clients[0].query('alter table sessions reset (autovacuum_enabled); alter table session_events reset (autovacuum_enabled)');
     log('  vacuum analyze');
     await Promise.all([clients[0].query('vacuum (analyze) sessions'), clients[1].query('vacuum (analyze) session_events')]);
@@ -128,7 +141,9 @@ export async function ensureSeed(adminUrl: string, options: { force: boolean; ro
   const fresh = info && Date.now() - Date.parse(info.seededAt) < MAX_SEED_AGE_DAYS * 86400_000;
   const current = info?.migration === LATEST_MIGRATION && info.migrationsHash === migrationsHash(ROOT);
   if (info && fresh && current && info.version === LAYOUT_VERSION && info.rows === options.rows) {
-    const count = await withClient(url, async (c) => Number((await c.query<{ n: string }>('select count(*)::text as n from sessions')).rows[0].n));
+    const count = await withClient(url, async (c) =>
+      Number((await c.query<{ n: string }>('select count(*)::text as n from sessions')).rows[0].n),
+    );
     if (count === info.rows) return { url, rows: count, reused: true, seconds: info.seconds, seededAt: info.seededAt };
   }
   options.log(`seeding ${options.rows.toLocaleString('en-US')} sessions into ${name}`);

@@ -15,11 +15,18 @@ export interface SigtermFigures {
 }
 
 async function pageViews(ctx: BenchContext, ids: string[]): Promise<number> {
-  const [row] = await query<{ n: string }>(ctx, 'select coalesce(sum(page_views), 0)::text as n from sessions where id = any($1::uuid[])', [ids]);
+  const [row] = await query<{ n: string }>(ctx, 'select coalesce(sum(page_views), 0)::text as n from sessions where id = any($1::uuid[])', [
+    ids,
+  ]);
   return Number(row.n);
 }
 
-export async function sigtermFigures(ctx: BenchContext, target: Service, ids: string[], options: { rate: number; secondsBeforeSignal: number }): Promise<SigtermFigures> {
+export async function sigtermFigures(
+  ctx: BenchContext,
+  target: Service,
+  ids: string[],
+  options: { rate: number; secondsBeforeSignal: number },
+): Promise<SigtermFigures> {
   const before = await pageViews(ctx, ids);
   let accepted = 0;
   let others = 0;

@@ -31,7 +31,10 @@ export async function visibilityFigures(ctx: BenchContext, a: Service, b: Servic
   try {
     for (let i = 0; i < trials; i++) {
       const id = ids[i];
-      for (const [name, client] of [['A', onA], ['B', onB]] as const) {
+      for (const [name, client] of [
+        ['A', onA],
+        ['B', onB],
+      ] as const) {
         const warm = await client.call('POST', `/v1/sessions/${id}/heartbeat`, {});
         if (warm.status !== 200) throw new Error(`heartbeat on ${name} answered ${warm.status}`);
       }

@@ -13,7 +13,9 @@ export async function up(db: Kysely<any>): Promise<void> {
       add column review_state text not null default 'unreviewed',
       add column reviewed_at timestamptz,
       add column addresses_reduced_at timestamptz`.execute(db);
-  await sql`alter table sessions add constraint sessions_review_state check (review_state in ('unreviewed', 'confirmed', 'reported'))`.execute(db);
+  await sql`alter table sessions add constraint sessions_review_state check (review_state in ('unreviewed', 'confirmed', 'reported'))`.execute(
+    db,
+  );
 
   // Incident search across users, each walked newest first (ids are UUID v7: id order is login order).
   // Addresses are compared as inet so that a network filter is a range of this index; explicit
@@ -22,14 +24,17 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`create index sessions_country on sessions ((location ->> 'countryCode'), id) where location is not null`.execute(db);
   await sql`create index sessions_flagged on sessions (id) where risk -> 'flags' <> '[]'::jsonb`.execute(db);
   // Address retention finds ended sessions whose addresses are still whole, oldest end first.
-  await sql`create index sessions_address_retention on sessions (ended_at) where ended_at is not null and addresses_reduced_at is null`.execute(db);
+  await sql`create index sessions_address_retention on sessions (ended_at) where ended_at is not null and addresses_reduced_at is null`.execute(
+    db,
+  );
   // Erasure and export read every event of one user.
   await sql`create index session_events_user on session_events (user_id, id)`.execute(db);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
   await sql`drop index session_events_user`.execute(db);
-  for (const index of ['sessions_address_retention', 'sessions_flagged', 'sessions_country', 'sessions_ip']) await sql`drop index ${sql.id(index)}`.execute(db);
+  for (const index of ['sessions_address_retention', 'sessions_flagged', 'sessions_country', 'sessions_ip'])
+    await sql`drop index ${sql.id(index)}`.execute(db);
   await sql`alter table sessions drop constraint sessions_review_state`.execute(db);
   await sql`
     alter table sessions

@@ -72,9 +72,13 @@ export async function up(db: Kysely<any>): Promise<void> {
       created_at timestamptz not null default now()
     )`.execute(db);
   // Claims read each endpoint's due deliveries in order, a few at a time.
-  await sql`create index webhook_deliveries_due on webhook_deliveries (endpoint_id, next_attempt_at, id) where state = 'pending'`.execute(db);
+  await sql`create index webhook_deliveries_due on webhook_deliveries (endpoint_id, next_attempt_at, id) where state = 'pending'`.execute(
+    db,
+  );
   // The earlier undelivered event of the same session and endpoint holds back the later ones.
-  await sql`create index webhook_deliveries_chain on webhook_deliveries (endpoint_id, session_id, event_seq) where state = 'pending'`.execute(db);
+  await sql`create index webhook_deliveries_chain on webhook_deliveries (endpoint_id, session_id, event_seq) where state = 'pending'`.execute(
+    db,
+  );
   await sql`create index webhook_deliveries_event on webhook_deliveries (event_seq)`.execute(db);
   await sql`create index webhook_deliveries_endpoint on webhook_deliveries (endpoint_id, id desc)`.execute(db);
 

@@ -8,4 +8,6 @@ import { BUNDLED_ASN } from '../src/enrich/geo/bundled.js';
 const dir = process.env.GEOIP_DIR?.trim() || join(process.env.DATA_DIR?.trim() || '.data', 'geoip');
 const log = (level: string) => (obj: object, msg: string) => process.stderr.write(`${level}: ${msg} ${JSON.stringify(obj)}\n`);
 const table = await loadAsnTable(dir, BUNDLED_ASN, { info: log('info'), warn: log('warn') });
-process.stdout.write(`${asnCachePath(dir, BUNDLED_ASN.version)}: ${table.counts.v4} IPv4 and ${table.counts.v6} IPv6 boundaries, ${table.counts.organizations} organisations, ${table.bytes.length} bytes\n`);
+process.stdout.write(
+  `${asnCachePath(dir, BUNDLED_ASN.version)}: ${table.counts.v4} IPv4 and ${table.counts.v6} IPv6 boundaries, ${table.counts.organizations} organisations, ${table.bytes.length} bytes\n`,
+);

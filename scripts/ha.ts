@@ -6,7 +6,10 @@ import { parseArgs } from 'node:util';
 import { createSigner } from 'fast-jwt';
 import { leftovers, startCluster } from './ha/cluster.js';
 
-const { values } = parseArgs({ options: { nodes: { type: 'string', default: '2' }, registries: { type: 'string', default: '2' } }, strict: true });
+const { values } = parseArgs({
+  options: { nodes: { type: 'string', default: '2' }, registries: { type: 'string', default: '2' } },
+  strict: true,
+});
 const nodes = Number(values.nodes);
 const registries = Number(values.registries);
 if (![2, 3].includes(nodes)) {
@@ -39,7 +42,14 @@ const cluster = await startCluster({
   process.exit(1);
 });
 
-const token = createSigner({ key: secret, algorithm: 'HS256', iss: 'session-registry', aud: 'session-registry', sub: 'operator', expiresIn: 12 * 3600 * 1000 })({
+const token = createSigner({
+  key: secret,
+  algorithm: 'HS256',
+  iss: 'session-registry',
+  aud: 'session-registry',
+  sub: 'operator',
+  expiresIn: 12 * 3600 * 1000,
+})({
   scope: 'sessions:read sessions:write webhooks:manage',
 });
 const leader = await cluster.leader();
@@ -78,4 +88,5 @@ process.off('SIGTERM', early);
 process.on('SIGINT', () => void shutdown());
 process.on('SIGTERM', () => void shutdown());
 // A registry or a Patroni node that dies on its own is reported; the cluster keeps running.
-for (const r of cluster.registries) r.proc.child.once('exit', (code, signal) => !stopping && log(`${r.name} exited (${code ?? signal}): ${r.proc.output().slice(-2000)}`));
+for (const r of cluster.registries)
+  r.proc.child.once('exit', (code, signal) => !stopping && log(`${r.name} exited (${code ?? signal}): ${r.proc.output().slice(-2000)}`));

@@ -7,7 +7,6 @@ import { ConfigError, loadConfig, parseDuration } from '../src/config.js';
 import { withDevelopmentSecret } from '../src/dev-secret.js';
 import { isScope, SCOPE_NAMES } from '../src/auth/scopes.js';
 
-
 function fail(message: string): never {
   process.stderr.write(`token: ${message}\n`);
   process.exit(2);

@@ -14,7 +14,11 @@ export async function runWithDatabase(
   const log = pino({ level: 'info' });
   const config = loadConfig(process.env);
   const embedded = config.databaseUrl ? null : await startEmbeddedPostgres(config.dataDir, log);
-  const handle = createDatabase({ connectionString: config.databaseUrl ?? (embedded as { url: string }).url, poolSize: 2, statementTimeoutMs: 600000 });
+  const handle = createDatabase({
+    connectionString: config.databaseUrl ?? (embedded as { url: string }).url,
+    poolSize: 2,
+    statementTimeoutMs: 600000,
+  });
   let code = 0;
   try {
     await work(handle, { config, log });

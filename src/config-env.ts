@@ -21,14 +21,17 @@ const duration = (fallback: string, minSeconds: number) =>
   Type.String({ pattern: DURATION, default: fallback, description: `a duration of at least ${minSeconds}s such as 3600, 30m, 12h or 14d` });
 const oneOf = <T extends readonly string[]>(values: T, fallback?: T[number]) =>
   literalUnion(values, { ...(fallback ? { default: fallback } : {}), description: `one of ${values.join(', ')}` });
-const text = (fallback?: string) => Type.String({ minLength: 1, ...(fallback !== undefined ? { default: fallback } : {}), description: 'a non-empty text' });
+const text = (fallback?: string) =>
+  Type.String({ minLength: 1, ...(fallback !== undefined ? { default: fallback } : {}), description: 'a non-empty text' });
 const flag = (fallback: boolean) => Type.String({ pattern: BOOLEAN, default: String(fallback), description: 'true or false' });
 
 export const EnvSchema = Type.Object({
   NODE_ENV: text('development'),
   PORT: whole(0, 65535, 3000),
   HOST: text('127.0.0.1'),
-  DATABASE_URL: Type.Optional(Type.String({ pattern: '^postgres(ql)?://', description: 'a postgres:// or postgresql:// connection string' })),
+  DATABASE_URL: Type.Optional(
+    Type.String({ pattern: '^postgres(ql)?://', description: 'a postgres:// or postgresql:// connection string' }),
+  ),
   DATA_DIR: text('.data'),
   JWT_ALGORITHM: Type.Optional(oneOf(JWT_ALGORITHMS)),
   JWT_SECRET: Type.Optional(text()),
@@ -36,17 +39,36 @@ export const EnvSchema = Type.Object({
   JWT_PRIVATE_KEY: Type.Optional(text()),
   JWT_PREVIOUS_SECRET: Type.Optional(text()),
   JWT_PREVIOUS_PUBLIC_KEY: Type.Optional(text()),
-  JWT_PREVIOUS_KEY_UNTIL: Type.Optional(Type.String({ pattern: DATE_TIME, description: 'an ISO 8601 date-time such as 2027-01-31T00:00:00Z' })),
+  JWT_PREVIOUS_KEY_UNTIL: Type.Optional(
+    Type.String({ pattern: DATE_TIME, description: 'an ISO 8601 date-time such as 2027-01-31T00:00:00Z' }),
+  ),
   SERVICE_TOKEN_MAX_AGE: duration('24h', 60),
   JWT_ISSUER: text('session-registry'),
   JWT_AUDIENCE: text('session-registry'),
-  GEOIP_CITY_DB: Type.Optional(Type.String({ pattern: '^[^,]+(,[^,]+)*$', description: 'one path, or several separated by commas, with no empty entry' })),
+  GEOIP_CITY_DB: Type.Optional(
+    Type.String({ pattern: '^[^,]+(,[^,]+)*$', description: 'one path, or several separated by commas, with no empty entry' }),
+  ),
   GEOIP_ASN_DB: Type.Optional(text()),
   GEOIP_DIR: Type.Optional(text()),
-  MAXMIND_ACCOUNT_ID: Type.Optional(Type.String({ pattern: '^\\d{1,12}$', description: 'the numeric account id shown on the MaxMind account page' })),
-  MAXMIND_LICENSE_KEY: Type.Optional(Type.String({ pattern: '^[\\x21-\\x7e]{8,128}$', description: 'the license key as MaxMind shows it (8 to 128 printable characters, no spaces)' })),
-  GEOIP_CITY_EDITION: Type.String({ pattern: '^[A-Za-z0-9-]{0,63}(City|Enterprise)[A-Za-z0-9-]{0,63}$', default: 'GeoLite2-City', description: 'a MaxMind City edition id such as GeoLite2-City or GeoIP2-City' }),
-  GEOIP_ASN_EDITION: Type.String({ pattern: '^([A-Za-z0-9-]{0,63}(ASN|ISP)[A-Za-z0-9-]{0,63}|none|NONE)$', default: 'GeoLite2-ASN', description: 'a MaxMind ASN edition id such as GeoLite2-ASN, or none' }),
+  MAXMIND_ACCOUNT_ID: Type.Optional(
+    Type.String({ pattern: '^\\d{1,12}$', description: 'the numeric account id shown on the MaxMind account page' }),
+  ),
+  MAXMIND_LICENSE_KEY: Type.Optional(
+    Type.String({
+      pattern: '^[\\x21-\\x7e]{8,128}$',
+      description: 'the license key as MaxMind shows it (8 to 128 printable characters, no spaces)',
+    }),
+  ),
+  GEOIP_CITY_EDITION: Type.String({
+    pattern: '^[A-Za-z0-9-]{0,63}(City|Enterprise)[A-Za-z0-9-]{0,63}$',
+    default: 'GeoLite2-City',
+    description: 'a MaxMind City edition id such as GeoLite2-City or GeoIP2-City',
+  }),
+  GEOIP_ASN_EDITION: Type.String({
+    pattern: '^([A-Za-z0-9-]{0,63}(ASN|ISP)[A-Za-z0-9-]{0,63}|none|NONE)$',
+    default: 'GeoLite2-ASN',
+    description: 'a MaxMind ASN edition id such as GeoLite2-ASN, or none',
+  }),
   GEOIP_UPDATE_INTERVAL: duration('1d', 3600),
   GEOIP_DOWNLOAD_URL: Type.String({ pattern: '^https?://', default: 'https://download.maxmind.com', description: 'an http(s) URL' }),
   USER_AGENT_PATTERNS: Type.Optional(text()),

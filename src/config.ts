@@ -11,7 +11,6 @@ export { JWT_ALGORITHMS, parseDuration, type JwtAlgorithm } from './config-env.j
 // reads only the object it is given and reports every problem at once, so an operator fixes them
 // in one go.
 
-
 export interface Config {
   nodeEnv: string;
   production: boolean;
@@ -96,7 +95,15 @@ export class ConfigError extends Error {
 export function loadConfig(raw: Record<string, string | undefined> = process.env): Config {
   const { env, problems } = validate(raw);
   const seconds = (
-    name: 'SESSION_IDLE_TIMEOUT' | 'SESSION_MAX_AGE' | 'SESSION_HISTORY_RETENTION' | 'SESSION_LIFETIME_LIMIT' | 'SERVICE_TOKEN_MAX_AGE' | 'IP_RETENTION' | 'GEOIP_UPDATE_INTERVAL' | 'SESSION_TRUST_AFTER',
+    name:
+      | 'SESSION_IDLE_TIMEOUT'
+      | 'SESSION_MAX_AGE'
+      | 'SESSION_HISTORY_RETENTION'
+      | 'SESSION_LIFETIME_LIMIT'
+      | 'SERVICE_TOKEN_MAX_AGE'
+      | 'IP_RETENTION'
+      | 'GEOIP_UPDATE_INTERVAL'
+      | 'SESSION_TRUST_AFTER',
     min: number,
   ): number => {
     const value = parseDuration(env[name]) as number;
@@ -107,7 +114,8 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
 
   const production = env.NODE_ENV === 'production';
   const databaseUrl = env.DATABASE_URL ?? null;
-  if (production && databaseUrl === null) problems.push('DATABASE_URL is required when NODE_ENV=production (no embedded database in production)');
+  if (production && databaseUrl === null)
+    problems.push('DATABASE_URL is required when NODE_ENV=production (no embedded database in production)');
 
   const publicKey = decodeKey(env.JWT_PUBLIC_KEY);
   const algorithm: JwtAlgorithm = env.JWT_ALGORITHM ?? (publicKey ? 'RS256' : 'HS256');
@@ -121,7 +129,8 @@ export function loadConfig(raw: Record<string, string | undefined> = process.env
   }
 
   const trustProxy = parseTrustProxy(env.TRUST_PROXY);
-  if (trustProxy === null) problems.push(`TRUST_PROXY must be ${String(EnvSchema.properties.TRUST_PROXY.description)} (got "${env.TRUST_PROXY}")`);
+  if (trustProxy === null)
+    problems.push(`TRUST_PROXY must be ${String(EnvSchema.properties.TRUST_PROXY.description)} (got "${env.TRUST_PROXY}")`);
 
   const userAgentPatterns = env.USER_AGENT_PATTERNS ?? null;
   try {
@@ -190,9 +199,11 @@ function previousKey(env: Env, algorithm: JwtAlgorithm, problems: string[]): Con
   const symmetric = algorithm.startsWith('HS');
   const key = symmetric ? env.JWT_PREVIOUS_SECRET : decodeKey(env.JWT_PREVIOUS_PUBLIC_KEY);
   const wrongKind = symmetric ? env.JWT_PREVIOUS_PUBLIC_KEY : env.JWT_PREVIOUS_SECRET;
-  if (wrongKind !== undefined) problems.push(`${symmetric ? 'JWT_PREVIOUS_PUBLIC_KEY' : 'JWT_PREVIOUS_SECRET'} does not fit JWT_ALGORITHM=${algorithm}`);
+  if (wrongKind !== undefined)
+    problems.push(`${symmetric ? 'JWT_PREVIOUS_PUBLIC_KEY' : 'JWT_PREVIOUS_SECRET'} does not fit JWT_ALGORITHM=${algorithm}`);
   if (key === undefined || key === null) {
-    if (env.JWT_PREVIOUS_KEY_UNTIL !== undefined) problems.push('JWT_PREVIOUS_KEY_UNTIL is set but there is no previous key (JWT_PREVIOUS_SECRET or JWT_PREVIOUS_PUBLIC_KEY)');
+    if (env.JWT_PREVIOUS_KEY_UNTIL !== undefined)
+      problems.push('JWT_PREVIOUS_KEY_UNTIL is set but there is no previous key (JWT_PREVIOUS_SECRET or JWT_PREVIOUS_PUBLIC_KEY)');
     return null;
   }
   if (symmetric && Buffer.byteLength(key) < 32) problems.push('JWT_PREVIOUS_SECRET must be at least 32 bytes long');
@@ -212,7 +223,9 @@ function geoipConfig(env: Env, updateIntervalSeconds: number, problems: string[]
   const accountId = env.MAXMIND_ACCOUNT_ID;
   const licenseKey = env.MAXMIND_LICENSE_KEY;
   if ((accountId === undefined) !== (licenseKey === undefined)) {
-    problems.push(`${accountId === undefined ? 'MAXMIND_ACCOUNT_ID' : 'MAXMIND_LICENSE_KEY'} must be set too: MaxMind downloads need both MAXMIND_ACCOUNT_ID and MAXMIND_LICENSE_KEY`);
+    problems.push(
+      `${accountId === undefined ? 'MAXMIND_ACCOUNT_ID' : 'MAXMIND_LICENSE_KEY'} must be set too: MaxMind downloads need both MAXMIND_ACCOUNT_ID and MAXMIND_LICENSE_KEY`,
+    );
   }
   const downloadUrl = env.GEOIP_DOWNLOAD_URL.replace(/\/+$/, '');
   let url: URL | null = null;
@@ -242,7 +255,10 @@ function parseTrustProxy(value: string): Config['trustProxy'] | null {
   if (/^(false|off|0|no)$/i.test(value)) return false;
   if (/^(true|on|yes)$/i.test(value)) return true;
   if (/^\d{1,2}$/.test(value)) return Number(value);
-  const list = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const list = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const valid = (item: string) => /^[0-9a-fA-F:.]+(\/\d{1,3})?$/.test(item) || /^(loopback|linklocal|uniquelocal)$/.test(item);
   return list.length > 0 && list.every(valid) ? list : null;
 }

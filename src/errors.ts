@@ -40,7 +40,12 @@ export const ProblemSchema = Type.Object(
     code: Type.String({ description: 'Stable machine-readable error code.' }),
     requestId: Type.String(),
     endReason: Type.Optional(Type.String({ description: 'With session_ended: how the session ended.' })),
-    trustedFrom: Type.Optional(Type.String({ format: 'date-time', description: 'With session_not_yet_trusted: when the session may act on other sessions without being confirmed.' })),
+    trustedFrom: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        description: 'With session_not_yet_trusted: when the session may act on other sessions without being confirmed.',
+      }),
+    ),
     matched: Type.Optional(Type.Integer({ description: 'With more_sessions_match: how many active sessions match now.' })),
     errors: Type.Optional(
       Type.Array(Type.Object({ path: Type.String(), message: Type.String() }), {
@@ -94,7 +99,9 @@ export function sendProblem(
 }
 
 /** Maps what Fastify and its plugins throw onto the documented codes. */
-function classify(error: FastifyError & { validation?: Array<{ instancePath?: string; message?: string; params?: Record<string, unknown> }> }): {
+function classify(
+  error: FastifyError & { validation?: Array<{ instancePath?: string; message?: string; params?: Record<string, unknown> }> },
+): {
   code: ErrorCode;
   detail: string;
   extra?: Record<string, unknown>;
@@ -121,12 +128,14 @@ function classify(error: FastifyError & { validation?: Array<{ instancePath?: st
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return { code: 'validation_failed', detail: 'The Content-Length header does not match the body.' };
   }
-  if (error instanceof DatabaseRejectedInputError) return { code: 'validation_failed', detail: 'A value in the request cannot be stored as sent.' };
+  if (error instanceof DatabaseRejectedInputError)
+    return { code: 'validation_failed', detail: 'A value in the request cannot be stored as sent.' };
   if (error instanceof SyntaxError && error.statusCode === 400) return { code: 'validation_failed', detail: 'The body is not valid JSON.' };
   if (error.statusCode === 429) return { code: 'rate_limited', detail: 'Too many requests; retry after the time in Retry-After.' };
   if (error instanceof DatabaseOverloadedError) return { code: 'service_unavailable', detail: 'The service is overloaded; retry shortly.' };
   if (error.statusCode === 503) return { code: 'service_unavailable', detail: 'The service is temporarily unavailable; retry shortly.' };
-  if (error instanceof DatabaseUnavailableError) return { code: 'service_unavailable', detail: 'The database is unavailable; retry shortly.' };
+  if (error instanceof DatabaseUnavailableError)
+    return { code: 'service_unavailable', detail: 'The database is unavailable; retry shortly.' };
   if (error.statusCode && error.statusCode >= 400 && error.statusCode < 500) {
     return { code: 'validation_failed', detail: 'The request could not be processed as sent.' };
   }
@@ -150,10 +159,13 @@ export const errorHandler = fp(async function errorHandler(app: FastifyInstance)
       // What went wrong goes to the log (no stack, no request data); the client gets the request id.
       const { name, message } = error;
       // Shedding under overload is expected behaviour, counted by the request metrics; not an error.
-      if (!(error instanceof DatabaseOverloadedError)) request.log.error({ code, error: { name, message, code: error.code } }, 'request failed');
+      if (!(error instanceof DatabaseOverloadedError))
+        request.log.error({ code, error: { name, message, code: error.code } }, 'request failed');
       if (code === 'service_unavailable') reply.header('retry-after', '1');
     }
     return sendProblem(request, reply, code, detail, extra);
   });
-  app.setNotFoundHandler((request, reply) => sendProblem(request, reply, 'not_found', `No route ${request.method} ${request.url.split('?')[0]}.`));
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(request, reply, 'not_found', `No route ${request.method} ${request.url.split('?')[0]}.`),
+  );
 });

@@ -13,7 +13,16 @@ export function loggerOptions(level: string): Exclude<FastifyServerOptions['logg
     level,
     // Credentials never reach the log, whatever is logged.
     redact: {
-      paths: ['req.headers.authorization', 'req.headers.cookie', 'headers.authorization', 'headers.cookie', 'token', '*.token', 'body.token', 'res.headers["set-cookie"]'],
+      paths: [
+        'req.headers.authorization',
+        'req.headers.cookie',
+        'headers.authorization',
+        'headers.cookie',
+        'token',
+        '*.token',
+        'body.token',
+        'res.headers["set-cookie"]',
+      ],
       censor: '[redacted]',
     },
   };

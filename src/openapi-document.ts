@@ -12,7 +12,12 @@ const noGeo: GeoLookup = {
 };
 
 export async function renderOpenApi(): Promise<string> {
-  const config = loadConfig({ NODE_ENV: 'development', DATABASE_URL: 'postgres://unused@127.0.0.1:1/unused', JWT_SECRET: 'x'.repeat(32), LOG_LEVEL: 'silent' });
+  const config = loadConfig({
+    NODE_ENV: 'development',
+    DATABASE_URL: 'postgres://unused@127.0.0.1:1/unused',
+    JWT_SECRET: 'x'.repeat(32),
+    LOG_LEVEL: 'silent',
+  });
   const app = await buildApp({ config, geo: givenGeo(noGeo), logger: false });
   await app.ready();
   const yaml = app.swagger({ yaml: true });

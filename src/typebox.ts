@@ -3,7 +3,10 @@ import { Type, type TLiteral, type TSchema, type TUnion } from '@sinclair/typebo
 // TypeBox shapes used by more than one schema file.
 
 /** One of a list of string values, typed as their union. */
-export const literalUnion = <T extends readonly string[]>(values: T, options: Record<string, unknown> = {}): TUnion<TLiteral<T[number]>[]> =>
+export const literalUnion = <T extends readonly string[]>(
+  values: T,
+  options: Record<string, unknown> = {},
+): TUnion<TLiteral<T[number]>[]> =>
   Type.Union(
     values.map((v) => Type.Literal(v as T[number])),
     options,

@@ -22,7 +22,16 @@ t.test('GeoIP defaults: bundled data, no downloads, daily checks once enabled', 
     updateIntervalSeconds: 86400,
     downloadUrl: 'https://download.maxmind.com',
   });
-  const set = loadConfig({ ...base, DATA_DIR: '/var/lib/registry', GEOIP_CITY_DB: 'a.mmdb, b.mmdb', MAXMIND_ACCOUNT_ID: '123456', MAXMIND_LICENSE_KEY: 'abcDEF_123456_mmk', GEOIP_UPDATE_INTERVAL: '12h', GEOIP_ASN_EDITION: 'none', GEOIP_DOWNLOAD_URL: 'http://127.0.0.1:8080/' }).geoip;
+  const set = loadConfig({
+    ...base,
+    DATA_DIR: '/var/lib/registry',
+    GEOIP_CITY_DB: 'a.mmdb, b.mmdb',
+    MAXMIND_ACCOUNT_ID: '123456',
+    MAXMIND_LICENSE_KEY: 'abcDEF_123456_mmk',
+    GEOIP_UPDATE_INTERVAL: '12h',
+    GEOIP_ASN_EDITION: 'none',
+    GEOIP_DOWNLOAD_URL: 'http://127.0.0.1:8080/',
+  }).geoip;
   t.same(set.cityDb, ['a.mmdb', 'b.mmdb']);
   t.equal(set.dir, '/var/lib/registry/geoip');
   t.same(set.maxmind, { accountId: '123456', licenseKey: 'abcDEF_123456_mmk' });
@@ -34,12 +43,19 @@ t.test('GeoIP defaults: bundled data, no downloads, daily checks once enabled', 
 t.test('bad GeoIP settings are refused with the variable named', async (t) => {
   t.match(problems({ MAXMIND_ACCOUNT_ID: '123456' }), [/MAXMIND_LICENSE_KEY must be set too/]);
   t.match(problems({ MAXMIND_LICENSE_KEY: 'abcDEF_123456_mmk' }), [/MAXMIND_ACCOUNT_ID must be set too/]);
-  t.match(problems({ MAXMIND_ACCOUNT_ID: 'me', MAXMIND_LICENSE_KEY: 'has spaces in it' }), [/MAXMIND_ACCOUNT_ID must be the numeric/, /MAXMIND_LICENSE_KEY must be the license key/]);
+  t.match(problems({ MAXMIND_ACCOUNT_ID: 'me', MAXMIND_LICENSE_KEY: 'has spaces in it' }), [
+    /MAXMIND_ACCOUNT_ID must be the numeric/,
+    /MAXMIND_LICENSE_KEY must be the license key/,
+  ]);
   t.match(problems({ GEOIP_UPDATE_INTERVAL: '10m' }), [/GEOIP_UPDATE_INTERVAL must be a duration of at least 3600s/]);
   t.match(problems({ GEOIP_UPDATE_INTERVAL: 'daily' }), [/GEOIP_UPDATE_INTERVAL/]);
   t.match(problems({ GEOIP_CITY_EDITION: 'GeoLite2-Country' }), [/GEOIP_CITY_EDITION must be a MaxMind City edition/]);
   t.match(problems({ GEOIP_ASN_EDITION: 'GeoLite2 ASN' }), [/GEOIP_ASN_EDITION must be a MaxMind ASN edition id/]);
   t.match(problems({ GEOIP_DOWNLOAD_URL: 'not a url' }), [/GEOIP_DOWNLOAD_URL must be an http\(s\) URL/]);
-  t.match(problems({ GEOIP_DOWNLOAD_URL: 'http://mirror.example.com' }), [/GEOIP_DOWNLOAD_URL must be https:\/\/ \(http:\/\/ only to 127\.0\.0\.1/], 'the license key never travels in clear text');
+  t.match(
+    problems({ GEOIP_DOWNLOAD_URL: 'http://mirror.example.com' }),
+    [/GEOIP_DOWNLOAD_URL must be https:\/\/ \(http:\/\/ only to 127\.0\.0\.1/],
+    'the license key never travels in clear text',
+  );
   t.match(problems({ GEOIP_CITY_DB: 'a.mmdb,,b.mmdb' }), [/GEOIP_CITY_DB must be one path, or several/]);
 });

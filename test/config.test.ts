@@ -26,7 +26,15 @@ t.test('defaults in development', async (t) => {
 
 t.test('every bad variable is named, all at once', async (t) => {
   const error = t.throws(() =>
-    loadConfig({ PORT: 'eighty', SESSION_IDLE_TIMEOUT: 'forever', LOG_LEVEL: 'loud', JWT_SECRET: 'short', DATABASE_URL: 'mysql://x', TRUST_PROXY: 'some proxies', USER_AGENT_PATTERNS: '[{' }),
+    loadConfig({
+      PORT: 'eighty',
+      SESSION_IDLE_TIMEOUT: 'forever',
+      LOG_LEVEL: 'loud',
+      JWT_SECRET: 'short',
+      DATABASE_URL: 'mysql://x',
+      TRUST_PROXY: 'some proxies',
+      USER_AGENT_PATTERNS: '[{',
+    }),
   ) as ConfigError;
   t.ok(error instanceof ConfigError);
   for (const name of ['PORT', 'SESSION_IDLE_TIMEOUT', 'LOG_LEVEL', 'JWT_SECRET', 'DATABASE_URL', 'TRUST_PROXY', 'USER_AGENT_PATTERNS']) {
@@ -62,7 +70,9 @@ t.test('account controls: session limit, its policy and address retention', asyn
   t.equal(defaults.ipRetentionSeconds, 30 * 86400);
   const set = loadConfig({ SESSION_MAX_PER_USER: '0', SESSION_LIMIT_POLICY: 'deny', IP_RETENTION: '7d' });
   t.same([set.sessionLimit, set.ipRetentionSeconds], [{ maxPerUser: 0, policy: 'deny' }, 7 * 86400]);
-  const error = t.throws(() => loadConfig({ SESSION_MAX_PER_USER: '-1', SESSION_LIMIT_POLICY: 'newest', IP_RETENTION: '10m' })) as ConfigError;
+  const error = t.throws(() =>
+    loadConfig({ SESSION_MAX_PER_USER: '-1', SESSION_LIMIT_POLICY: 'newest', IP_RETENTION: '10m' }),
+  ) as ConfigError;
   for (const name of ['SESSION_MAX_PER_USER', 'SESSION_LIMIT_POLICY', 'IP_RETENTION']) t.match(error.message, name, `names ${name}`);
 });
 

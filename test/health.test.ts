@@ -26,8 +26,14 @@ t.test('healthz, readyz and metrics', async (t) => {
 t.test('metrics can be protected by a token', async (t) => {
   const { app } = await buildTestApp(t, { env: { METRICS_TOKEN: 'scrape-me-0123456789' } });
   t.equal((await app.inject({ method: 'GET', url: '/metrics' })).statusCode, 401);
-  t.equal((await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer scrape-me-0123456789x' } })).statusCode, 401);
-  t.equal((await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer scrape-me-0123456789' } })).statusCode, 200);
+  t.equal(
+    (await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer scrape-me-0123456789x' } })).statusCode,
+    401,
+  );
+  t.equal(
+    (await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer scrape-me-0123456789' } })).statusCode,
+    200,
+  );
 });
 
 t.test('readyz is 503 and API calls are 503 problems while the database is unreachable', async (t) => {
@@ -42,11 +48,20 @@ t.test('readyz is 503 and API calls are 503 problems while the database is unrea
   const ready = await app.inject({ method: 'GET', url: '/readyz' });
   t.equal(ready.statusCode, 503);
   t.equal(ready.json().checks.database, 'unavailable');
-  const create = await app.inject({ method: 'POST', url: '/v1/sessions', headers: { authorization: `Bearer ${serviceToken(app)}` }, payload: { userId: 'a' } });
+  const create = await app.inject({
+    method: 'POST',
+    url: '/v1/sessions',
+    headers: { authorization: `Bearer ${serviceToken(app)}` },
+    payload: { userId: 'a' },
+  });
   t.equal(create.statusCode, 503);
   t.equal(create.json().code, 'service_unavailable');
   t.equal(create.headers['retry-after'], '1');
   t.notMatch(create.body, /ECONNREFUSED|127\.0\.0\.1/, 'no internals in the body');
-  const me = await app.inject({ method: 'GET', url: '/v1/me/sessions', headers: { authorization: 'Bearer sr1_0190a0000000700080000000000000000AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } });
+  const me = await app.inject({
+    method: 'GET',
+    url: '/v1/me/sessions',
+    headers: { authorization: 'Bearer sr1_0190a0000000700080000000000000000AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' },
+  });
   t.equal(me.statusCode, 503, 'a session that cannot be checked is never treated as valid');
 });

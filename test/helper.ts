@@ -101,7 +101,14 @@ export async function createTestDatabase(): Promise<TestDatabase> {
 
 export function testConfig(url: string, env: Record<string, string> = {}): Config {
   // Load shedding is tested on purpose in the fault suite; elsewhere a busy test machine must not trip it.
-  return loadConfig({ NODE_ENV: 'test', DATABASE_URL: url, JWT_SECRET: TEST_SECRET, LOG_LEVEL: 'silent', MAX_EVENT_LOOP_DELAY_MS: '0', ...env });
+  return loadConfig({
+    NODE_ENV: 'test',
+    DATABASE_URL: url,
+    JWT_SECRET: TEST_SECRET,
+    LOG_LEVEL: 'silent',
+    MAX_EVENT_LOOP_DELAY_MS: '0',
+    ...env,
+  });
 }
 
 /** A clock that stands still until told to move. */
@@ -189,7 +196,12 @@ export async function buildTestApp(
   const geo = options.geo ? givenGeo(options.geo) : await openTestGeo(t, config);
   const parts = createTestSessions(config, handle, { clock: options.clock, geo: geo.geo });
   const logger = options.logStream ? { level: 'info', stream: options.logStream } : false;
-  const listener = createListener({ database: handle, clock: options.clock ?? systemClock, logger: silentLogger, connect: options.listenerConnect });
+  const listener = createListener({
+    database: handle,
+    clock: options.clock ?? systemClock,
+    logger: silentLogger,
+    connect: options.listenerConnect,
+  });
   const app = await buildApp({ config, database: handle, clock: options.clock, geo, sessions: parts.sessions, listener, logger });
   await app.ready();
   t.teardown(async () => {
@@ -207,7 +219,10 @@ export function serviceToken(app: FastifyInstance, scope = 'sessions:read sessio
 export const CHROME_MAC =
   'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
 
-export async function login(app: FastifyInstance, body: Record<string, unknown> = {}): Promise<{ session: any; token: string; evicted: string[] }> {
+export async function login(
+  app: FastifyInstance,
+  body: Record<string, unknown> = {},
+): Promise<{ session: any; token: string; evicted: string[] }> {
   const response = await app.inject({
     method: 'POST',
     url: '/v1/sessions',

@@ -11,7 +11,11 @@ function harness(timeoutMs = 600000) {
   const exits: number[] = [];
   let exited: (code: number) => void = () => {};
   const exit = new Promise<number>((resolve) => (exited = resolve));
-  const logger = { info: (_: object, msg: string) => messages.push(msg), warn: (_: object, msg: string) => messages.push(msg), error: (_: object, msg: string) => messages.push(msg) };
+  const logger = {
+    info: (_: object, msg: string) => messages.push(msg),
+    warn: (_: object, msg: string) => messages.push(msg),
+    error: (_: object, msg: string) => messages.push(msg),
+  };
   const life = lifecycle({ logger, timeoutMs, events, exit: (code) => (exits.push(code), exited(code)) });
   return { events, life, messages, exits, exit };
 }

@@ -14,8 +14,29 @@ t.test('every operation is documented with id, summary, security and problem res
   const { app } = await buildTestApp(t);
   const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
   t.equal(doc.openapi, '3.1.0');
-  const required = ['/v1/sessions', '/v1/sessions/{id}', '/v1/sessions/{id}/heartbeat', '/v1/sessions/introspect', '/v1/users/{userId}/sessions', '/v1/users/{userId}/sessions/revoke', '/v1/me/sessions', '/v1/me/sessions/{id}', '/v1/me/sessions/revoke-others', '/v1/me/heartbeat', '/v1/me/logout', '/healthz', '/readyz', '/metrics',
-    '/v1/sessions/{id}/review', '/v1/sessions/revoke', '/v1/users/{userId}', '/v1/users/{userId}/export', '/v1/me/sessions/{id}/confirm', '/v1/me/sessions/{id}/report', '/v1/me/export'];
+  const required = [
+    '/v1/sessions',
+    '/v1/sessions/{id}',
+    '/v1/sessions/{id}/heartbeat',
+    '/v1/sessions/introspect',
+    '/v1/users/{userId}/sessions',
+    '/v1/users/{userId}/sessions/revoke',
+    '/v1/me/sessions',
+    '/v1/me/sessions/{id}',
+    '/v1/me/sessions/revoke-others',
+    '/v1/me/heartbeat',
+    '/v1/me/logout',
+    '/healthz',
+    '/readyz',
+    '/metrics',
+    '/v1/sessions/{id}/review',
+    '/v1/sessions/revoke',
+    '/v1/users/{userId}',
+    '/v1/users/{userId}/export',
+    '/v1/me/sessions/{id}/confirm',
+    '/v1/me/sessions/{id}/report',
+    '/v1/me/export',
+  ];
   for (const path of required) t.ok(doc.paths[path], `documents ${path}`);
   for (const [path, methods] of Object.entries<Record<string, any>>(doc.paths)) {
     for (const [method, op] of Object.entries<any>(methods)) {
@@ -29,14 +50,30 @@ t.test('every operation is documented with id, summary, security and problem res
   }
   // Each service-token operation names the scopes it needs; the operator operations need sessions:admin.
   const scopesOf = (op: any): string[] | undefined => op.security?.find((s: Record<string, string[]>) => s.serviceToken)?.serviceToken;
-  const operations = Object.entries<Record<string, any>>(doc.paths).flatMap(([path, methods]) => Object.entries<any>(methods).map(([method, op]) => ({ name: `${method.toUpperCase()} ${path}`, scopes: scopesOf(op) })));
-  for (const op of operations.filter((o) => o.scopes !== undefined)) t.ok(op.scopes!.length > 0 && op.scopes!.every((s) => SCOPE_NAMES.includes(s as Scope)), `${op.name} names its scopes`);
+  const operations = Object.entries<Record<string, any>>(doc.paths).flatMap(([path, methods]) =>
+    Object.entries<any>(methods).map(([method, op]) => ({ name: `${method.toUpperCase()} ${path}`, scopes: scopesOf(op) })),
+  );
+  for (const op of operations.filter((o) => o.scopes !== undefined))
+    t.ok(op.scopes!.length > 0 && op.scopes!.every((s) => SCOPE_NAMES.includes(s as Scope)), `${op.name} names its scopes`);
   t.same(
-    operations.filter((o) => o.scopes?.includes('sessions:admin')).map((o) => o.name).sort(),
-    ['DELETE /v1/users/{userId}', 'GET /v1/sessions', 'GET /v1/users/{userId}/export', 'POST /v1/sessions/revoke', 'POST /v1/sessions/{id}/review'],
+    operations
+      .filter((o) => o.scopes?.includes('sessions:admin'))
+      .map((o) => o.name)
+      .sort(),
+    [
+      'DELETE /v1/users/{userId}',
+      'GET /v1/sessions',
+      'GET /v1/users/{userId}/export',
+      'POST /v1/sessions/revoke',
+      'POST /v1/sessions/{id}/review',
+    ],
     'the operator operations, and only they, need sessions:admin',
   );
-  t.same(operations.find((o) => o.name === 'POST /v1/webhooks')?.scopes, ['webhooks:manage', 'sessions:read'], 'creating a webhook needs sessions:read too');
+  t.same(
+    operations.find((o) => o.name === 'POST /v1/webhooks')?.scopes,
+    ['webhooks:manage', 'sessions:read'],
+    'creating a webhook needs sessions:read too',
+  );
   const docs = await app.inject({ method: 'GET', url: '/docs' });
   t.ok([200, 302].includes(docs.statusCode), 'the reference UI is served');
 });

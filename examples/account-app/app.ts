@@ -61,7 +61,9 @@ export async function buildAccountApp(options: AccountAppOptions): Promise<Fasti
     return null;
   };
 
-  app.get('/assets/site.css', async (_request, reply) => reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=300').send(SITE_CSS));
+  app.get('/assets/site.css', async (_request, reply) =>
+    reply.type('text/css; charset=utf-8').header('cache-control', 'public, max-age=300').send(SITE_CSS),
+  );
 
   app.get('/', async (request, reply) => reply.redirect(request.registrySession ? '/account' : '/sign-in'));
 

@@ -88,7 +88,9 @@ async function freePorts(count: number): Promise<number[]> {
 }
 
 function postgresIds(): { uid: number; gid: number } {
-  const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.startsWith('postgres:'));
+  const line = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('postgres:'));
   if (!line) throw new Error('there is no postgres user on this machine (apt-get install postgresql-15)');
   const [, , uid, gid] = line.split(':');
   return { uid: Number(uid), gid: Number(gid) };
@@ -141,7 +143,12 @@ export function killPostgresUnder(dir: string) {
   }
 }
 
-function launch(name: string, command: string, args: string[], options: { asPostgres: boolean; env?: Record<string, string>; cwd?: string; keepBytes?: number }): Proc {
+function launch(
+  name: string,
+  command: string,
+  args: string[],
+  options: { asPostgres: boolean; env?: Record<string, string>; cwd?: string; keepBytes?: number },
+): Proc {
   const ids = options.asPostgres ? postgresIds() : null;
   const child = spawn(command, args, {
     cwd: options.cwd ?? ROOT,
@@ -178,7 +185,8 @@ async function stopProc(proc: Proc | null, graceMs = 10000) {
 async function waitFor<T>(what: string, probe: () => Promise<T | null | undefined | false>, timeoutMs: number, proc?: Proc): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    if (proc && proc.child.exitCode !== null) throw new Error(`${proc.name} exited while waiting for ${what}: ${proc.output().slice(-3000)}`);
+    if (proc && proc.child.exitCode !== null)
+      throw new Error(`${proc.name} exited while waiting for ${what}: ${proc.output().slice(-3000)}`);
     try {
       const value = await probe();
       if (value) return value;
@@ -263,7 +271,14 @@ tags:
 `;
 }
 
-function haproxyConfig(dir: string, nodes: PgNode[], rwPort: number, frontPort: number, statsPort: number, registries: Array<{ name: string; port: number }>): string {
+function haproxyConfig(
+  dir: string,
+  nodes: PgNode[],
+  rwPort: number,
+  frontPort: number,
+  statsPort: number,
+  registries: Array<{ name: string; port: number }>,
+): string {
   const pgServers = nodes.map((n) => `  server ${n.name} 127.0.0.1:${n.pgPort} maxconn 200 check port ${n.apiPort}`).join('\n');
   const appServers = registries.map((r) => `  server ${r.name} 127.0.0.1:${r.port} check`).join('\n');
   return `global
@@ -340,7 +355,14 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     const name = `pg${i + 1}`;
     mkdirSync(path.join(dir, name), { mode: 0o700 });
     chownSync(path.join(dir, name), ids.uid, ids.gid);
-    return { name, pgPort: ports[4 + i * 2], apiPort: ports[5 + i * 2], dataDir: path.join(dir, name, 'data'), configFile: path.join(dir, name, 'patroni.yml'), patroni: null };
+    return {
+      name,
+      pgPort: ports[4 + i * 2],
+      apiPort: ports[5 + i * 2],
+      dataDir: path.join(dir, name, 'data'),
+      configFile: path.join(dir, name, 'patroni.yml'),
+      patroni: null,
+    };
   });
   const registryPorts = ports.slice(4 + nodeCount * 2);
 
@@ -367,12 +389,31 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     mkdirSync(path.join(dir, 'etcd'), { mode: 0o700 });
     chownSync(path.join(dir, 'etcd'), ids.uid, ids.gid);
     const etcdUrl = `http://127.0.0.1:${etcdPort}`;
-    const etcd = launch('etcd', 'etcd', [
-      '--name', 'ha', '--data-dir', path.join(dir, 'etcd'),
-      '--listen-client-urls', etcdUrl, '--advertise-client-urls', etcdUrl,
-      '--listen-peer-urls', `http://127.0.0.1:${etcdPeerPort}`, '--initial-advertise-peer-urls', `http://127.0.0.1:${etcdPeerPort}`,
-      '--initial-cluster', `ha=http://127.0.0.1:${etcdPeerPort}`, '--initial-cluster-state', 'new', '--log-level', 'warn',
-    ], { asPostgres: true, cwd: dir });
+    const etcd = launch(
+      'etcd',
+      'etcd',
+      [
+        '--name',
+        'ha',
+        '--data-dir',
+        path.join(dir, 'etcd'),
+        '--listen-client-urls',
+        etcdUrl,
+        '--advertise-client-urls',
+        etcdUrl,
+        '--listen-peer-urls',
+        `http://127.0.0.1:${etcdPeerPort}`,
+        '--initial-advertise-peer-urls',
+        `http://127.0.0.1:${etcdPeerPort}`,
+        '--initial-cluster',
+        `ha=http://127.0.0.1:${etcdPeerPort}`,
+        '--initial-cluster-state',
+        'new',
+        '--log-level',
+        'warn',
+      ],
+      { asPostgres: true, cwd: dir },
+    );
     procs.push(etcd);
     await waitFor('etcd', async () => (await httpStatus(`${etcdUrl}/health`)) === 200, 30000, etcd);
     log(`etcd ${etcdUrl}`);
@@ -383,10 +424,20 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     }
     // The first node bootstraps; the others clone from it once it leads.
     await startNode(nodes[0]);
-    await waitFor(`${nodes[0].name} to lead`, async () => (await httpStatus(`http://127.0.0.1:${nodes[0].apiPort}/primary`)) === 200, 90000, nodes[0].patroni as Proc);
+    await waitFor(
+      `${nodes[0].name} to lead`,
+      async () => (await httpStatus(`http://127.0.0.1:${nodes[0].apiPort}/primary`)) === 200,
+      90000,
+      nodes[0].patroni as Proc,
+    );
     for (const node of nodes.slice(1)) await startNode(node);
     for (const node of nodes.slice(1)) {
-      await waitFor(`${node.name} to stream`, async () => (await httpStatus(`http://127.0.0.1:${node.apiPort}/replica`)) === 200, 120000, node.patroni as Proc);
+      await waitFor(
+        `${node.name} to stream`,
+        async () => (await httpStatus(`http://127.0.0.1:${node.apiPort}/replica`)) === 200,
+        120000,
+        node.patroni as Proc,
+      );
     }
     log(`PostgreSQL nodes ${nodes.map((n) => `${n.name} 127.0.0.1:${n.pgPort} (REST ${n.apiPort})`).join(', ')}`);
 
@@ -399,17 +450,22 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     const adminUrl = `postgres://postgres:postgres@127.0.0.1:${rwPort}/postgres`;
     // HAProxy counts its servers up until checks say otherwise: give the replicas' checks time to fail.
     await sleep(1500);
-    await waitFor('HAProxy to reach the primary', async () => {
-      const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 1000 });
-      client.on('error', () => {});
-      try {
-        await client.connect();
-        const { rows } = await client.query<{ r: boolean }>('select pg_is_in_recovery() as r');
-        return rows[0].r === false;
-      } finally {
-        await client.end().catch(() => {});
-      }
-    }, 30000, haproxy);
+    await waitFor(
+      'HAProxy to reach the primary',
+      async () => {
+        const client = new pg.Client({ connectionString: adminUrl, connectionTimeoutMillis: 1000 });
+        client.on('error', () => {});
+        try {
+          await client.connect();
+          const { rows } = await client.query<{ r: boolean }>('select pg_is_in_recovery() as r');
+          return rows[0].r === false;
+        } finally {
+          await client.end().catch(() => {});
+        }
+      },
+      30000,
+      haproxy,
+    );
     const admin = new pg.Client({ connectionString: adminUrl });
     admin.on('error', () => {});
     await admin.connect();
@@ -423,7 +479,14 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       const proc = launch(spec.name, process.execPath, ['--import', 'tsx', 'src/server.ts'], {
         asPostgres: false,
         keepBytes: 4 * 1024 * 1024,
-        env: { NODE_ENV: 'production', LOG_LEVEL: 'warn', ...(options.registryEnv ?? {}), DATABASE_URL: databaseUrl, HOST: '127.0.0.1', PORT: String(spec.port) },
+        env: {
+          NODE_ENV: 'production',
+          LOG_LEVEL: 'warn',
+          ...(options.registryEnv ?? {}),
+          DATABASE_URL: databaseUrl,
+          HOST: '127.0.0.1',
+          PORT: String(spec.port),
+        },
       });
       const url = `http://127.0.0.1:${spec.port}`;
       await waitFor(`${spec.name} to be ready`, async () => (await httpStatus(`${url}/readyz`, 2000)) === 200, 90000, proc);
@@ -472,13 +535,17 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
       },
       startNode,
       switchover(from, to) {
-        return execFileSync('patronictl', ['-c', from.configFile, 'switchover', SCOPE, '--leader', from.name, '--candidate', to.name, '--force'], {
-          encoding: 'utf8',
-          uid: ids.uid,
-          gid: ids.gid,
-          cwd: dir,
-          env: { ...process.env, HOME: dir },
-        });
+        return execFileSync(
+          'patronictl',
+          ['-c', from.configFile, 'switchover', SCOPE, '--leader', from.name, '--candidate', to.name, '--force'],
+          {
+            encoding: 'utf8',
+            uid: ids.uid,
+            gid: ids.gid,
+            cwd: dir,
+            env: { ...process.env, HOME: dir },
+          },
+        );
       },
       stop,
     };

@@ -1,5 +1,6 @@
 /** Who is asking: a service (sees everything) or a user through one of their sessions. */
-export type Caller = { kind: 'service'; subject: string; scopes: ReadonlySet<string> } | { kind: 'user'; userId: string; sessionId: string };
+export type Caller =
+  { kind: 'service'; subject: string; scopes: ReadonlySet<string> } | { kind: 'user'; userId: string; sessionId: string };
 
 /** True when the caller is a service whose token carries `scope` (or a scope that implies it). */
 export const hasScope = (caller: Caller, scope: string): boolean => caller.kind === 'service' && caller.scopes.has(scope);

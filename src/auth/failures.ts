@@ -38,7 +38,8 @@ export function createAuthFailures(options: { perMinute: number; logger: Logger;
 
   function log(address: string, kind: TokenKind, reason: string, now: number): void {
     if (now >= windowEndsAt) {
-      if (suppressed > 0) options.logger.warn({ event: 'authentication_failed', suppressed }, 'more failed authentications than were logged');
+      if (suppressed > 0)
+        options.logger.warn({ event: 'authentication_failed', suppressed }, 'more failed authentications than were logged');
       windowEndsAt = now + WINDOW_MS;
       logged = 0;
       suppressed = 0;

@@ -43,8 +43,18 @@ export const authPlugin = fp(async function auth(app: FastifyInstance, options: 
   // Callback-style: a session held in memory is admitted synchronously, with no promise.
   app.decorate('requireSessionToken', function sessionAuth(request: FastifyRequest, reply: FastifyReply, done: (error?: Error) => void) {
     const token = bearer(request);
-    if (!token) return done(failures.failed(request, reply, 'session', 'missing', 'Send the session token as "Authorization: Bearer <token>".'));
-    if (!looksLikeSessionToken(token)) return done(failures.failed(request, reply, 'session', 'service token on a /v1/me route', 'This route takes a session token, not a service token.'));
+    if (!token)
+      return done(failures.failed(request, reply, 'session', 'missing', 'Send the session token as "Authorization: Bearer <token>".'));
+    if (!looksLikeSessionToken(token))
+      return done(
+        failures.failed(
+          request,
+          reply,
+          'session',
+          'service token on a /v1/me route',
+          'This route takes a session token, not a service token.',
+        ),
+      );
     const known = options.authenticateSessionTokenFromMemory(token);
     if (known === null) return done(refused(request, reply));
     if (known !== undefined) {

@@ -2,8 +2,9 @@
 // OpenAPI document and the documentation all read this list.
 
 export const SCOPES = {
-  'sessions:read': 'Read sessions and their events, list a user\'s sessions, introspect a session token, read the event feed.',
-  'sessions:write': 'What a backend needs: register logins, heartbeats, end one session or every session of one user, name a session. Implies sessions:read.',
+  'sessions:read': "Read sessions and their events, list a user's sessions, introspect a session token, read the event feed.",
+  'sessions:write':
+    'What a backend needs: register logins, heartbeats, end one session or every session of one user, name a session. Implies sessions:read.',
   'sessions:admin':
     'Operators only: search sessions across users, bulk revoke, erase a user, export a user, answer a review for the user. Implies no other scope, and no other scope implies it.',
   'webhooks:manage': 'Manage webhook endpoints. Creating one, or changing its URL, needs sessions:read as well. Implied by no other scope.',

@@ -39,7 +39,11 @@ function grantOf(claims: VerifiedClaims): Grant {
   const scopes = grantedScopes(claims.scope);
   return {
     scopes,
-    caller: Object.freeze({ kind: 'service' as const, subject: typeof claims.sub === 'string' ? claims.sub.slice(0, 128) : 'unknown', scopes }),
+    caller: Object.freeze({
+      kind: 'service' as const,
+      subject: typeof claims.sub === 'string' ? claims.sub.slice(0, 128) : 'unknown',
+      scopes,
+    }),
   };
 }
 
@@ -48,7 +52,11 @@ function grantOf(claims: VerifiedClaims): Grant {
  * older than the configured maximum age, nor issued in the future (beyond the clock tolerance). During a key rotation the previous key is accepted too,
  * until the moment the configuration names.
  */
-export async function registerServiceTokens(app: FastifyInstance, jwt: Config['jwt'], failures: AuthFailures): Promise<(...scopes: Scope[]) => onRequestHookHandler> {
+export async function registerServiceTokens(
+  app: FastifyInstance,
+  jwt: Config['jwt'],
+  failures: AuthFailures,
+): Promise<(...scopes: Scope[]) => onRequestHookHandler> {
   const symmetric = jwt.algorithm.startsWith('HS');
   const verifyOptions = {
     // Pinned: a token naming any other algorithm (none, or HS256 signed with the public key) fails.
@@ -66,7 +74,10 @@ export async function registerServiceTokens(app: FastifyInstance, jwt: Config['j
     verify: { ...verifyOptions, maxAge: jwt.maxAgeSeconds },
   });
   const previous = jwt.previous
-    ? { verify: createVerifier({ ...verifyOptions, maxAge: jwt.maxAgeSeconds * 1000, key: jwt.previous.key }), untilMs: jwt.previous.until.getTime() }
+    ? {
+        verify: createVerifier({ ...verifyOptions, maxAge: jwt.maxAgeSeconds * 1000, key: jwt.previous.key }),
+        untilMs: jwt.previous.until.getTime(),
+      }
     : null;
 
   // Backends reuse one token for many calls: what a verified token grants is kept, keyed by the
@@ -113,11 +124,19 @@ export async function registerServiceTokens(app: FastifyInstance, jwt: Config['j
       try {
         const token = bearer(request);
         if (!token) throw failures.failed(request, reply, 'service', 'missing', 'Send a service token as "Authorization: Bearer <jwt>".');
-        if (looksLikeSessionToken(token)) throw failures.failed(request, reply, 'service', 'session token on a service route', 'This route takes a service token, not a session token.');
+        if (looksLikeSessionToken(token))
+          throw failures.failed(
+            request,
+            reply,
+            'service',
+            'session token on a service route',
+            'This route takes a service token, not a session token.',
+          );
         const grant = grantFor(token);
         if (!grant) throw failures.failed(request, reply, 'service', 'invalid or expired', 'The service token is invalid or expired.');
         const lacking = required.filter((scope) => !grant.scopes.has(scope));
-        if (lacking.length > 0) throw new ApiError('forbidden', `This token lacks the ${lacking.join(' and ')} scope${lacking.length > 1 ? 's' : ''}.`);
+        if (lacking.length > 0)
+          throw new ApiError('forbidden', `This token lacks the ${lacking.join(' and ')} scope${lacking.length > 1 ? 's' : ''}.`);
         request.caller = grant.caller;
       } catch (error) {
         done(error as Error);

@@ -95,20 +95,23 @@ const types = {
 };
 
 export function createDatabase(options: DatabaseOptions): DatabasePool {
-  const pool = new BoundedPool({
-    connectionString: options.connectionString,
-    max: options.poolSize ?? 10,
-    connectionTimeoutMillis: options.connectionTimeoutMs ?? 2000,
-    idleTimeoutMillis: 30000,
-    // Bounded waits: a held lock or a slow query fails the request instead of queueing forever.
-    statement_timeout: options.statementTimeoutMs ?? 5000,
-    lock_timeout: Math.min(options.statementTimeoutMs ?? 5000, 2000),
-    idle_in_transaction_session_timeout: 10000,
-    application_name: options.applicationName ?? 'session-registry',
-    // Timestamps come back in UTC, in the one shape db/timestamps.ts reads fast.
-    options: `-c TimeZone=UTC${options.synchronousCommit === false ? ' -c synchronous_commit=off' : ''}`,
-    types,
-  }, options.maxQueue ?? 100);
+  const pool = new BoundedPool(
+    {
+      connectionString: options.connectionString,
+      max: options.poolSize ?? 10,
+      connectionTimeoutMillis: options.connectionTimeoutMs ?? 2000,
+      idleTimeoutMillis: 30000,
+      // Bounded waits: a held lock or a slow query fails the request instead of queueing forever.
+      statement_timeout: options.statementTimeoutMs ?? 5000,
+      lock_timeout: Math.min(options.statementTimeoutMs ?? 5000, 2000),
+      idle_in_transaction_session_timeout: 10000,
+      application_name: options.applicationName ?? 'session-registry',
+      // Timestamps come back in UTC, in the one shape db/timestamps.ts reads fast.
+      options: `-c TimeZone=UTC${options.synchronousCommit === false ? ' -c synchronous_commit=off' : ''}`,
+      types,
+    },
+    options.maxQueue ?? 100,
+  );
   // A connection that dies while idle in the pool (server restart, pg_terminate_backend) emits
   // here; without a listener it would crash the process. The pool discards it and heals.
   pool.on('error', () => {});
@@ -140,7 +143,13 @@ export function createDatabase(options: DatabaseOptions): DatabasePool {
     tryWithLock: advisoryLocks(pool),
     poolSize: options.poolSize ?? 10,
     dedicatedClient: (applicationName) =>
-      new pg.Client({ connectionString: options.connectionString, keepAlive: true, connectionTimeoutMillis: 2000, application_name: applicationName, types }),
+      new pg.Client({
+        connectionString: options.connectionString,
+        keepAlive: true,
+        connectionTimeoutMillis: 2000,
+        application_name: applicationName,
+        types,
+      }),
     async close() {
       if (closed) return;
       closed = true;

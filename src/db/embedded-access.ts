@@ -34,7 +34,11 @@ export function closedAncestor(dir: string, owner: Owner): string | null {
 export function reachableBinaries<T extends Record<string, string>>(binaries: T, nativeDir: string, owner: Owner, logger: Logger): T {
   const closed = closedAncestor(nativeDir, owner);
   if (closed === null) return binaries;
-  const key = createHash('sha256').update(nativeDir).update(String(statSync(nativeDir).mtimeMs)).digest('hex').slice(0, 16);
+  const key = createHash('sha256')
+    .update(nativeDir)
+    .update(String(statSync(nativeDir).mtimeMs))
+    .digest('hex')
+    .slice(0, 16);
   const copy = path.join(tmpdir(), `session-registry-pg-bin-${key}`);
   if (!usableCopy(copy)) {
     rmSync(copy, { recursive: true, force: true });

@@ -48,7 +48,9 @@ export async function clearLeftover(dataDir: string, logger: Logger): Promise<vo
   }
   const parent = info.ppid > 1 ? inspect(info.ppid) : null;
   if (parent !== null && !parent.zombie && /^node/.test(path.basename(parent.args[0] ?? ''))) {
-    throw new Error(`the embedded PostgreSQL in ${dataDir} (pid ${pid}) is in use by process ${info.ppid}, another start on the same data directory; stop it, or set DATA_DIR to another directory`);
+    throw new Error(
+      `the embedded PostgreSQL in ${dataDir} (pid ${pid}) is in use by process ${info.ppid}, another start on the same data directory; stop it, or set DATA_DIR to another directory`,
+    );
   }
   logger.warn({ dataDir, pid }, 'stopping the embedded PostgreSQL left running by a run that was killed');
   process.kill(pid, 'SIGINT');
@@ -106,7 +108,10 @@ function inspect(pid: number): ProcessInfo | null {
     }
   }
   try {
-    const line = execFileSync('ps', ['-o', 'stat=', '-o', 'ppid=', '-o', 'args=', '-p', String(pid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const line = execFileSync('ps', ['-o', 'stat=', '-o', 'ppid=', '-o', 'args=', '-p', String(pid)], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
     const match = /^(\S+)\s+(\d+)\s+(.*)$/.exec(line);
     return match ? { zombie: match[1].startsWith('Z'), ppid: Number(match[2]), args: match[3].split(' '), cwd: null } : null;
   } catch {

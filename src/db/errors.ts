@@ -25,14 +25,29 @@ const INPUT_SQLSTATES = new Set(['22021', '22P05', '22001', '22P02', '22007', '2
 // Admin shutdown, crash shutdown, cannot connect now, query canceled (statement timeout), lock not
 // available, too many connections, connection exceptions, idle-in-transaction timeout, and a write
 // on a read-only server (a standby reached during a failover, before or after its promotion).
-const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '57014', '55P03', '53300', '08000', '08001', '08003', '08006', '25P03', '25006']);
+const UNAVAILABLE_SQLSTATES = new Set([
+  '57P01',
+  '57P02',
+  '57P03',
+  '57014',
+  '55P03',
+  '53300',
+  '08000',
+  '08001',
+  '08003',
+  '08006',
+  '25P03',
+  '25006',
+]);
 // pg reports a lost or refused connection without a SQLSTATE, only in its message.
-const UNAVAILABLE_MESSAGES = /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|Client has encountered a connection error|ECONNRESET|the database system is (starting up|shutting down)|Client was closed|Cannot use a pool after calling end/;
+const UNAVAILABLE_MESSAGES =
+  /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|Client has encountered a connection error|ECONNRESET|the database system is (starting up|shutting down)|Client was closed|Cannot use a pool after calling end/;
 
 /** The typed error for a driver error, or the error itself when it is none of the above. */
 export function toDatabaseError(error: unknown): unknown {
   if (!error || typeof error !== 'object') return error;
-  if (error instanceof DatabaseUnavailableError || error instanceof DatabaseOverloadedError || error instanceof DatabaseRejectedInputError) return error;
+  if (error instanceof DatabaseUnavailableError || error instanceof DatabaseOverloadedError || error instanceof DatabaseRejectedInputError)
+    return error;
   const { code, message } = error as { code?: unknown; message?: unknown };
   const text = typeof message === 'string' ? message : '';
   if (typeof code === 'string' && INPUT_SQLSTATES.has(code)) return new DatabaseRejectedInputError(text, { cause: error });

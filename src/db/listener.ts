@@ -85,10 +85,13 @@ export function createListener(options: ListenerOptions) {
     // Full jitter over a doubling ceiling: instances that lost the same server do not return in step.
     const ceiling = Math.min(FIRST_RETRY_MS * 2 ** Math.min(failures, 10), MAX_RETRY_MS);
     failures++;
-    reconnectTimer = setTimeout(() => {
-      reconnectTimer = null;
-      void connect();
-    }, ceiling / 2 + Math.random() * (ceiling / 2));
+    reconnectTimer = setTimeout(
+      () => {
+        reconnectTimer = null;
+        void connect();
+      },
+      ceiling / 2 + Math.random() * (ceiling / 2),
+    );
     reconnectTimer.unref();
   };
 
@@ -100,7 +103,8 @@ export function createListener(options: ListenerOptions) {
     if (client === target) heard = { databaseTime: last.rows[0].now, localTime: startedAt };
   };
 
-  const listenText = () => [...new Set(subscriptions.map((s) => s.channel))].map((c) => `listen "${c}";`).join(' ') + ' select clock_timestamp() as now';
+  const listenText = () =>
+    [...new Set(subscriptions.map((s) => s.channel))].map((c) => `listen "${c}";`).join(' ') + ' select clock_timestamp() as now';
 
   const connect = (): Promise<void> => {
     connecting ??= (async () => {

@@ -30,7 +30,14 @@ export function parseUtcTimestamp(text: string): Date {
     const fraction = text.slice(20, Math.min(end, 23)).padEnd(3, '0');
     ms = digits(fraction, 0, 3);
   }
-  const time = Date.UTC(digits(text, 0, 4), digits(text, 5, 2) - 1, digits(text, 8, 2), digits(text, 11, 2), digits(text, 14, 2), digits(text, 17, 2), ms);
+  const time = Date.UTC(
+    digits(text, 0, 4),
+    digits(text, 5, 2) - 1,
+    digits(text, 8, 2),
+    digits(text, 11, 2),
+    digits(text, 14, 2),
+    digits(text, 17, 2),
+    ms,
+  );
   return Number.isNaN(time) ? fallback(text) : new Date(time);
 }
-

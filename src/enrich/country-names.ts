@@ -29,4 +29,3 @@ function displayCountryName(code: string): string {
     return code;
   }
 }
-

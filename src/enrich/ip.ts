@@ -33,7 +33,10 @@ export function canonicalIp(input: string): string | null {
 function withHexTail(text: string): string {
   const lastColon = text.lastIndexOf(':');
   if (text.indexOf('.', lastColon) === -1) return text;
-  const [a, b, c, d] = text.slice(lastColon + 1).split('.').map(Number);
+  const [a, b, c, d] = text
+    .slice(lastColon + 1)
+    .split('.')
+    .map(Number);
   return `${text.slice(0, lastColon + 1)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
 }
 
@@ -101,7 +104,14 @@ export function embeddedIpv4(address: string): string[] {
   const v6 = ipaddr.IPv6.parse(canonical);
   const bytes = v6.toByteArray();
   if (v6.match(SIX_TO_FOUR)) return [bytes.slice(2, 6).join('.')];
-  if (v6.match(TEREDO)) return [bytes.slice(4, 8).join('.'), bytes.slice(12, 16).map((b) => b ^ 0xff).join('.')];
+  if (v6.match(TEREDO))
+    return [
+      bytes.slice(4, 8).join('.'),
+      bytes
+        .slice(12, 16)
+        .map((b) => b ^ 0xff)
+        .join('.'),
+    ];
   return [];
 }
 

@@ -1,16 +1,7 @@
 // The shapes the enrichment modules produce. They are stored on the session row and exposed as-is
 // in the Session resource, so they must stay plain JSON.
 
-export const DEVICE_TYPES = [
-  'desktop',
-  'mobile',
-  'tablet',
-  'bot',
-  'tv',
-  'console',
-  'wearable',
-  'unknown',
-] as const;
+export const DEVICE_TYPES = ['desktop', 'mobile', 'tablet', 'bot', 'tv', 'console', 'wearable', 'unknown'] as const;
 export type DeviceType = (typeof DEVICE_TYPES)[number];
 
 export const CLIENT_KINDS = ['browser', 'app', 'api', 'bot', 'unknown'] as const;
@@ -91,14 +82,7 @@ export interface GeoLookup {
   close(): Promise<void>;
 }
 
-export const RISK_FLAGS = [
-  'new_country',
-  'new_device',
-  'concurrent_countries',
-  'impossible_travel',
-  'unusual_hour',
-  'bot',
-] as const;
+export const RISK_FLAGS = ['new_country', 'new_device', 'concurrent_countries', 'impossible_travel', 'unusual_hour', 'bot'] as const;
 export type RiskFlag = (typeof RISK_FLAGS)[number];
 
 export interface Risk {

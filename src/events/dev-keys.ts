@@ -22,7 +22,10 @@ export function withDevelopmentEventKeys(config: Config): { config: Config; gene
     return readFileSync(file, 'utf8').trim();
   };
   const events = { ...config.events };
-  events.secretsKey ??= Buffer.from(kept('webhook-secrets-key', () => randomBytes(32).toString('base64')), 'base64');
+  events.secretsKey ??= Buffer.from(
+    kept('webhook-secrets-key', () => randomBytes(32).toString('base64')),
+    'base64',
+  );
   events.signingKey ??= kept('events-signing-key.pem', () =>
     generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
   );

@@ -56,7 +56,10 @@ export function createEndpointOperations(ctx: EventsContext) {
   // right to read sessions as well as webhooks:manage.
   function mayPoint(caller: Caller): void {
     if (!hasScope(caller, 'sessions:read')) {
-      throw new ApiError('forbidden', 'Setting a webhook URL sends every user\'s session events there: the token needs sessions:read as well as webhooks:manage.');
+      throw new ApiError(
+        'forbidden',
+        "Setting a webhook URL sends every user's session events there: the token needs sessions:read as well as webhooks:manage.",
+      );
     }
   }
 
@@ -103,7 +106,12 @@ export function createEndpointOperations(ctx: EventsContext) {
       const url = input.url === undefined ? undefined : await checkedUrl(input.url);
       const description = input.description === undefined ? undefined : cleanText(input.description, 256);
       const now = clock.now();
-      const row = await repositories.endpoints.update(id, { url, description, eventTypes: input.events, enabled: input.enabled }, now, actorOf(caller));
+      const row = await repositories.endpoints.update(
+        id,
+        { url, description, eventTypes: input.events, enabled: input.enabled },
+        now,
+        actorOf(caller),
+      );
       return toEndpointResource(found(row), now);
     },
 
@@ -112,7 +120,12 @@ export function createEndpointOperations(ctx: EventsContext) {
       const rows = await repositories.endpoints.urlChanges(id);
       if (rows.length === 0) found(await repositories.endpoints.find(id));
       return {
-        items: rows.map((row) => ({ changedAt: row.changed_at.toISOString(), changedBy: row.changed_by, oldHost: row.old_host, newHost: row.new_host })),
+        items: rows.map((row) => ({
+          changedAt: row.changed_at.toISOString(),
+          changedBy: row.changed_by,
+          oldHost: row.old_host,
+          newHost: row.new_host,
+        })),
       };
     },
 
@@ -131,7 +144,11 @@ export function createEndpointOperations(ctx: EventsContext) {
 
     async deliveries(id: string, options: DeliveriesOptions) {
       found(await repositories.endpoints.find(id));
-      const rows = await repositories.deliveries.list(id, { limit: options.limit, beforeId: options.cursor ?? null, state: options.status ?? null });
+      const rows = await repositories.deliveries.list(id, {
+        limit: options.limit,
+        beforeId: options.cursor ?? null,
+        state: options.status ?? null,
+      });
       return { items: rows.map(toDeliveryResource), nextCursor: rows.length === options.limit ? rows[rows.length - 1].id : null };
     },
   };

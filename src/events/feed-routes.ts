@@ -11,36 +11,53 @@ export async function feedRoutes(appBase: FastifyInstance, options: { feed: Feed
   const app = appBase.withTypeProvider<TypeBoxTypeProvider>();
   const { feed } = options;
 
-  app.get('/v1/events', {
-    onRequest: app.requireScope('sessions:read'),
-    schema: {
-      operationId: 'listEvents',
-      summary: 'Read lifecycle events',
-      description: 'The events webhooks carry, oldest first, for those who poll ("everything since my last call"): pass the `nextCursor` of one call as `after` of the next. An event appears once every transaction that began before it has finished, so a cursor never passes an event that shows up later. Events are kept for EVENT_RETENTION (7 days by default).',
-      tags: ['events'],
-      security: serviceSecurity('sessions:read'),
-      querystring: FeedQuery,
-      response: { 200: ok(EventFeedPage, 'A page of events'), ...problems('validation_failed', 'unauthorized', 'forbidden', 'rate_limited') },
+  app.get(
+    '/v1/events',
+    {
+      onRequest: app.requireScope('sessions:read'),
+      schema: {
+        operationId: 'listEvents',
+        summary: 'Read lifecycle events',
+        description:
+          'The events webhooks carry, oldest first, for those who poll ("everything since my last call"): pass the `nextCursor` of one call as `after` of the next. An event appears once every transaction that began before it has finished, so a cursor never passes an event that shows up later. Events are kept for EVENT_RETENTION (7 days by default).',
+        tags: ['events'],
+        security: serviceSecurity('sessions:read'),
+        querystring: FeedQuery,
+        response: {
+          200: ok(EventFeedPage, 'A page of events'),
+          ...problems('validation_failed', 'unauthorized', 'forbidden', 'rate_limited'),
+        },
+      },
     },
-  }, async (request) => feed.page(request.query));
+    async (request) => feed.page(request.query),
+  );
 
-  app.get('/.well-known/jwks.json', {
-    schema: {
-      operationId: 'getEventsJwks',
-      summary: 'The key Security Event Tokens are signed with',
-      description: 'A JWK set with the public half of EVENTS_SIGNING_KEY (empty when none is configured).',
-      tags: ['events'],
-      response: { 200: ok(JwksSchema, 'The JWK set') },
+  app.get(
+    '/.well-known/jwks.json',
+    {
+      schema: {
+        operationId: 'getEventsJwks',
+        summary: 'The key Security Event Tokens are signed with',
+        description: 'A JWK set with the public half of EVENTS_SIGNING_KEY (empty when none is configured).',
+        tags: ['events'],
+        response: { 200: ok(JwksSchema, 'The JWK set') },
+      },
     },
-  }, async () => ({ keys: options.signingKey ? [options.signingKey.jwk] : [] }));
+    async () => ({ keys: options.signingKey ? [options.signingKey.jwk] : [] }),
+  );
 
-  app.get('/.well-known/ssf-configuration', {
-    schema: {
-      operationId: 'getSsfConfiguration',
-      summary: 'Shared Signals transmitter metadata',
-      description: 'Where the signing keys are and how SETs are delivered (push, RFC 8935). Streams are the webhook endpoints created with `format: "caep"`.',
-      tags: ['events'],
-      response: { 200: ok(SsfConfigurationSchema, 'The transmitter metadata') },
+  app.get(
+    '/.well-known/ssf-configuration',
+    {
+      schema: {
+        operationId: 'getSsfConfiguration',
+        summary: 'Shared Signals transmitter metadata',
+        description:
+          'Where the signing keys are and how SETs are delivered (push, RFC 8935). Streams are the webhook endpoints created with `format: "caep"`.',
+        tags: ['events'],
+        response: { 200: ok(SsfConfigurationSchema, 'The transmitter metadata') },
+      },
     },
-  }, async () => transmitterMetadata(options.issuer));
+    async () => transmitterMetadata(options.issuer),
+  );
 }

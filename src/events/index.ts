@@ -66,15 +66,16 @@ export function createEvents(options: EventsOptions) {
   // means an attempt made again, with the same webhook-id): their commits do not wait for the
   // disk, so they never queue behind, or in front of, the commits of logins and revokes. The
   // dispatch, whose positions readers rely on, turns it back on for its own transaction.
-  const ownPool = background && options.databaseUrl
-    ? createDatabase({
-        connectionString: options.databaseUrl,
-        poolSize: WORKER_POOL_SIZE,
-        statementTimeoutMs: options.statementTimeoutMs,
-        applicationName: 'session-registry-events',
-        synchronousCommit: false,
-      })
-    : null;
+  const ownPool =
+    background && options.databaseUrl
+      ? createDatabase({
+          connectionString: options.databaseUrl,
+          poolSize: WORKER_POOL_SIZE,
+          statementTimeoutMs: options.statementTimeoutMs,
+          applicationName: 'session-registry-events',
+          synchronousCommit: false,
+        })
+      : null;
   const workerDatabase = ownPool ?? database;
   const repositories: EventRepositories = {
     outbox: createOutboxEventsRepository(database),
@@ -96,7 +97,14 @@ export function createEvents(options: EventsOptions) {
     resolve: options.resolve ?? systemResolve,
     resolveTimeoutMs: Math.min(settings.timeoutMs, 5000),
   };
-  const ctx: EventsContext = { repositories, clock: options.clock, policy, secretsKey: settings.secretsKey, signingKey, issuer: settings.issuer };
+  const ctx: EventsContext = {
+    repositories,
+    clock: options.clock,
+    policy,
+    secretsKey: settings.secretsKey,
+    signingKey,
+    issuer: settings.issuer,
+  };
   const endpoints = createEndpointOperations(ctx);
   const feed = createFeed(ctx);
   const sender = createSender({ policy, timeoutMs: settings.timeoutMs, maxSockets: settings.concurrency });

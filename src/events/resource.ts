@@ -21,7 +21,8 @@ export function toEndpointResource(row: EndpointRow, now: Date) {
     createdAt: row.created_at.toISOString(),
     updatedAt: row.updated_at.toISOString(),
     lastSuccessAt: iso(row.last_success_at),
-    previousSecretExpiresAt: row.previous_secret_expires_at && row.previous_secret_expires_at > now ? row.previous_secret_expires_at.toISOString() : null,
+    previousSecretExpiresAt:
+      row.previous_secret_expires_at && row.previous_secret_expires_at > now ? row.previous_secret_expires_at.toISOString() : null,
   };
 }
 export type EndpointResource = ReturnType<typeof toEndpointResource>;

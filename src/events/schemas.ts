@@ -8,7 +8,12 @@ import { DELIVERY_STATES, DISABLED_REASONS, ENDPOINT_FORMATS, LIFECYCLE_EVENT_TY
 const Time = (description?: string) => Type.String({ format: 'date-time', ...(description ? { description } : {}) });
 const EventTypeName = literalUnion(LIFECYCLE_EVENT_TYPES);
 const EventTypeList = Type.Array(EventTypeName, { minItems: 1, maxItems: LIFECYCLE_EVENT_TYPES.length, uniqueItems: true });
-const Url = Type.String({ minLength: 1, maxLength: 2048, pattern: PRINTABLE_PATTERN, description: 'Where events are POSTed: an http(s) URL on a public address (https only in production).' });
+const Url = Type.String({
+  minLength: 1,
+  maxLength: 2048,
+  pattern: PRINTABLE_PATTERN,
+  description: 'Where events are POSTed: an http(s) URL on a public address (https only in production).',
+});
 const Description = Type.String({ maxLength: 256, pattern: PRINTABLE_PATTERN });
 
 export const WebhookIdParams = Type.Object({ id: Type.String({ format: 'uuid', description: 'Webhook endpoint id.' }) });
@@ -19,9 +24,15 @@ export const WebhookEndpointSchema = Type.Object(
     url: Type.String(),
     description: Nullable(Type.String()),
     events: Nullable(Type.Array(EventTypeName, { description: 'The event types sent; null: all of them.' })),
-    format: literalUnion(ENDPOINT_FORMATS, { description: 'standard: Standard Webhooks JSON; caep: session.ended as a CAEP session-revoked Security Event Token.' }),
+    format: literalUnion(ENDPOINT_FORMATS, {
+      description: 'standard: Standard Webhooks JSON; caep: session.ended as a CAEP session-revoked Security Event Token.',
+    }),
     enabled: Type.Boolean(),
-    disabledReason: Nullable(literalUnion(DISABLED_REASONS, { description: 'manual: turned off through the API; failing: every attempt failed for the whole retry schedule.' })),
+    disabledReason: Nullable(
+      literalUnion(DISABLED_REASONS, {
+        description: 'manual: turned off through the API; failing: every attempt failed for the whole retry schedule.',
+      }),
+    ),
     disabledAt: Nullable(Time()),
     createdAt: Time(),
     updatedAt: Time(),
@@ -50,14 +61,23 @@ export const UpdateWebhookBody = Type.Object(
     url: Type.Optional(Url),
     events: Type.Optional(Nullable(EventTypeList)),
     description: Type.Optional(Nullable(Description)),
-    enabled: Type.Optional(Type.Boolean({ description: 'true turns a disabled endpoint back on and retries what waits for it at once, with a fresh schedule.' })),
+    enabled: Type.Optional(
+      Type.Boolean({ description: 'true turns a disabled endpoint back on and retries what waits for it at once, with a fresh schedule.' }),
+    ),
   },
   { additionalProperties: false },
 );
 export type UpdateWebhookInput = Static<typeof UpdateWebhookBody>;
 
 export const RotateSecretBody = Type.Object(
-  { graceSeconds: Type.Integer({ minimum: 0, maximum: 604800, default: 86400, description: 'How long the current secret keeps signing beside the new one.' }) },
+  {
+    graceSeconds: Type.Integer({
+      minimum: 0,
+      maximum: 604800,
+      default: 86400,
+      description: 'How long the current secret keeps signing beside the new one.',
+    }),
+  },
   { additionalProperties: false },
 );
 
@@ -103,8 +123,14 @@ export const UrlChangeSchema = Type.Object({
   newHost: Type.String({ description: 'The host (and port) after.' }),
 });
 export const UrlChangeList = Type.Object(
-  { items: Type.Array(UrlChangeSchema, { description: 'Every URL the endpoint was given, oldest first: its creation, then each change.' }) },
-  { examples: [{ items: [{ changedAt: '2026-12-01T09:00:00.000Z', changedBy: 'service:ops', oldHost: null, newHost: 'hooks.example.com' }] }] },
+  {
+    items: Type.Array(UrlChangeSchema, { description: 'Every URL the endpoint was given, oldest first: its creation, then each change.' }),
+  },
+  {
+    examples: [
+      { items: [{ changedAt: '2026-12-01T09:00:00.000Z', changedBy: 'service:ops', oldHost: null, newHost: 'hooks.example.com' }] },
+    ],
+  },
 );
 
 const EVENT_EXAMPLE = {
@@ -119,15 +145,25 @@ export const LifecycleEventSchema = Type.Object(
     id: Type.String({ format: 'uuid', description: 'Stable: the same in the feed and in every delivery (webhook-id).' }),
     type: EventTypeName,
     timestamp: Time('When it happened.'),
-    data: Type.Record(Type.String(), Type.Unknown(), { description: 'sessionId, userId and the fields of the type (see the README event reference); never a token.' }),
+    data: Type.Record(Type.String(), Type.Unknown(), {
+      description: 'sessionId, userId and the fields of the type (see the README event reference); never a token.',
+    }),
   },
   { $id: 'LifecycleEvent', title: 'LifecycleEvent', examples: [EVENT_EXAMPLE] },
 );
 
 export const FeedQuery = Type.Object(
   {
-    after: Type.Optional(Type.String({ maxLength: 64, pattern: '^[A-Za-z0-9_-]{1,64}$', description: 'nextCursor of the previous page; omitted: from the oldest event kept.' })),
-    types: Type.Optional(Type.String({ maxLength: 256, pattern: '^[a-z._]+(,[a-z._]+)*$', description: 'Comma-separated event types; omitted: all.' })),
+    after: Type.Optional(
+      Type.String({
+        maxLength: 64,
+        pattern: '^[A-Za-z0-9_-]{1,64}$',
+        description: 'nextCursor of the previous page; omitted: from the oldest event kept.',
+      }),
+    ),
+    types: Type.Optional(
+      Type.String({ maxLength: 256, pattern: '^[a-z._]+(,[a-z._]+)*$', description: 'Comma-separated event types; omitted: all.' }),
+    ),
     limit: Type.Integer({ minimum: 1, maximum: 1000, default: 100 }),
   },
   { additionalProperties: false },
@@ -136,7 +172,9 @@ export type FeedOptions = Static<typeof FeedQuery>;
 
 export const EventFeedPage = Type.Object({
   items: Type.Array(Type.Ref(LifecycleEventSchema)),
-  nextCursor: Nullable(Type.String({ description: 'Where the next call starts: after the last item, or where this call started when there was none.' })),
+  nextCursor: Nullable(
+    Type.String({ description: 'Where the next call starts: after the last item, or where this call started when there was none.' }),
+  ),
 });
 
 export const JwksSchema = Type.Object({ keys: Type.Array(Type.Record(Type.String(), Type.String())) });

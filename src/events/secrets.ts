@@ -42,5 +42,12 @@ export function openSecret(key: Buffer, endpointId: string, sealed: Buffer): str
  */
 export function signatureHeader(secrets: string[], id: string, timestamp: number, body: string): string {
   const content = `${id}.${timestamp}.${body}`;
-  return secrets.map((secret) => `v1,${createHmac('sha256', Buffer.from(secret.slice(PREFIX.length), 'base64')).update(content).digest('base64')}`).join(' ');
+  return secrets
+    .map(
+      (secret) =>
+        `v1,${createHmac('sha256', Buffer.from(secret.slice(PREFIX.length), 'base64'))
+          .update(content)
+          .digest('base64')}`,
+    )
+    .join(' ');
 }

@@ -24,10 +24,18 @@ export const EVENTS_ENV = {
   WEBHOOK_TIMEOUT_MS: whole(100, 60000, 10000),
   WEBHOOK_CONCURRENCY: whole(1, 1000, 32),
   WEBHOOK_POLL_INTERVAL_MS: whole(10, 60000, 250),
-  WEBHOOK_SECRETS_KEY: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9+/_-]{43}=?$', description: '32 random bytes in base64, e.g. from `openssl rand -base64 32`' })),
-  EVENTS_SIGNING_KEY: Type.Optional(Type.String({ minLength: 1, description: 'a PEM private key (EC P-256 for ES256, or Ed25519 for EdDSA)' })),
+  WEBHOOK_SECRETS_KEY: Type.Optional(
+    Type.String({ pattern: '^[A-Za-z0-9+/_-]{43}=?$', description: '32 random bytes in base64, e.g. from `openssl rand -base64 32`' }),
+  ),
+  EVENTS_SIGNING_KEY: Type.Optional(
+    Type.String({ minLength: 1, description: 'a PEM private key (EC P-256 for ES256, or Ed25519 for EdDSA)' }),
+  ),
   EVENTS_ISSUER: Type.Optional(Type.String({ pattern: '^https?://[^\\s]+$', description: 'the public https:// URL of this registry' })),
-  EVENT_RETENTION: Type.String({ pattern: '^\\d{1,9}[smhdw]?$', default: '7d', description: 'a duration of at least 1h such as 3600, 12h or 7d' }),
+  EVENT_RETENTION: Type.String({
+    pattern: '^\\d{1,9}[smhdw]?$',
+    default: '7d',
+    description: 'a duration of at least 1h such as 3600, 12h or 7d',
+  }),
 };
 type EventsEnv = Static<TObject<typeof EVENTS_ENV>>;
 
@@ -62,14 +70,18 @@ export function eventsConfig(env: EventsEnv & { NODE_ENV: string; HOST: string; 
   const allowPrivateNetworks = /^(1|true|yes|on)$/i.test(env.WEBHOOK_ALLOW_PRIVATE_NETWORKS);
   const retryScheduleMs = env.WEBHOOK_RETRY_SCHEDULE.split(',').map((step) => parseDurationMs(step) ?? 0);
   const retentionMs = parseDurationMs(env.EVENT_RETENTION) ?? 0;
-  if (retentionMs < 3_600_000) problems.push(`EVENT_RETENTION must be a duration of at least 1h such as 3600, 12h or 7d (got "${env.EVENT_RETENTION}")`);
+  if (retentionMs < 3_600_000)
+    problems.push(`EVENT_RETENTION must be a duration of at least 1h such as 3600, 12h or 7d (got "${env.EVENT_RETENTION}")`);
   const retrying = retryScheduleMs.reduce((sum, ms) => sum + ms, 0);
   // An event purged while a delivery still retries would take the delivery with it.
   if (retentionMs >= 3_600_000 && retrying >= retentionMs) {
-    problems.push(`EVENT_RETENTION (${env.EVENT_RETENTION}) must be longer than the whole WEBHOOK_RETRY_SCHEDULE (${Math.ceil(retrying / 3_600_000)}h)`);
+    problems.push(
+      `EVENT_RETENTION (${env.EVENT_RETENTION}) must be longer than the whole WEBHOOK_RETRY_SCHEDULE (${Math.ceil(retrying / 3_600_000)}h)`,
+    );
   }
   const secretsKey = env.WEBHOOK_SECRETS_KEY === undefined ? null : Buffer.from(env.WEBHOOK_SECRETS_KEY, 'base64');
-  if (secretsKey !== null && secretsKey.length !== 32) problems.push('WEBHOOK_SECRETS_KEY must be 32 random bytes in base64, e.g. from `openssl rand -base64 32`');
+  if (secretsKey !== null && secretsKey.length !== 32)
+    problems.push('WEBHOOK_SECRETS_KEY must be 32 random bytes in base64, e.g. from `openssl rand -base64 32`');
   const signingKey = env.EVENTS_SIGNING_KEY === undefined ? null : env.EVENTS_SIGNING_KEY.replace(/\\n/g, '\n');
   if (signingKey !== null) {
     const problem = signingKeyProblem(signingKey);

@@ -33,7 +33,10 @@ export function loadSigningKey(pem: string): SigningKey {
     signJws(header, payload) {
       const input = `${b64url(JSON.stringify({ ...header, alg, kid }))}.${b64url(JSON.stringify(payload))}`;
       // JWS wants the raw r||s form of an ECDSA signature, not DER.
-      const signature = alg === 'EdDSA' ? sign(null, Buffer.from(input), privateKey) : sign('sha256', Buffer.from(input), { key: privateKey, dsaEncoding: 'ieee-p1363' });
+      const signature =
+        alg === 'EdDSA'
+          ? sign(null, Buffer.from(input), privateKey)
+          : sign('sha256', Buffer.from(input), { key: privateKey, dsaEncoding: 'ieee-p1363' });
       return `${input}.${b64url(signature)}`;
     },
   };

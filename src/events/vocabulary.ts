@@ -1,7 +1,13 @@
 // The words lifecycle events are described with: outbox rows, webhook bodies, the feed, the schemas.
 
 /** What the outbox holds (the trigger on session_events writes these names). */
-export const LIFECYCLE_EVENT_TYPES = ['session.created', 'session.ended', 'session.flagged', 'session.location_changed', 'session.reviewed'] as const;
+export const LIFECYCLE_EVENT_TYPES = [
+  'session.created',
+  'session.ended',
+  'session.flagged',
+  'session.location_changed',
+  'session.reviewed',
+] as const;
 export type LifecycleEventType = (typeof LIFECYCLE_EVENT_TYPES)[number];
 
 /** standard: Standard Webhooks JSON; caep: session.ended as a CAEP session-revoked SET (RFC 8417/8935). */

@@ -31,9 +31,14 @@ const Health = Type.Object({
   checks: Type.Optional(
     Type.Object({
       database: Type.String(),
-      revocationFeed: Type.String({ description: 'ok (every end heard), from_memory (the listener is lost or catching up; cached sessions answered for the grace left), catching_up (reading the ends of the gap), reconnecting (lost past the grace: the database answers)' }),
+      revocationFeed: Type.String({
+        description:
+          'ok (every end heard), from_memory (the listener is lost or catching up; cached sessions answered for the grace left), catching_up (reading the ends of the gap), reconnecting (lost past the grace: the database answers)',
+      }),
       listener: Type.Optional(Type.String({ description: 'connected or reconnecting: the LISTEN connection' })),
-      revocationFeedGraceLeftSeconds: Type.Optional(Nullable(Type.Integer({ description: 'While from_memory: seconds until cached sessions are no longer answered from memory.' }))),
+      revocationFeedGraceLeftSeconds: Type.Optional(
+        Nullable(Type.Integer({ description: 'While from_memory: seconds until cached sessions are no longer answered from memory.' })),
+      ),
       geo: Type.String(),
       geoError: Type.Optional(Type.Union([Type.String(), Type.Null()])),
       geoData: Type.Optional(Type.Array(GeoData)),
@@ -56,41 +61,54 @@ export interface HealthOptions {
 /** Liveness and readiness. */
 export async function healthRoutes(app: FastifyInstance, options: HealthOptions) {
   const tags = ['operations'];
-  app.get('/healthz', {
-    logLevel: 'warn',
-    schema: { operationId: 'liveness', summary: 'Liveness', description: 'The process is up.', tags, response: { 200: Health } },
-  }, async () => ({ status: 'ok' }));
-
-  app.get('/readyz', {
-    logLevel: 'warn',
-    schema: {
-      operationId: 'readiness',
-      summary: 'Readiness',
-      description: 'Ready when the database answers. Reports the LISTEN connection and the revocation feed (while it is lost, whether cached sessions are still answered from memory and for how long) and the GeoIP database ("degraded" when no City database could be loaded; the service still serves), the build date and age of each GeoIP data set, and the MaxMind update checks when they are configured.',
-      tags,
-      response: { 200: Health, 503: Health },
+  app.get(
+    '/healthz',
+    {
+      logLevel: 'warn',
+      schema: { operationId: 'liveness', summary: 'Liveness', description: 'The process is up.', tags, response: { 200: Health } },
     },
-  }, async (_request, reply) => {
-    let database = 'ok';
-    try {
-      await options.ping();
-    } catch {
-      database = 'unavailable';
-    }
-    const geo = options.geo.status();
-    const feed = options.feedStatus();
-    const checks = {
-      database,
-      revocationFeed: feed.mode,
-      listener: feed.listenerConnected ? 'connected' : 'reconnecting',
-      revocationFeedGraceLeftSeconds: feed.graceLeftSeconds,
-      geo: geo.state,
-      geoError: geo.error,
-      geoData: geo.databases.map(({ buildEpoch, ...d }) => ({ ...d, builtAt: buildEpoch, ageDays: ageDays(buildEpoch, epochMs(options.clock)) })),
-      ...(options.geoUpdates ? { geoUpdates: options.geoUpdates() } : {}),
-    };
-    return reply.code(database === 'ok' ? 200 : 503).send({ status: database === 'ok' ? 'ready' : 'unavailable', checks });
-  });
+    async () => ({ status: 'ok' }),
+  );
+
+  app.get(
+    '/readyz',
+    {
+      logLevel: 'warn',
+      schema: {
+        operationId: 'readiness',
+        summary: 'Readiness',
+        description:
+          'Ready when the database answers. Reports the LISTEN connection and the revocation feed (while it is lost, whether cached sessions are still answered from memory and for how long) and the GeoIP database ("degraded" when no City database could be loaded; the service still serves), the build date and age of each GeoIP data set, and the MaxMind update checks when they are configured.',
+        tags,
+        response: { 200: Health, 503: Health },
+      },
+    },
+    async (_request, reply) => {
+      let database = 'ok';
+      try {
+        await options.ping();
+      } catch {
+        database = 'unavailable';
+      }
+      const geo = options.geo.status();
+      const feed = options.feedStatus();
+      const checks = {
+        database,
+        revocationFeed: feed.mode,
+        listener: feed.listenerConnected ? 'connected' : 'reconnecting',
+        revocationFeedGraceLeftSeconds: feed.graceLeftSeconds,
+        geo: geo.state,
+        geoError: geo.error,
+        geoData: geo.databases.map(({ buildEpoch, ...d }) => ({
+          ...d,
+          builtAt: buildEpoch,
+          ageDays: ageDays(buildEpoch, epochMs(options.clock)),
+        })),
+        ...(options.geoUpdates ? { geoUpdates: options.geoUpdates() } : {}),
+      };
+      return reply.code(database === 'ok' ? 200 : 503).send({ status: database === 'ok' ? 'ready' : 'unavailable', checks });
+    },
+  );
 }
 
 function ageDays(builtAt: string | null, now: number): number | null {

@@ -9,7 +9,10 @@ export function accessLog(app: FastifyInstance, record: (route: string, method: 
     const route = request.routeOptions.url ?? 'unmatched';
     record(route, request.method, reply.statusCode, reply.elapsedTime / 1000);
     if (!QUIET_ROUTES.has(route) || reply.statusCode >= 500) {
-      request.log.info({ method: request.method, route, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 }, 'request completed');
+      request.log.info(
+        { method: request.method, route, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 },
+        'request completed',
+      );
     }
     done();
   });

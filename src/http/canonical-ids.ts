@@ -11,7 +11,10 @@ export function lowercaseKeyword(ajv: Ajv): Ajv {
     modifying: true,
     schemaType: 'boolean',
     compile: (enabled: boolean) =>
-      function lowercase(data: unknown, context?: { parentData: Record<string | number, unknown>; parentDataProperty: string | number }): boolean {
+      function lowercase(
+        data: unknown,
+        context?: { parentData: Record<string | number, unknown>; parentDataProperty: string | number },
+      ): boolean {
         if (enabled && typeof data === 'string' && context?.parentData) context.parentData[context.parentDataProperty] = data.toLowerCase();
         return true;
       },

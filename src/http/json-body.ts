@@ -35,7 +35,11 @@ export function wellFormedJsonBodies(app: FastifyInstance): void {
       if (error) return done(error);
       const at = malformedAt(value, 'body');
       if (at !== null) {
-        done(new ApiError('validation_failed', `${at} is not well-formed text (it holds half of a surrogate pair).`, { errors: [{ path: at, message: 'is not well-formed text' }] }));
+        done(
+          new ApiError('validation_failed', `${at} is not well-formed text (it holds half of a surrogate pair).`, {
+            errors: [{ path: at, message: 'is not well-formed text' }],
+          }),
+        );
         return;
       }
       done(null, value);

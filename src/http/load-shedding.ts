@@ -17,7 +17,10 @@ const SAMPLE_INTERVAL_MS = 1000;
  * the first three sample intervals after listening: by then the sample in force began after it
  * (two would do on an idle machine; the third allows for a sampling timer that fires late).
  */
-export async function loadShedding(app: FastifyInstance, options: { maxEventLoopDelayMs: number; maxEventLoopUtilization: number }): Promise<void> {
+export async function loadShedding(
+  app: FastifyInstance,
+  options: { maxEventLoopDelayMs: number; maxEventLoopUtilization: number },
+): Promise<void> {
   let measuring = false;
   app.addHook('onListen', async () => {
     setTimeout(() => (measuring = true), 3 * SAMPLE_INTERVAL_MS).unref();

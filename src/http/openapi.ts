@@ -19,7 +19,11 @@ const openApiOptions: SwaggerOptions = {
     tags: [
       { name: 'sessions', description: 'Backends (sessions:read, sessions:write) and operators (sessions:admin), with a service JWT.' },
       { name: 'me', description: 'The signed-in user (session token).' },
-      { name: 'webhooks', description: 'Webhook endpoints for lifecycle events (service JWT with webhooks:manage; creating one or changing its URL needs sessions:read as well).' },
+      {
+        name: 'webhooks',
+        description:
+          'Webhook endpoints for lifecycle events (service JWT with webhooks:manage; creating one or changing its URL needs sessions:read as well).',
+      },
       { name: 'events', description: 'The lifecycle event feed, and the keys and metadata receivers of Security Event Tokens need.' },
       { name: 'operations', description: 'Health and metrics (no authentication).' },
     ],
@@ -57,7 +61,9 @@ function optionalDefaults<T extends object>(routeSchema: T): T {
     if (!object || !properties || !Array.isArray(object.required)) continue;
     const required = (object.required as string[]).filter((name) => properties[name]?.default === undefined);
     copy[part] = Object.fromEntries(
-      Object.entries(object).flatMap(([key, value]) => (key !== 'required' ? [[key, value]] : required.length > 0 ? [[key, required]] : [])),
+      Object.entries(object).flatMap(([key, value]) =>
+        key !== 'required' ? [[key, value]] : required.length > 0 ? [[key, required]] : [],
+      ),
     );
   }
   return copy as T;

@@ -7,7 +7,16 @@ export function problems(...codes: ErrorCode[]): Record<number, unknown> {
   const result: Record<number, unknown> = {};
   // Any route can be sent a malformed, oversized or non-JSON body, headers past the server's limit,
   // or a path the router cannot match (an encoded slash in a user id), and any can meet an outage.
-  const all: ErrorCode[] = [...codes, 'validation_failed', 'not_found', 'payload_too_large', 'unsupported_media_type', 'headers_too_large', 'service_unavailable', 'internal'];
+  const all: ErrorCode[] = [
+    ...codes,
+    'validation_failed',
+    'not_found',
+    'payload_too_large',
+    'unsupported_media_type',
+    'headers_too_large',
+    'service_unavailable',
+    'internal',
+  ];
   for (const code of all) {
     const { status } = ERROR_CODES[code];
     const existing = result[status] as { description: string } | undefined;

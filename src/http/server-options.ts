@@ -33,6 +33,9 @@ export function serverOptions(config: Config): FastifyServerOptions {
       }
     },
     clientErrorHandler,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true }, plugins: [lowercaseKeyword] },
+    ajv: {
+      customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true, allErrors: true },
+      plugins: [lowercaseKeyword],
+    },
   };
 }

@@ -93,7 +93,10 @@ export function createJobRunner(options: JobRunnerOptions) {
         quietFailures += 1;
         return;
       }
-      options.logger.warn({ job: name, reason: error instanceof Error ? error.message : String(error), failuresNotLogged: quietFailures }, 'background job round failed; retrying at the next round');
+      options.logger.warn(
+        { job: name, reason: error instanceof Error ? error.message : String(error), failuresNotLogged: quietFailures },
+        'background job round failed; retrying at the next round',
+      );
       lastWarningAt = now;
       quietFailures = 0;
     };

@@ -17,7 +17,6 @@ export const DEFAULT_RISK_OPTIONS: RiskOptions = {
   countryName: (code) => englishCountryName(code) ?? code,
 };
 
-
 /**
  * Flags (in RISK_FLAGS order, each once) with a sentence a person understands for each.
  * `history` holds the user's other sessions, active and ended, in any order, never the candidate.
@@ -31,7 +30,12 @@ export function assessRisk(candidate: RiskCandidate, history: RiskHistoryItem[],
   // A first sign-in is a baseline, not a signal; nor is the first one that could be located, since
   // history from private networks or before a GeoIP database existed says nothing about places.
   const located = history.some((h) => !!h.location?.countryCode);
-  const knownCountries = new Set(history.filter((h) => h.countryKnown !== false).map((h) => h.location?.countryCode).filter((c): c is string => !!c));
+  const knownCountries = new Set(
+    history
+      .filter((h) => h.countryKnown !== false)
+      .map((h) => h.location?.countryCode)
+      .filter((c): c is string => !!c),
+  );
   if (country && located && !knownCountries.has(country)) {
     reasons.set('new_country', `First sign-in from ${name(country)} for this account.`);
   }

@@ -83,4 +83,3 @@ function describeHours(hours: number[]): string {
 function pad(hour: number): string {
   return String(hour).padStart(2, '0');
 }
-

@@ -68,4 +68,3 @@ function formatDuration(hours: number): string {
   const whole = Math.round(hours);
   return whole < 48 ? `${whole} hours` : `${Math.round(hours / 24)} days`;
 }
-

@@ -27,7 +27,12 @@ export interface RequestObservation {
   clean(): Observed;
 }
 
-const answer = (id: string, userId: string, expiresAt: number): HeartbeatAnswer => ({ id, userId, status: 'active', expiresAt: new Date(expiresAt).toISOString() });
+const answer = (id: string, userId: string, expiresAt: number): HeartbeatAnswer => ({
+  id,
+  userId,
+  status: 'active',
+  expiresAt: new Date(expiresAt).toISOString(),
+});
 
 const ended = (endReason: EndReason | null) => new ApiError('session_ended', 'This session has ended.', { endReason });
 
@@ -49,7 +54,12 @@ export function createActivity(ctx: SessionsContext, states: SessionStates) {
   }
 
   /** Everything but the common case: a state to load, an expiry to settle, a change to record. */
-  async function heartbeatWithChanges(id: string, caller: Caller, pageViews: number, { ip, userAgent, clientHints }: Observed): Promise<HeartbeatAnswer> {
+  async function heartbeatWithChanges(
+    id: string,
+    caller: Caller,
+    pageViews: number,
+    { ip, userAgent, clientHints }: Observed,
+  ): Promise<HeartbeatAnswer> {
     const state = await states.load(id);
     if (!state || !mayAccess(caller, state.userId)) throw notFound();
     const now = clock.now();
@@ -59,7 +69,8 @@ export function createActivity(ctx: SessionsContext, states: SessionStates) {
     const previousActiveAt = state.lastActiveAt;
     const newIp = ip !== null && ip !== state.ip ? ip : null;
     const newUserAgent = userAgent !== null && userAgent !== state.userAgent ? userAgent : null;
-    if (newIp !== null || newUserAgent !== null) await changes.record(state, { ip: newIp, userAgent: newUserAgent, clientHints: clientHints ?? null }, now, previousActiveAt);
+    if (newIp !== null || newUserAgent !== null)
+      await changes.record(state, { ip: newIp, userAgent: newUserAgent, clientHints: clientHints ?? null }, now, previousActiveAt);
     // A change above awaited: a revoke may have landed meanwhile, and it wins.
     const end = cache.endedInfo(id);
     if (end) throw ended(end.reason);
@@ -77,7 +88,11 @@ export function createActivity(ctx: SessionsContext, states: SessionStates) {
    */
   function heartbeat(id: string, caller: Caller, pageViews: number, observed: Observed): HeartbeatAnswer | Promise<HeartbeatAnswer> {
     const slot = feed.trusted ? cache.slotOf(id) : -1;
-    if (slot >= 0 && (observed.ip === null || observed.ip === cache.ipOf(slot)) && (observed.userAgent === null || observed.userAgent === cache.userAgentOf(slot))) {
+    if (
+      slot >= 0 &&
+      (observed.ip === null || observed.ip === cache.ipOf(slot)) &&
+      (observed.userAgent === null || observed.userAgent === cache.userAgentOf(slot))
+    ) {
       const fast = recordInMemory(slot, id, caller, pageViews);
       if (fast) return fast;
     }
@@ -85,9 +100,18 @@ export function createActivity(ctx: SessionsContext, states: SessionStates) {
   }
 
   /** A user's own heartbeat: as `heartbeat`, with where it came from read off the request. */
-  function heartbeatAsRequested(id: string, caller: Caller, pageViews: number, request: RequestObservation): HeartbeatAnswer | Promise<HeartbeatAnswer> {
+  function heartbeatAsRequested(
+    id: string,
+    caller: Caller,
+    pageViews: number,
+    request: RequestObservation,
+  ): HeartbeatAnswer | Promise<HeartbeatAnswer> {
     const slot = feed.trusted ? cache.slotOf(id) : -1;
-    if (slot >= 0 && request.rawIp === cache.ipOf(slot) && (request.rawUserAgent === null || request.rawUserAgent === cache.userAgentOf(slot))) {
+    if (
+      slot >= 0 &&
+      request.rawIp === cache.ipOf(slot) &&
+      (request.rawUserAgent === null || request.rawUserAgent === cache.userAgentOf(slot))
+    ) {
       const fast = recordInMemory(slot, id, caller, pageViews);
       if (fast) return fast;
     }

@@ -74,7 +74,14 @@ export function createChanges(ctx: SessionsContext) {
       row.id,
       row.user_agent,
       { userAgent, clientHints: hints, agent, deviceKey: deviceKey(agent, row.device_id), parserVersion: PARSER_VERSION },
-      { sessionId: row.id, userId: row.user_id, at: now, type: 'user_agent_changed', actor: null, data: { from: row.agent.label, to: agent.label } },
+      {
+        sessionId: row.id,
+        userId: row.user_id,
+        at: now,
+        type: 'user_agent_changed',
+        actor: null,
+        data: { from: row.agent.label, to: agent.label },
+      },
     );
   }
 
@@ -117,7 +124,12 @@ export function createChanges(ctx: SessionsContext) {
      * Records what a heartbeat brings that differs from `state` (a new address, a new User-Agent),
      * each change once, and leaves `state` and the cache holding what is stored.
      */
-    record(state: SessionState, seen: { ip: string | null; userAgent: string | null; clientHints: ClientHints | null }, now: Date, previousActiveAt: number): Promise<void> {
+    record(
+      state: SessionState,
+      seen: { ip: string | null; userAgent: string | null; clientHints: ClientHints | null },
+      now: Date,
+      previousActiveAt: number,
+    ): Promise<void> {
       return oneAtATime(state.id, async () => {
         if (seen.ip !== null) await changeNetwork(state, seen.ip, now, previousActiveAt);
         if (seen.userAgent !== null) await changeAgent(state, seen.userAgent, seen.clientHints, now);

@@ -9,7 +9,11 @@ import { REVIEW_ANSWERS, SERVICE_END_REASONS, SESSION_STATUSES } from './vocabul
 // and bulk revoke. Shared shapes (Session, SessionEvent) come from schemas.ts.
 
 export const ReviewBody = Type.Object(
-  { state: literalUnion(REVIEW_ANSWERS, { description: '"confirmed": it was the user. "reported": it was not; the session ends at once (endReason "reported_by_user").' }) },
+  {
+    state: literalUnion(REVIEW_ANSWERS, {
+      description: '"confirmed": it was the user. "reported": it was not; the session ends at once (endReason "reported_by_user").',
+    }),
+  },
   { additionalProperties: false, examples: [{ state: 'reported' }] },
 );
 export type ReviewInput = Static<typeof ReviewBody>;
@@ -60,8 +64,18 @@ export const ExportDocument = Type.Object(
 
 /** The filter of incident search and bulk revoke: at least one of these. */
 const FILTER = {
-  ip: Type.Optional(Type.String({ maxLength: 64, description: 'Sessions from this address (not those whose address IP_RETENTION has reduced to its network).' })),
-  network: Type.Optional(Type.String({ maxLength: 64, description: 'Sessions from an address in this network, in CIDR form (81.2.69.0/24, 2a02:1234::/32), retained networks included.' })),
+  ip: Type.Optional(
+    Type.String({
+      maxLength: 64,
+      description: 'Sessions from this address (not those whose address IP_RETENTION has reduced to its network).',
+    }),
+  ),
+  network: Type.Optional(
+    Type.String({
+      maxLength: 64,
+      description: 'Sessions from an address in this network, in CIDR form (81.2.69.0/24, 2a02:1234::/32), retained networks included.',
+    }),
+  ),
   countryCode: Type.Optional(Type.String({ pattern: '^[A-Za-z]{2}$', description: 'ISO 3166-1 alpha-2 code of the location.' })),
   flag: Type.Optional(literalUnion(RISK_FLAGS, { description: 'Sessions with this risk flag.' })),
   createdAfter: Type.Optional(Type.String({ format: 'date-time', description: 'Logins at or after this time.' })),
@@ -88,12 +102,14 @@ export const BulkRevokeBody = Type.Object(
       Type.Integer({
         minimum: 0,
         maximum: 10_000_000,
-        description: 'How many sessions the caller means to end: `matched` of a dry run. Without it the call is a dry run; with it, sessions end only if no more than this many match (409 more_sessions_match otherwise), and never more than this many end.',
+        description:
+          'How many sessions the caller means to end: `matched` of a dry run. Without it the call is a dry run; with it, sessions end only if no more than this many match (409 more_sessions_match otherwise), and never more than this many end.',
       }),
     ),
     allUsers: Type.Boolean({
       default: false,
-      description: 'true states that the filter may match every user\'s sessions: needed when it is empty, time-only (createdAfter/createdBefore alone) or a /0 network.',
+      description:
+        "true states that the filter may match every user's sessions: needed when it is empty, time-only (createdAfter/createdBefore alone) or a /0 network.",
     }),
     dryRun: Type.Boolean({ default: false, description: 'true only counts, even with expectedCount.' }),
   },
@@ -113,6 +129,11 @@ export const BulkRevokeResult = Type.Object(
     revoked: Type.Integer({ description: 'Sessions this call ended (0 on a dry run).' }),
     dryRun: Type.Boolean({ description: 'true when nothing was ended: no expectedCount was given, or dryRun was true.' }),
   },
-  { examples: [{ matched: 3, revoked: 0, dryRun: true }, { matched: 3, revoked: 3, dryRun: false }] },
+  {
+    examples: [
+      { matched: 3, revoked: 0, dryRun: true },
+      { matched: 3, revoked: 3, dryRun: false },
+    ],
+  },
 );
 export type BulkRevokeAnswer = Static<typeof BulkRevokeResult>;

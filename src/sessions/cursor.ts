@@ -17,7 +17,10 @@ export function encodeCursor(row: Pick<ResourceRow, 'id' | 'ended_at' | 'last_ac
   return Buffer.from(JSON.stringify(cursor)).toString('base64url');
 }
 
-const invalid = () => new ApiError('validation_failed', 'cursor is not a cursor this service issued.', { errors: [{ path: 'querystring/cursor', message: 'is invalid' }] });
+const invalid = () =>
+  new ApiError('validation_failed', 'cursor is not a cursor this service issued.', {
+    errors: [{ path: 'querystring/cursor', message: 'is invalid' }],
+  });
 
 /** The JSON object inside a cursor's base64url text; a 400 for anything else. */
 function opened(text: string): Record<string, unknown> {

@@ -11,7 +11,11 @@ import type { SessionResource } from './schemas.js';
 export function createDetails(ctx: SessionsContext, states: SessionStates) {
   const { repositories, activity, clock, lists } = ctx;
 
-  return async function update(id: string, caller: Caller, input: { name?: string | null; metadata?: Record<string, unknown> }): Promise<SessionResource> {
+  return async function update(
+    id: string,
+    caller: Caller,
+    input: { name?: string | null; metadata?: Record<string, unknown> },
+  ): Promise<SessionResource> {
     // Checked before anything is read: a bad value is a 400 whoever the session belongs to.
     const changes: DetailChanges = {};
     if (input.name !== undefined) changes.name = deviceName(input.name, 'name');

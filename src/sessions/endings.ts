@@ -55,13 +55,24 @@ export function createEndings(ctx: SessionsContext) {
       const result = await repositories.ends.endOne(id, reason, actor, at);
       if (!result) return undefined;
       const { row, changed } = result;
-      if (row.ended_at !== null && row.end_reason !== null) remember([{ id: row.id, user_id: row.user_id, ended_at: row.ended_at, end_reason: row.end_reason }], changed);
+      if (row.ended_at !== null && row.end_reason !== null)
+        remember([{ id: row.id, user_id: row.user_id, ended_at: row.ended_at, end_reason: row.end_reason }], changed);
       return row;
     },
 
     /** Ends every active session of a user (but `exceptId`) in batches; ids up to `idsBound`. */
-    endAllForUser(userId: string, exceptId: string | null, reason: EndReason, actor: string, at: Date, idsBound: number): Promise<ManyEnded> {
-      return inBatches<UserPosition>((after) => repositories.batchEnds.endUserBatch(userId, exceptId, after, END_BATCH, { reason, actor, at }), idsBound);
+    endAllForUser(
+      userId: string,
+      exceptId: string | null,
+      reason: EndReason,
+      actor: string,
+      at: Date,
+      idsBound: number,
+    ): Promise<ManyEnded> {
+      return inBatches<UserPosition>(
+        (after) => repositories.batchEnds.endUserBatch(userId, exceptId, after, END_BATCH, { reason, actor, at }),
+        idsBound,
+      );
     },
 
     /**
@@ -90,7 +101,13 @@ export function createEndings(ctx: SessionsContext) {
     },
 
     /** Records the user's answer about a session; a report of an active one ends it. */
-    async review(id: string, state: ReviewAnswer, actor: string, at: Date, options: { reportIsFinal: boolean }): Promise<Reviewed | 'report_is_final' | undefined> {
+    async review(
+      id: string,
+      state: ReviewAnswer,
+      actor: string,
+      at: Date,
+      options: { reportIsFinal: boolean },
+    ): Promise<Reviewed | 'report_is_final' | undefined> {
       const reviewed = await repositories.reviews.review(id, state, actor, at, options);
       if (reviewed === undefined || reviewed === 'report_is_final') return reviewed;
       lists.changed(reviewed.row.user_id);

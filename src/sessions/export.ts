@@ -45,7 +45,9 @@ export function createExports(ctx: SessionsContext) {
     for (let afterId: string | null = null; ;) {
       const events = await repositories.userData.eventsAfter(userId, afterId, EXPORT_BATCH);
       if (events.length > 0) {
-        yield separator + events.map((event) => JSON.stringify(toEventResource(event, currentId === undefined ? 'service' : 'user'))).join(',');
+        yield (
+          separator + events.map((event) => JSON.stringify(toEventResource(event, currentId === undefined ? 'service' : 'user'))).join(',')
+        );
         separator = ',';
       }
       if (events.length < EXPORT_BATCH) break;

@@ -22,7 +22,9 @@ function invalid(where: string, field: string, message: string): ApiError {
  */
 export function parseFilter(input: FilterInput, where: 'querystring' | 'body', mayBeEmpty = false): IncidentFilter {
   if (!mayBeEmpty && !FILTER_FIELDS.some((field) => input[field] !== undefined)) {
-    throw new ApiError('validation_failed', `Give at least one of ${FILTER_FIELDS.join(', ')}.`, { errors: [{ path: where, message: 'needs at least one filter' }] });
+    throw new ApiError('validation_failed', `Give at least one of ${FILTER_FIELDS.join(', ')}.`, {
+      errors: [{ path: where, message: 'needs at least one filter' }],
+    });
   }
   if (input.ip !== undefined && input.network !== undefined) throw invalid(where, 'network', 'cannot be given with ip');
   const filter: IncidentFilter = {};
@@ -53,7 +55,11 @@ export function parseFilter(input: FilterInput, where: 'querystring' | 'body', m
  * a /0 network (of either family). A bulk revoke takes one only with `allUsers: true`.
  */
 function matchesEveryone(filter: IncidentFilter): boolean {
-  const narrowing = filter.ip !== undefined || filter.countryCode !== undefined || filter.flag !== undefined || (filter.network !== undefined && !filter.network.cidr.endsWith('/0'));
+  const narrowing =
+    filter.ip !== undefined ||
+    filter.countryCode !== undefined ||
+    filter.flag !== undefined ||
+    (filter.network !== undefined && !filter.network.cidr.endsWith('/0'));
   return !narrowing;
 }
 
@@ -70,7 +76,9 @@ export function createIncidents(ctx: SessionsContext, endings: Endings) {
       const shown = rows.slice(0, input.limit);
       const last = shown.at(-1);
       return {
-        items: shown.map((row) => toSessionResource(row, { now, activity: activity.overlay(row.id, storedActivity(row)), viewer: SERVICE_VIEWER })),
+        items: shown.map((row) =>
+          toSessionResource(row, { now, activity: activity.overlay(row.id, storedActivity(row)), viewer: SERVICE_VIEWER }),
+        ),
         nextCursor: rows.length > input.limit && last ? encodeIdCursor(last.id) : null,
       };
     },
@@ -85,18 +93,26 @@ export function createIncidents(ctx: SessionsContext, endings: Endings) {
     async revoke(input: BulkRevokeInput, caller: Caller): Promise<BulkRevokeAnswer> {
       const filter = parseFilter(input, 'body', input.allUsers);
       if (!input.allUsers && matchesEveryone(filter)) {
-        const message = 'matches every user\'s sessions (no filter, a time range alone, or a /0 network); state allUsers: true to mean it';
+        const message = "matches every user's sessions (no filter, a time range alone, or a /0 network); state allUsers: true to mean it";
         throw new ApiError('validation_failed', `The filter ${message}.`, { errors: [{ path: 'body/allUsers', message }] });
       }
       const now = clock.now();
       const until = new Date(now.getTime() + 1);
-      const match = matching({ ...filter, createdBefore: filter.createdBefore && filter.createdBefore < until ? filter.createdBefore : until }, 'active', now);
+      const match = matching(
+        { ...filter, createdBefore: filter.createdBefore && filter.createdBefore < until ? filter.createdBefore : until },
+        'active',
+        now,
+      );
       const expected = input.expectedCount;
       if (input.dryRun || expected === undefined) return { matched: await repositories.incidents.count(match), revoked: 0, dryRun: true };
       const matched = await repositories.incidents.countUpTo(match, expected + 1);
       if (matched > expected) {
         const current = await repositories.incidents.count(match);
-        throw new ApiError('more_sessions_match', `${current} active sessions match, more than the expectedCount of ${expected}; nothing was ended. Check the filter, then send the new count.`, { matched: current });
+        throw new ApiError(
+          'more_sessions_match',
+          `${current} active sessions match, more than the expectedCount of ${expected}; nothing was ended. Check the filter, then send the new count.`,
+          { matched: current },
+        );
       }
       const revoked = await endings.endMatchingUpTo(match, expected, input.reason, actorOf(caller), now);
       return { matched, revoked, dryRun: false };

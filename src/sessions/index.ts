@@ -223,7 +223,8 @@ export function createSessions(options: SessionsOptions) {
     async start(): Promise<void> {
       await warmUp();
       running.push(jobs.add({ name: 'activity-flush', intervalMs: options.flushIntervalMs, run: () => activity.flush() }));
-      if (options.sweepIntervalMs > 0) running.push(jobs.add({ name: 'sweep', intervalMs: options.sweepIntervalMs, run: async () => void (await sweeper.sweep()) }));
+      if (options.sweepIntervalMs > 0)
+        running.push(jobs.add({ name: 'sweep', intervalMs: options.sweepIntervalMs, run: async () => void (await sweeper.sweep()) }));
     },
 
     /** After the last request: stops the jobs (awaiting a round under way), writes what was recorded. */

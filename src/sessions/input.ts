@@ -15,7 +15,9 @@ export function bodyIp(raw: string | undefined, field: string): string | null {
   if (raw === undefined) return null;
   const ip = canonicalIp(raw);
   if (ip === null) {
-    throw new ApiError('validation_failed', `${field} is not a valid IP address.`, { errors: [{ path: `body/${field}`, message: 'must be a bare IPv4 or IPv6 address' }] });
+    throw new ApiError('validation_failed', `${field} is not a valid IP address.`, {
+      errors: [{ path: `body/${field}`, message: 'must be a bare IPv4 or IPv6 address' }],
+    });
   }
   return ip;
 }
@@ -24,7 +26,8 @@ export function bodyIp(raw: string | undefined, field: string): string | null {
 export function checkMetadata(metadata: Record<string, unknown> | undefined): Record<string, unknown> {
   const value = metadata ?? {};
   const json = JSON.stringify(value);
-  if (Buffer.byteLength(json) > METADATA_MAX_BYTES) throw new ApiError('validation_failed', `metadata must serialise to at most ${METADATA_MAX_BYTES} bytes.`);
+  if (Buffer.byteLength(json) > METADATA_MAX_BYTES)
+    throw new ApiError('validation_failed', `metadata must serialise to at most ${METADATA_MAX_BYTES} bytes.`);
   if (json.includes('\\u0000')) throw new ApiError('validation_failed', 'metadata must not contain NUL characters.');
   return value;
 }
@@ -41,7 +44,11 @@ export function checkLifetime(seconds: number | undefined, field: string, limitS
 /** What a native app says it is, cleaned; null when it says nothing usable. */
 export function cleanClient(client: ClientInput | undefined): ClientInput | null {
   if (!client) return null;
-  return { kind: client.kind, name: cleanText(client.name, CLIENT_TEXT_MAX) ?? undefined, version: cleanText(client.version, CLIENT_TEXT_MAX) ?? undefined };
+  return {
+    kind: client.kind,
+    name: cleanText(client.name, CLIENT_TEXT_MAX) ?? undefined,
+    version: cleanText(client.version, CLIENT_TEXT_MAX) ?? undefined,
+  };
 }
 
 /**
@@ -52,10 +59,12 @@ export function deviceName(raw: string | null, field: string): string | null {
   if (raw === null) return null;
   const trimmed = raw.trim();
   const length = [...trimmed].length;
-  const invalid = (message: string) => new ApiError('validation_failed', `${field} ${message}.`, { errors: [{ path: `body/${field}`, message }] });
+  const invalid = (message: string) =>
+    new ApiError('validation_failed', `${field} ${message}.`, { errors: [{ path: `body/${field}`, message }] });
   if (length === 0) throw invalid('must not be blank (send null to clear it)');
   if (length > DEVICE_NAME_MAX) throw invalid(`must be at most ${DEVICE_NAME_MAX} characters once trimmed`);
-  if (hasFormatCharacter(trimmed)) throw invalid('must not contain invisible format characters (bidi controls such as U+202E, zero-width characters)');
+  if (hasFormatCharacter(trimmed))
+    throw invalid('must not contain invisible format characters (bidi controls such as U+202E, zero-width characters)');
   if (!hasVisibleCharacter(trimmed)) throw invalid('must contain at least one visible character');
   // Control characters are refused by the schema; this also mends broken surrogate pairs.
   return cleanText(trimmed, trimmed.length);

@@ -30,7 +30,11 @@ export function expiryReason(lifetime: Lifetime, nowMs: number): ExpiryReason | 
 
 /** The lifetime of a stored row. */
 export function lifetimeOf(row: { last_active_at: Date; idle_timeout_seconds: number; absolute_expires_at: Date }): Lifetime {
-  return { lastActiveAt: row.last_active_at.getTime(), idleMs: row.idle_timeout_seconds * 1000, absoluteExpiresAt: row.absolute_expires_at.getTime() };
+  return {
+    lastActiveAt: row.last_active_at.getTime(),
+    idleMs: row.idle_timeout_seconds * 1000,
+    absoluteExpiresAt: row.absolute_expires_at.getTime(),
+  };
 }
 
 // The SQL twin, over the columns of `sessions`.

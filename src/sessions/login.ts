@@ -18,7 +18,10 @@ import type { CreateSessionInput, SessionResource } from './schemas.js';
 export type Login = ReturnType<typeof createLogin>;
 
 /** The session limit of a login: the configured one (0: none), lowered by the login's own; null when there is none. */
-export function admissionLimit(limits: Pick<SessionLimits, 'maxPerUser' | 'limitPolicy'>, requested: number | undefined): AdmissionLimit | null {
+export function admissionLimit(
+  limits: Pick<SessionLimits, 'maxPerUser' | 'limitPolicy'>,
+  requested: number | undefined,
+): AdmissionLimit | null {
   const configured = limits.maxPerUser > 0 ? limits.maxPerUser : undefined;
   const max = configured === undefined ? requested : Math.min(configured, requested ?? configured);
   return max === undefined ? null : { max, deny: limits.limitPolicy === 'deny' };
@@ -35,12 +38,18 @@ export function createLogin(ctx: SessionsContext, endings: Endings) {
     }
     const admission = await endings.admit(row, event, limit);
     if (!admission.admitted) {
-      throw new ApiError('session_limit_reached', `This user already has ${limit.max} active session${limit.max === 1 ? '' : 's'}, the most allowed; end one before signing in again.`);
+      throw new ApiError(
+        'session_limit_reached',
+        `This user already has ${limit.max} active session${limit.max === 1 ? '' : 's'}, the most allowed; end one before signing in again.`,
+      );
     }
     return admission.evicted.map((ended) => ended.id);
   }
 
-  return async function login(input: CreateSessionInput, caller: Caller): Promise<{ session: SessionResource; token: string; evicted: string[] }> {
+  return async function login(
+    input: CreateSessionInput,
+    caller: Caller,
+  ): Promise<{ session: SessionResource; token: string; evicted: string[] }> {
     const ip = bodyIp(input.ip, 'ip');
     const metadata = checkMetadata(input.metadata);
     checkLifetime(input.idleTimeoutSeconds, 'idleTimeoutSeconds', limits.lifetimeLimitSeconds);
@@ -95,10 +104,27 @@ export function createLogin(ctx: SessionsContext, endings: Endings) {
       data: { ip, countryCode: location?.countryCode ?? null, flags: risk.flags },
     };
     const evicted = await store(row, event, admissionLimit(limits, input.maxActiveSessions));
-    const stored = { ...row, ended_at: null, end_reason: null, page_views: '0', heartbeats: '0', name: null, review_state: 'unreviewed' as const, reviewed_at: null };
+    const stored = {
+      ...row,
+      ended_at: null,
+      end_reason: null,
+      page_views: '0',
+      heartbeats: '0',
+      name: null,
+      review_state: 'unreviewed' as const,
+      reviewed_at: null,
+    };
     cache.fill(stateFromRow(stored), cache.generation);
     lists.changed(input.userId);
     metrics.sessionCreated();
-    return { session: toSessionResource(stored, { now, activity: { lastActiveAt: now.getTime(), pageViews: 0, heartbeats: 0 }, viewer: SERVICE_VIEWER }), token, evicted };
+    return {
+      session: toSessionResource(stored, {
+        now,
+        activity: { lastActiveAt: now.getTime(), pageViews: 0, heartbeats: 0 },
+        viewer: SERVICE_VIEWER,
+      }),
+      token,
+      evicted,
+    };
   };
 }

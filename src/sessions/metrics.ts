@@ -5,9 +5,19 @@ import type { EndReason } from './vocabulary.js';
 /** The feature's own figures, in a registry of their own that /metrics serves with the others. */
 export function createSessionMetrics(probes: { cacheSize(): number; feedUp(): boolean }) {
   const registry = new Registry();
-  const ended = new Counter({ name: 'session_registry_sessions_ended_total', help: 'Sessions ended, by reason.', labelNames: ['reason'] as const, registers: [registry] });
+  const ended = new Counter({
+    name: 'session_registry_sessions_ended_total',
+    help: 'Sessions ended, by reason.',
+    labelNames: ['reason'] as const,
+    registers: [registry],
+  });
   const created = new Counter({ name: 'session_registry_sessions_created_total', help: 'Sessions created.', registers: [registry] });
-  const flushes = new Counter({ name: 'session_registry_activity_flushes_total', help: 'Activity batches written, by outcome.', labelNames: ['outcome'] as const, registers: [registry] });
+  const flushes = new Counter({
+    name: 'session_registry_activity_flushes_total',
+    help: 'Activity batches written, by outcome.',
+    labelNames: ['outcome'] as const,
+    registers: [registry],
+  });
   new Gauge({
     name: 'session_registry_state_cache_entries',
     help: 'Sessions held in the in-process state cache.',
@@ -22,7 +32,11 @@ export function createSessionMetrics(probes: { cacheSize(): number; feedUp(): bo
     labelNames: ['outcome'] as const,
     registers: [registry],
   });
-  const caughtUpEnds = new Counter({ name: 'session_registry_revocation_catch_up_ends_total', help: 'Ends read by catch-ups.', registers: [registry] });
+  const caughtUpEnds = new Counter({
+    name: 'session_registry_revocation_catch_up_ends_total',
+    help: 'Ends read by catch-ups.',
+    registers: [registry],
+  });
   const gaps = new Histogram({
     name: 'session_registry_listener_gap_seconds',
     help: 'How long the listener connection was lost, each time it came back.',

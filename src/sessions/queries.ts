@@ -41,9 +41,20 @@ export function createQueries(ctx: SessionsContext, states: SessionStates, endin
     async list(userId: string, options: ListOptions & { currentId?: string }): Promise<Page<SessionResource>> {
       const after = options.cursor === undefined ? null : decodeCursor(options.cursor);
       const now = clock.now();
-      const page = () => repositories.lists.page({ userId, status: options.status, limit: options.limit + 1, after, flagged: options.flagged, review: options.review });
+      const page = () =>
+        repositories.lists.page({
+          userId,
+          status: options.status,
+          limit: options.limit + 1,
+          after,
+          flagged: options.flagged,
+          review: options.review,
+        });
       // The first page of the active list (what a device page shows) may come from the list cache.
-      const cacheKey = options.status === 'active' && after === null ? `${userId}\u0000${options.limit}\u0000${options.flagged}\u0000${options.review ?? ''}` : null;
+      const cacheKey =
+        options.status === 'active' && after === null
+          ? `${userId}\u0000${options.limit}\u0000${options.flagged}\u0000${options.review ?? ''}`
+          : null;
       let rows = cacheKey === null ? undefined : lists.get(userId, cacheKey);
       if (rows === undefined || rows.some((row) => isExpired(row, now))) {
         const version = lists.versionOf(userId);
@@ -71,7 +82,10 @@ export function createQueries(ctx: SessionsContext, states: SessionStates, endin
       if (!state || !mayAccess(caller, state.userId)) throw notFound();
       const rows = await repositories.events.list(id, limit + 1, cursor ?? null);
       const page = rows.slice(0, limit);
-      return { items: page.map((row) => toEventResource(row, caller.kind)), nextCursor: rows.length > limit ? String(page[page.length - 1].id) : null };
+      return {
+        items: page.map((row) => toEventResource(row, caller.kind)),
+        nextCursor: rows.length > limit ? String(page[page.length - 1].id) : null,
+      };
     },
   };
 }

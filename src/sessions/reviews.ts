@@ -22,7 +22,10 @@ export function createReviews(ctx: SessionsContext, states: SessionStates, endin
     if (!state || !mayAccess(caller, state.userId)) throw notFound();
     const own = caller.kind === 'user' && caller.sessionId === id;
     if (answer === 'reported' && own) {
-      throw new ApiError('cannot_revoke_current', 'The current session cannot be reported from itself; log out, or report it from another device.');
+      throw new ApiError(
+        'cannot_revoke_current',
+        'The current session cannot be reported from itself; log out, or report it from another device.',
+      );
     }
     if (own) await trust.requireNotSelfConfirming(caller, id);
     else await trust.requireTrusted(caller);
@@ -32,7 +35,10 @@ export function createReviews(ctx: SessionsContext, states: SessionStates, endin
     const reviewed = await endings.review(id, answer, actorOf(caller), now, { reportIsFinal: caller.kind === 'user' });
     if (!reviewed) throw notFound();
     if (reviewed === 'report_is_final') {
-      throw new ApiError('report_is_final', 'This session was reported as not the user\'s; that answer is final and only the service can change it.');
+      throw new ApiError(
+        'report_is_final',
+        "This session was reported as not the user's; that answer is final and only the service can change it.",
+      );
     }
     return toSessionResource(reviewed.row, { now, activity: activity.overlay(id, storedActivity(reviewed.row)), viewer: caller });
   };

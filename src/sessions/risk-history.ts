@@ -27,9 +27,20 @@ export async function assessAgainstHistory(
  * has history.
  */
 function historyItem(row: HistoryRow): RiskHistoryItem {
-  const base = { id: row.id, createdAt: row.created_at, lastActiveAt: row.last_active_at, endedAt: row.ended_at, deviceKey: row.device_key };
+  const base = {
+    id: row.id,
+    createdAt: row.created_at,
+    lastActiveAt: row.last_active_at,
+    endedAt: row.ended_at,
+    deviceKey: row.device_key,
+  };
   if (row.review_state === 'reported') return { ...base, location: null, deviceKnown: false, countryKnown: false };
   const confirmed = row.review_state === 'confirmed';
   const flags = Array.isArray(row.flags) ? row.flags : [];
-  return { ...base, location: row.location, deviceKnown: confirmed || !flags.includes('new_device'), countryKnown: confirmed || !flags.includes('new_country') };
+  return {
+    ...base,
+    location: row.location,
+    deviceKnown: confirmed || !flags.includes('new_device'),
+    countryKnown: confirmed || !flags.includes('new_country'),
+  };
 }

@@ -22,7 +22,43 @@ export const UserIdParams = Type.Object({
   userId: Type.String({ minLength: 1, maxLength: 128, pattern: NO_CONTROL, description: 'The user id the calling system uses.' }),
 });
 
-const SESSION_EXAMPLE = {"id": "01a2090e-1752-7517-90db-10e12a707e92", "userId": "alice", "status": "active", "createdAt": "2026-11-23T15:37:28.146Z", "lastActiveAt": "2026-11-23T15:37:28.146Z", "expiresAt": "2026-12-07T15:37:28.146Z", "endedAt": null, "endReason": null, "durationSeconds": 0, "activity": {"pageViews": 0, "heartbeats": 0}, "ip": "8.8.8.8", "userAgent": "Immich_Android_1.120.0", "device": {"type": "mobile", "vendor": null, "model": null}, "os": {"name": "Android", "version": null}, "browser": {"name": null, "version": null}, "client": {"kind": "app", "name": "Immich", "version": "1.120.0"}, "label": "Immich 1.120 on Android", "location": {"countryCode": "US", "country": "United States", "flag": "🇺🇸", "region": null, "city": null, "latitude": 37.751, "longitude": -97.822, "accuracyRadiusKm": 2500, "timeZone": "America/Chicago", "asOrganization": "Google LLC"}, "network": {"asn": 15169, "organization": "Google LLC"}, "risk": {"flags": ["new_country"], "reasons": [{"flag": "new_country", "message": "First sign-in from United States for this account."}]}, "loginMethod": null, "metadata": {}, "name": "Pixel phone", "review": {"state": "confirmed", "at": "2026-11-23T15:40:02.511Z"}};
+const SESSION_EXAMPLE = {
+  id: '01a2090e-1752-7517-90db-10e12a707e92',
+  userId: 'alice',
+  status: 'active',
+  createdAt: '2026-11-23T15:37:28.146Z',
+  lastActiveAt: '2026-11-23T15:37:28.146Z',
+  expiresAt: '2026-12-07T15:37:28.146Z',
+  endedAt: null,
+  endReason: null,
+  durationSeconds: 0,
+  activity: { pageViews: 0, heartbeats: 0 },
+  ip: '8.8.8.8',
+  userAgent: 'Immich_Android_1.120.0',
+  device: { type: 'mobile', vendor: null, model: null },
+  os: { name: 'Android', version: null },
+  browser: { name: null, version: null },
+  client: { kind: 'app', name: 'Immich', version: '1.120.0' },
+  label: 'Immich 1.120 on Android',
+  location: {
+    countryCode: 'US',
+    country: 'United States',
+    flag: '🇺🇸',
+    region: null,
+    city: null,
+    latitude: 37.751,
+    longitude: -97.822,
+    accuracyRadiusKm: 2500,
+    timeZone: 'America/Chicago',
+    asOrganization: 'Google LLC',
+  },
+  network: { asn: 15169, organization: 'Google LLC' },
+  risk: { flags: ['new_country'], reasons: [{ flag: 'new_country', message: 'First sign-in from United States for this account.' }] },
+  loginMethod: null,
+  metadata: {},
+  name: 'Pixel phone',
+  review: { state: 'confirmed', at: '2026-11-23T15:40:02.511Z' },
+};
 
 /** What address retention leaves of a session's addresses. */
 const RETAINED =
@@ -61,7 +97,8 @@ export const SessionSchema = Type.Object(
     createdAt: Type.String({ format: 'date-time', description: 'Login time.' }),
     lastActiveAt: Type.String({
       format: 'date-time',
-      description: 'Last heartbeat. Activity is written in batches: another instance may be behind by up to the flush interval (1 s by default).',
+      description:
+        'Last heartbeat. Activity is written in batches: another instance may be behind by up to the flush interval (1 s by default).',
     }),
     expiresAt: Type.String({ format: 'date-time', description: 'The earlier of idle expiry and absolute expiry.' }),
     endedAt: NullableString({ format: 'date-time' }),
@@ -76,19 +113,27 @@ export const SessionSchema = Type.Object(
     client: Type.Object({ kind: literalUnion(CLIENT_KINDS), name: NullableString(), version: NullableString() }),
     label: Type.String({ description: 'Human text such as "Chrome 126 on macOS".' }),
     location: Type.Union([Type.Ref(LocationSchema), Type.Null()]),
-    network: Type.Union([NetworkSchema, Type.Null()], { description: 'The address\'s network; null when unknown or not public.' }),
+    network: Type.Union([NetworkSchema, Type.Null()], { description: "The address's network; null when unknown or not public." }),
     risk: Type.Object({
       flags: Type.Array(literalUnion(RISK_FLAGS)),
       reasons: Type.Array(Type.Object({ flag: literalUnion(RISK_FLAGS), message: Type.String() })),
     }),
     loginMethod: NullableString(),
-    metadata: Type.Optional(Type.Record(Type.String(), Type.Unknown(), {
-      description: 'What the backend gave at login (or set since): its own data. Shown to services only, never on /v1/me/*.',
-    })),
+    metadata: Type.Optional(
+      Type.Record(Type.String(), Type.Unknown(), {
+        description: 'What the backend gave at login (or set since): its own data. Shown to services only, never on /v1/me/*.',
+      }),
+    ),
     name: NullableString({ description: 'What the user calls this device ("Work laptop"), shown beside label; null until named.' }),
-    review: Type.Object({ state: literalUnion(REVIEW_STATES), at: NullableString({ format: 'date-time', description: 'When the user answered; null while unreviewed.' }) }, {
-      description: '"Was this you?": confirmed ("yes, it was me") or reported ("this wasn\'t me", which ended it).',
-    }),
+    review: Type.Object(
+      {
+        state: literalUnion(REVIEW_STATES),
+        at: NullableString({ format: 'date-time', description: 'When the user answered; null while unreviewed.' }),
+      },
+      {
+        description: '"Was this you?": confirmed ("yes, it was me") or reported ("this wasn\'t me", which ended it).',
+      },
+    ),
   },
   { $id: 'Session', title: 'Session', examples: [SESSION_EXAMPLE] },
 );
@@ -109,12 +154,15 @@ const ClientHintsSchema = Type.Record(Type.String({ pattern: '^sec-ch-ua(-[a-z-]
 });
 
 /** Metadata as a service gives it (at login, or later to replace it). */
-export const MetadataInput = Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), { maxProperties: 32, description: 'Small JSON object (at most 4 KB).' });
+export const MetadataInput = Type.Record(Type.String({ maxLength: 64 }), Type.Unknown(), {
+  maxProperties: 32,
+  description: 'Small JSON object (at most 4 KB).',
+});
 
 export const CreateSessionBody = Type.Object(
   {
     userId: Type.String({ minLength: 1, maxLength: 128, pattern: NO_CONTROL }),
-    ip: Type.Optional(Type.String({ maxLength: 64, description: 'The end user\'s address, as the backend saw it.' })),
+    ip: Type.Optional(Type.String({ maxLength: 64, description: "The end user's address, as the backend saw it." })),
     userAgent: Type.Optional(Type.String({ maxLength: 8192 })),
     clientHints: Type.Optional(ClientHintsSchema),
     client: Type.Optional(ClientInputSchema),
@@ -124,7 +172,13 @@ export const CreateSessionBody = Type.Object(
     metadata: Type.Optional(MetadataInput),
     idleTimeoutSeconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 31536000 })),
     maxAgeSeconds: Type.Optional(Type.Integer({ minimum: 60, maximum: 315360000 })),
-    maxActiveSessions: Type.Optional(Type.Integer({ minimum: 1, maximum: 100000, description: 'Active sessions the user may hold with this one (1: one at a time); never above SESSION_MAX_PER_USER.' })),
+    maxActiveSessions: Type.Optional(
+      Type.Integer({
+        minimum: 1,
+        maximum: 100000,
+        description: 'Active sessions the user may hold with this one (1: one at a time); never above SESSION_MAX_PER_USER.',
+      }),
+    ),
   },
   {
     additionalProperties: false,
@@ -142,10 +196,16 @@ export type CreateSessionInput = Static<typeof CreateSessionBody>;
 
 export const HeartbeatBody = Type.Object(
   {
-    ip: Type.Optional(Type.String({ maxLength: 64, description: 'A new address moves the session: location and risk signals are derived again.' })),
-    userAgent: Type.Optional(Type.String({ maxLength: 8192, description: 'A new User-Agent (an update) derives the device fields again.' })),
+    ip: Type.Optional(
+      Type.String({ maxLength: 64, description: 'A new address moves the session: location and risk signals are derived again.' }),
+    ),
+    userAgent: Type.Optional(
+      Type.String({ maxLength: 8192, description: 'A new User-Agent (an update) derives the device fields again.' }),
+    ),
     pageViews: Type.Integer({ minimum: 0, maximum: 10000, default: 0, description: 'Pages viewed since the last heartbeat.' }),
-    path: Type.Optional(Type.String({ maxLength: 2048, description: 'The page viewed. Validated but not stored: pages are counted through pageViews.' })),
+    path: Type.Optional(
+      Type.String({ maxLength: 2048, description: 'The page viewed. Validated but not stored: pages are counted through pageViews.' }),
+    ),
   },
   { additionalProperties: false, examples: [{ pageViews: 1 }] },
 );
@@ -155,7 +215,9 @@ export type HeartbeatInput = Static<typeof HeartbeatBody>;
 export const MeHeartbeatBody = Type.Object(
   {
     pageViews: Type.Integer({ minimum: 0, maximum: 10, default: 0, description: 'Pages viewed since the last heartbeat (at most 10).' }),
-    path: Type.Optional(Type.String({ maxLength: 2048, description: 'The page viewed. Validated but not stored: pages are counted through pageViews.' })),
+    path: Type.Optional(
+      Type.String({ maxLength: 2048, description: 'The page viewed. Validated but not stored: pages are counted through pageViews.' }),
+    ),
   },
   { additionalProperties: false, examples: [{ pageViews: 1 }] },
 );
@@ -174,7 +236,9 @@ export type HeartbeatAnswer = Static<typeof HeartbeatResult>;
 export const CreatedSession = Type.Object({
   session: Type.Ref(SessionSchema),
   token: Type.String({ description: 'The session token. Shown once: only its hash is stored.' }),
-  evicted: Type.Array(Type.String({ format: 'uuid' }), { description: 'Sessions this login ended (endReason "evicted") to stay within the session limit: the least recently active.' }),
+  evicted: Type.Array(Type.String({ format: 'uuid' }), {
+    description: 'Sessions this login ended (endReason "evicted") to stay within the session limit: the least recently active.',
+  }),
 });
 
 export const ListQuery = Type.Object(
@@ -183,7 +247,11 @@ export const ListQuery = Type.Object(
     limit: Type.Integer({ minimum: 1, maximum: 100, default: 50 }),
     cursor: Type.Optional(Type.String({ maxLength: 512, description: 'nextCursor of the previous page.' })),
     flagged: Type.Boolean({ default: false, description: 'Only sessions with at least one risk flag.' }),
-    review: Type.Optional(literalUnion(REVIEW_STATES, { description: 'Only sessions in this review state; with flagged=true, review=unreviewed lists what needs the user\'s attention.' })),
+    review: Type.Optional(
+      literalUnion(REVIEW_STATES, {
+        description: "Only sessions in this review state; with flagged=true, review=unreviewed lists what needs the user's attention.",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -214,10 +282,7 @@ export const RevokeUserBody = Type.Object(
   { additionalProperties: false, examples: [{ reason: 'password_change' }] },
 );
 
-export const EndQuery = Type.Object(
-  { reason: literalUnion(SERVICE_END_REASONS, { default: 'revoked' }) },
-  { additionalProperties: false },
-);
+export const EndQuery = Type.Object({ reason: literalUnion(SERVICE_END_REASONS, { default: 'revoked' }) }, { additionalProperties: false });
 
 export const IntrospectBody = Type.Object({ token: Type.String({ minLength: 1, maxLength: 512 }) }, { additionalProperties: false });
 export const IntrospectResult = Type.Union([
@@ -241,8 +306,14 @@ export const SessionEventSchema = Type.Object(
     sessionId: Type.String({ format: 'uuid' }),
     at: Type.String({ format: 'date-time' }),
     type: Type.String({ description: EVENT_TYPES.join(', ') }),
-    actor: NullableString({ description: 'Who caused it. To services: "user:<sessionId>", "service:<sub>", "expiry". To the user (/v1/me): only the kind, "user", "service" or "system".' }),
-    data: Type.Record(Type.String(), Type.Unknown(), { description: 'login: { ip, countryCode, flags }; ip_changed: { from, to }; ended and expired: { reason }; reviewed: { state }. After IP_RETENTION, ip, from and to hold networks as Session.ip does.' }),
+    actor: NullableString({
+      description:
+        'Who caused it. To services: "user:<sessionId>", "service:<sub>", "expiry". To the user (/v1/me): only the kind, "user", "service" or "system".',
+    }),
+    data: Type.Record(Type.String(), Type.Unknown(), {
+      description:
+        'login: { ip, countryCode, flags }; ip_changed: { from, to }; ended and expired: { reason }; reviewed: { state }. After IP_RETENTION, ip, from and to hold networks as Session.ip does.',
+    }),
   },
   { $id: 'SessionEvent', title: 'SessionEvent' },
 );

@@ -57,7 +57,10 @@ export function createTrust(ctx: SessionsContext) {
     async requireNotSelfConfirming(caller: Caller, id: string): Promise<void> {
       if (caller.kind !== 'user' || caller.sessionId !== id) return;
       if (!isFlaggedUnreviewed(await own(caller))) return;
-      throw new ApiError('confirm_from_another_device', 'A session flagged as unusual cannot confirm itself: confirm it from another of the user\'s devices.');
+      throw new ApiError(
+        'confirm_from_another_device',
+        "A session flagged as unusual cannot confirm itself: confirm it from another of the user's devices.",
+      );
     },
   };
 }

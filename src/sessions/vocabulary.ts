@@ -23,7 +23,16 @@ export const SERVICE_END_REASONS = ['revoked', 'password_change', 'admin', 'susp
 export type ServiceEndReason = (typeof SERVICE_END_REASONS)[number];
 
 /** What a session's event log records. */
-export const EVENT_TYPES = ['login', 'ip_changed', 'country_changed', 'user_agent_changed', 'flagged', 'ended', 'expired', 'reviewed'] as const;
+export const EVENT_TYPES = [
+  'login',
+  'ip_changed',
+  'country_changed',
+  'user_agent_changed',
+  'flagged',
+  'ended',
+  'expired',
+  'reviewed',
+] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /** What the user said about a session ("Was this you?"). */

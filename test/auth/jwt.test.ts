@@ -5,7 +5,13 @@ import { buildTestApp, call, login, TEST_SECRET } from '../helper.js';
 
 const b64 = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const now = () => Math.floor(Date.now() / 1000);
-const good = () => ({ iss: 'session-registry', aud: 'session-registry', exp: now() + 600, scope: 'sessions:read sessions:write', sub: 'x' });
+const good = () => ({
+  iss: 'session-registry',
+  aud: 'session-registry',
+  exp: now() + 600,
+  scope: 'sessions:read sessions:write',
+  sub: 'x',
+});
 const hs = (payload: object, key = TEST_SECRET, algorithm: 'HS256' | 'HS512' = 'HS256') => createSigner({ key, algorithm })(payload);
 
 t.test('every forged or incomplete service token is a 401', async (t) => {
@@ -21,7 +27,10 @@ t.test('every forged or incomplete service token is a 401', async (t) => {
     tampered: `${h}.${b64({ ...good(), scope: 'sessions:write', sub: 'root' })}.${s}`,
     'wrong secret': hs(good(), 'another-secret-that-is-long-enough-000000'),
     'other HMAC algorithm': hs(good(), TEST_SECRET, 'HS512'),
-    'RS256 with a key we never trusted': createSigner({ key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(), algorithm: 'RS256' })(good()),
+    'RS256 with a key we never trusted': createSigner({
+      key: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString(),
+      algorithm: 'RS256',
+    })(good()),
     'HS256 signed with a public key as secret': hs(good(), publicPem),
     'missing iss': hs({ ...good(), iss: undefined }),
     'missing aud': hs({ ...good(), aud: undefined }),
@@ -67,7 +76,11 @@ t.test('/v1/me routes refuse service tokens and bad session tokens', async (t) =
   const service = hs(good());
   t.equal((await call(app, service, { method: 'GET', url: '/v1/me/sessions' })).statusCode, 401, 'service JWT');
   t.equal((await call(app, `${token}x`, { method: 'GET', url: '/v1/me/sessions' })).statusCode, 401, 'altered token');
-  t.equal((await call(app, `${token.slice(0, 20)}${'0'.repeat(16)}${token.slice(36)}`, { method: 'GET', url: '/v1/me/sessions' })).statusCode, 401, 'other id');
+  t.equal(
+    (await call(app, `${token.slice(0, 20)}${'0'.repeat(16)}${token.slice(36)}`, { method: 'GET', url: '/v1/me/sessions' })).statusCode,
+    401,
+    'other id',
+  );
   t.equal((await app.inject({ method: 'GET', url: '/v1/me/sessions' })).statusCode, 401, 'none');
   t.equal((await call(app, token, { method: 'GET', url: '/v1/me/sessions' })).statusCode, 200, 'genuine');
 });

@@ -25,5 +25,9 @@ t.test('repeated authentication failures from one address: further failures are 
   t.equal(refused.statusCode, 429, 'the next failed attempt waits');
   t.equal(refused.json().code, 'rate_limited');
   t.ok(Number(refused.headers['retry-after']) > 0);
-  t.equal((await call(app, mine.token, { method: 'GET', url: '/v1/me/sessions' })).statusCode, 200, 'a good token from that address is served');
+  t.equal(
+    (await call(app, mine.token, { method: 'GET', url: '/v1/me/sessions' })).statusCode,
+    200,
+    'a good token from that address is served',
+  );
 });

@@ -30,7 +30,11 @@ t.test('the cached grant keeps each token to its own scopes', async (t) => {
   const writer = sign(claims(exp, 'sessions:write'));
   const body = { userId: 'alice', ip: '81.2.69.142', userAgent: 'Mozilla/5.0' };
   for (let i = 0; i < 2; i++) {
-    t.equal((await call(app, reader, { method: 'POST', url: '/v1/sessions', payload: body })).statusCode, 403, `reader cannot write (${i + 1})`);
+    t.equal(
+      (await call(app, reader, { method: 'POST', url: '/v1/sessions', payload: body })).statusCode,
+      403,
+      `reader cannot write (${i + 1})`,
+    );
     t.equal((await call(app, writer, { method: 'POST', url: '/v1/sessions', payload: body })).statusCode, 201, `writer writes (${i + 1})`);
     t.equal((await call(app, writer, { method: 'GET', url: '/v1/users/alice/sessions' })).statusCode, 200, `write implies read (${i + 1})`);
     t.equal((await call(app, reader, { method: 'GET', url: '/v1/users/alice/sessions' })).statusCode, 200, `reader reads (${i + 1})`);

@@ -3,7 +3,17 @@ import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 import { browserTest, launchBrowser, newContext } from './support/browser.js';
 import { signIn, startDemo } from './support/demo.js';
-import { cards, currentCard, desktopUserAgent, dialog, focusedKey, nameInput, renameButton, seedDevices, signOutOthersButton } from './support/devices-page.js';
+import {
+  cards,
+  currentCard,
+  desktopUserAgent,
+  dialog,
+  focusedKey,
+  nameInput,
+  renameButton,
+  seedDevices,
+  signOutOthersButton,
+} from './support/devices-page.js';
 
 const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
@@ -17,11 +27,11 @@ interface Violation {
 /** Serious and critical axe-core violations inside the element (the demo's own page around it is not under test). */
 async function seriousViolations(page: Page): Promise<string[]> {
   if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: AXE });
-  const violations = await page.evaluate(async () => {
+  const violations = (await page.evaluate(async () => {
     const axe = (window as unknown as { axe: { run(context: unknown, options: unknown): Promise<{ violations: unknown[] }> } }).axe;
     const result = await axe.run({ include: [['session-devices']] }, { resultTypes: ['violations'] });
     return result.violations;
-  }) as Violation[];
+  })) as Violation[];
   return violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => JSON.stringify(n.target)).join(', ')})`);

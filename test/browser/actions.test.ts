@@ -1,7 +1,18 @@
 import { RegistryError } from '../../clients/typescript/src/index.js';
 import { browserTest, launchBrowser, newContext } from './support/browser.js';
 import { signIn, startDemo } from './support/demo.js';
-import { card, cards, currentCard, dialog, focusedKey, historyRow, seedDevices, signOutButton, signOutOthersButton, status } from './support/devices-page.js';
+import {
+  card,
+  cards,
+  currentCard,
+  dialog,
+  focusedKey,
+  historyRow,
+  seedDevices,
+  signOutButton,
+  signOutOthersButton,
+  status,
+} from './support/devices-page.js';
 
 browserTest('"Sign out" ends another session at once: gone from the list, its token refused, in the history', async (t) => {
   const demo = await startDemo(t);
@@ -24,7 +35,7 @@ browserTest('"Sign out" ends another session at once: gone from the list, its to
   t.match(await focusedKey(page), /^card-/, 'focus moves to the next card, not to the top of the page');
 
   const refused = await demo.client.listMySessions({}, { sessionToken: seeded.immichUs.token }).catch((error: unknown) => error);
-  t.ok(RegistryError.is(refused) && refused.status === 401, 'the ended session\'s token gets 401');
+  t.ok(RegistryError.is(refused) && refused.status === 401, "the ended session's token gets 401");
   t.equal((await demo.client.getSession(seeded.immichUs.session.id)).endReason, 'revoked_by_user');
 });
 
@@ -60,7 +71,10 @@ browserTest('"Sign out everywhere else" asks first, then ends every other sessio
     t.equal(refused.active, false);
   }
   const page2 = await demo.client.listUserSessions('dana', { status: 'active' });
-  t.same(page2.items.map((s) => s.id), [await currentCard(page).getAttribute('data-session-id')]);
+  t.same(
+    page2.items.map((s) => s.id),
+    [await currentCard(page).getAttribute('data-session-id')],
+  );
 });
 
 browserTest('two browsers signed in as one user list each other, and one can sign the other out', async (t) => {
@@ -88,7 +102,11 @@ browserTest('two browsers signed in as one user list each other, and one can sig
   // The phone's next request finds its session over: signed out, cookie cleared.
   await b.reload();
   await b.waitForURL(/\/sign-in$/);
-  t.same((await phone.cookies()).filter((c) => c.name === 'sid'), [], 'the cookie is cleared');
+  t.same(
+    (await phone.cookies()).filter((c) => c.name === 'sid'),
+    [],
+    'the cookie is cleared',
+  );
   t.equal(await a.locator('session-devices article.card').count(), 1);
 });
 
@@ -105,5 +123,9 @@ browserTest('an ended session sees "signed out" on the page, and the element tel
   await page.evaluate(() => (document.querySelector('session-devices') as unknown as { refresh(): Promise<void> }).refresh());
   t.equal(await page.locator('session-devices [role="alert"]').innerText(), 'You are signed out. Sign in again to see your sessions.');
   t.equal(await page.locator('body[data-signed-out]').count(), 1, 'a signed-out event reached the page');
-  t.same((await page.context().cookies()).filter((c) => c.name === 'sid'), [], 'the helper cleared the cookie with the 401');
+  t.same(
+    (await page.context().cookies()).filter((c) => c.name === 'sid'),
+    [],
+    'the helper cleared the cookie with the 401',
+  );
 });

@@ -1,6 +1,18 @@
 import { browserTest, launchBrowser, newContext } from './support/browser.js';
 import { signIn, startDemo } from './support/demo.js';
-import { card, cards, confirmButton, currentCard, desktopUserAgent, field, historyRow, renameButton, reportButton, seedDevices, signOutButton } from './support/devices-page.js';
+import {
+  card,
+  cards,
+  confirmButton,
+  currentCard,
+  desktopUserAgent,
+  field,
+  historyRow,
+  renameButton,
+  reportButton,
+  seedDevices,
+  signOutButton,
+} from './support/devices-page.js';
 import { fixedClock } from '../helper.js';
 
 browserTest('each session shows its device, place, activity and login, and only the current one is "This device"', async (t) => {
@@ -121,6 +133,11 @@ browserTest('history pages: ten at first, "Show more" brings the next ones and m
   await rows.nth(11).waitFor();
   t.same(await rows.evaluateAll((trs) => trs.map((tr) => tr.getAttribute('data-session-id'))), ended, 'newest first, none twice');
   t.equal(await page.locator('session-devices button[data-key="more-history"]').count(), 0, 'nothing more to show');
-  t.equal(await page.evaluate(() => (document.querySelector('session-devices')?.shadowRoot?.activeElement as HTMLElement | null)?.dataset.sessionId), ended[10]);
+  t.equal(
+    await page.evaluate(
+      () => (document.querySelector('session-devices')?.shadowRoot?.activeElement as HTMLElement | null)?.dataset.sessionId,
+    ),
+    ended[10],
+  );
   t.equal(await historyRow(page, ended[0]).locator('[data-reason]').innerText(), 'Ended by an administrator');
 });

@@ -31,7 +31,10 @@ browserTest('French: headings, buttons, fields, reasons and country names', asyn
   t.equal(await immich.locator('[data-field="last-active"] dt').innerText(), 'Dernière activité');
   t.equal(await field(immich, 'last-active').innerText(), 'Actif maintenant');
   t.match(await field(immich, 'location').innerText(), /États-Unis/, 'country name from Intl.DisplayNames');
-  t.equal(await immich.locator('[data-flag="new_country"]').innerText(), 'Première connexion à votre compte depuis ce pays\u202f: États-Unis.');
+  t.equal(
+    await immich.locator('[data-flag="new_country"]').innerText(),
+    'Première connexion à votre compte depuis ce pays\u202f: États-Unis.',
+  );
   t.match(await field(card(page, seeded.windowsGb.session.id), 'location').innerText(), /Royaume-Uni/);
   t.equal(await historyRow(page, seeded.iphoneSe.session.id).locator('[data-reason]').innerText(), 'Mot de passe changé');
   t.match(await field(immich, 'signed-in').innerText(), /(janv|févr|mars|avr|mai|juin|juil|août|sept|oct|nov|déc)/, 'a French date');

@@ -1,6 +1,16 @@
 import { browserTest, launchBrowser, newContext } from './support/browser.js';
 import { signIn, startDemo } from './support/demo.js';
-import { card, cards, currentCard, desktopUserAgent, focusedKey, nameInput, renameButton, seedDevices, status } from './support/devices-page.js';
+import {
+  card,
+  cards,
+  currentCard,
+  desktopUserAgent,
+  focusedKey,
+  nameInput,
+  renameButton,
+  seedDevices,
+  status,
+} from './support/devices-page.js';
 
 // Device names: the user calls a device what they like; the name heads its card, the derived label
 // moves to the line below.
@@ -31,7 +41,7 @@ browserTest('"Rename" names a device: the card\'s heading and the registry\'s na
 
   await page.reload();
   await cards(page).nth(4).waitFor();
-  t.equal(await card(page, id).locator('h3').innerText(), 'Office PC', 'the name is the registry\'s, not the page\'s');
+  t.equal(await card(page, id).locator('h3').innerText(), 'Office PC', "the name is the registry's, not the page's");
 
   await renameButton(card(page, id)).click();
   t.equal(await nameInput(card(page, id)).inputValue(), 'Office PC', 'the field starts from the current name');

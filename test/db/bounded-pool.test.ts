@@ -52,5 +52,8 @@ t.test('a request refused that way is a 503 problem with Retry-After, and is not
   t.match(refused.json(), { code: 'service_unavailable', detail: /overloaded/ });
   held.release();
   t.equal((await queued).statusCode, 200, 'the waiting request is served');
-  t.notOk(logged.some((line) => /"level":50/.test(line)), 'no error-level log line');
+  t.notOk(
+    logged.some((line) => /"level":50/.test(line)),
+    'no error-level log line',
+  );
 });

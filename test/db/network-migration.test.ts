@@ -30,7 +30,9 @@ t.test('sessions.network: added empty to existing rows, dropped again by down', 
   t.same(row.rows, [{ network: null, location: { countryCode: 'GB' } }], 'existing rows: network unknown, the rest untouched');
 
   t.error((await migrator.migrateTo('20261201220000_sessions_expiry_check')).error);
-  const column = await handle.pool.query("select 1 from information_schema.columns where table_name = 'sessions' and column_name = 'network'");
+  const column = await handle.pool.query(
+    "select 1 from information_schema.columns where table_name = 'sessions' and column_name = 'network'",
+  );
   t.equal(column.rowCount, 0, 'down drops the column');
   t.equal((await handle.pool.query('select count(*)::int as n from sessions')).rows[0].n, 1, 'and keeps the rows');
 });

@@ -22,7 +22,8 @@ t.test('a write refused by a read-only server is a 503 with Retry-After', async 
 
   let created = await call(app, token, { method: 'POST', url: '/v1/sessions', payload: { userId: 'read-only', ip: '81.2.69.142' } });
   // The first request may meet a connection ended a moment ago (already a 503); the next one reaches the read-only server.
-  if (created.statusCode === 503) created = await call(app, token, { method: 'POST', url: '/v1/sessions', payload: { userId: 'read-only', ip: '81.2.69.142' } });
+  if (created.statusCode === 503)
+    created = await call(app, token, { method: 'POST', url: '/v1/sessions', payload: { userId: 'read-only', ip: '81.2.69.142' } });
   t.equal(created.statusCode, 503, `a login is refused with 503 (${created.body.slice(0, 200)})`);
   t.equal(created.json().code, 'service_unavailable');
   t.ok(created.headers['retry-after'], 'with Retry-After');
@@ -34,6 +35,7 @@ t.test('a write refused by a read-only server is a 503 with Retry-After', async 
   await admin.query(`alter database ${db.name} reset default_transaction_read_only`);
   await admin.query('select pg_terminate_backend(pid) from pg_stat_activity where datname = $1', [db.name]);
   let again = await call(app, token, { method: 'POST', url: '/v1/sessions', payload: { userId: 'read-only', ip: '81.2.69.142' } });
-  if (again.statusCode === 503) again = await call(app, token, { method: 'POST', url: '/v1/sessions', payload: { userId: 'read-only', ip: '81.2.69.142' } });
+  if (again.statusCode === 503)
+    again = await call(app, token, { method: 'POST', url: '/v1/sessions', payload: { userId: 'read-only', ip: '81.2.69.142' } });
   t.equal(again.statusCode, 201, 'writes succeed once the server takes them');
 });

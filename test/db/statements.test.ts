@@ -11,7 +11,10 @@ t.test('a name declared twice is refused when the second declaration is made', a
 });
 
 t.test('a built statement whose text changes from one call to the next is refused before it runs', async (t) => {
-  const statement = builtStatement('sr_test_built', (ids: string[], flagged: boolean) => sql`select ${ids}::text[] as ids ${flagged ? sql`, true as flagged` : sql``}`);
+  const statement = builtStatement(
+    'sr_test_built',
+    (ids: string[], flagged: boolean) => sql`select ${ids}::text[] as ids ${flagged ? sql`, true as flagged` : sql``}`,
+  );
   const bound = statement.bind(['a', 'b'], false);
   t.same(bound.values, [['a', 'b']], 'arrays are one parameter');
   t.same(statement.bind(['c'], false).text, bound.text, 'other values, the same text');
@@ -45,7 +48,11 @@ t.test('named statements run as prepared statements, alone and in a transaction'
     /changed my mind/,
   );
   const { rows } = await handle.pool.query('select n from t_items order by n');
-  t.same(rows.map((r) => r.n), [1, 2], 'the committed transaction kept, the failed one rolled back');
+  t.same(
+    rows.map((r) => r.n),
+    [1, 2],
+    'the committed transaction kept, the failed one rolled back',
+  );
   t.same(await handle.run(add.bind(1, 1)), [{ sum: 2 }], 'the connection is usable after a rollback');
 });
 

@@ -1,5 +1,11 @@
 import t from 'tap';
-import { parseBrandList, readClientHints, sanitizeClientHints, trimVersion, windowsRelease } from '../../src/enrich/user-agent/client-hints.js';
+import {
+  parseBrandList,
+  readClientHints,
+  sanitizeClientHints,
+  trimVersion,
+  windowsRelease,
+} from '../../src/enrich/user-agent/client-hints.js';
 import { countryFlag } from '../../src/enrich/geo/flag.js';
 
 t.test('brand lists skip GREASE brands and tolerate odd spacing', async (t) => {

@@ -9,7 +9,12 @@ import { recordingLogger } from '../support/geo-log.js';
 
 t.test('the bundled ASN lists: IPv4 and IPv6 owners', async (t) => {
   const dir = t.testdir({});
-  const geo = await openGeoLookup({ cityDbPaths: BUNDLED_CITY_DBS, asnTable: bundledAsnTable(dir), logger: recordingLogger().logger, watch: false });
+  const geo = await openGeoLookup({
+    cityDbPaths: BUNDLED_CITY_DBS,
+    asnTable: bundledAsnTable(dir),
+    logger: recordingLogger().logger,
+    watch: false,
+  });
   t.teardown(() => geo.close());
   // Answers read from the bundled lists (build of 2026-06-17).
   t.same(geo.network?.('8.8.8.8'), { asn: 15169, organization: 'Google LLC' });
@@ -23,7 +28,12 @@ t.test('the bundled ASN lists: IPv4 and IPv6 owners', async (t) => {
   t.equal(geo.network?.('10.0.0.1'), null, 'private');
   t.equal(geo.network?.('2001:db8::1'), null, 'documentation');
   t.match(geo.status().databases.at(-1), {
-    database: 'asn', file: `@ip-location-db/asn@${BUNDLED_ASN.version}`, layout: 'ip-location-db', buildEpoch: '2026-06-17T19:00:00.000Z', inUse: true, error: null,
+    database: 'asn',
+    file: `@ip-location-db/asn@${BUNDLED_ASN.version}`,
+    layout: 'ip-location-db',
+    buildEpoch: '2026-06-17T19:00:00.000Z',
+    inUse: true,
+    error: null,
   });
   t.ok(existsSync(asnCachePath(dir, BUNDLED_ASN.version)), 'the compiled table is cached');
 });
@@ -112,7 +122,11 @@ t.test('the compiled table is cached by package version and rebuilt when it cann
   // A cache directory that cannot be created (a file stands where its parent should be).
   writeFileSync(join(dir, 'placeholder'), '');
   const fifth = recordingLogger();
-  t.same((await loadAsnTable(join(dir, 'placeholder', 'cache'), source, fifth.logger)).lookup('1.0.0.1')?.asn, 13335, 'an unwritable cache directory still gives a table');
+  t.same(
+    (await loadAsnTable(join(dir, 'placeholder', 'cache'), source, fifth.logger)).lookup('1.0.0.1')?.asn,
+    13335,
+    'an unwritable cache directory still gives a table',
+  );
   t.match(fifth.warnings()[0], { msg: /not cached/ });
 });
 
@@ -129,5 +143,8 @@ t.test('GEOIP_ASN_DB: a MaxMind ASN database overrides the bundled lists', async
   t.same(geo.network?.('2a00:1450:4001:80b::200e'), { asn: 15169, organization: 'Google LLC (MaxMind)' });
   t.equal(geo.network?.('1.1.1.1'), null, 'what the file does not hold is unknown');
   t.equal(geo.lookup('8.8.8.8')?.asOrganization, 'Google LLC (MaxMind)');
-  t.match(geo.status().databases.find((d) => d.database === 'asn'), { file: 'GeoLite2-ASN.mmdb', databaseType: 'GeoLite2-ASN', buildEpoch: '2026-06-16T10:00:00.000Z', inUse: true });
+  t.match(
+    geo.status().databases.find((d) => d.database === 'asn'),
+    { file: 'GeoLite2-ASN.mmdb', databaseType: 'GeoLite2-ASN', buildEpoch: '2026-06-16T10:00:00.000Z', inUse: true },
+  );
 });

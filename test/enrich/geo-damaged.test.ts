@@ -16,7 +16,10 @@ const [IPV4, IPV6] = BUNDLED_CITY_DBS;
 
 /** Offset in the file of the data record an address resolves to. */
 function recordOffset(bytes: Buffer, ip: string): number {
-  const reader = new Reader(bytes) as unknown as { metadata: { nodeCount: number; searchTreeSize: number }; findAddressInTree(ip: string): [number | null, number] };
+  const reader = new Reader(bytes) as unknown as {
+    metadata: { nodeCount: number; searchTreeSize: number };
+    findAddressInTree(ip: string): [number | null, number];
+  };
   const [pointer] = reader.findAddressInTree(ip);
   if (pointer === null) throw new Error(`${ip} is not in the file`);
   return pointer - reader.metadata.nodeCount + reader.metadata.searchTreeSize;
@@ -50,7 +53,11 @@ t.test('a NUL byte in a damaged time zone: the login is stored, the time zone dr
     const created = await call(app, token, { method: 'POST', url: '/v1/sessions', payload: { userId: 'geo', ip } });
     t.equal(created.statusCode, 201, `login from ${ip} stored: ${created.body.slice(0, 200)}`);
     const location = created.json().session?.location;
-    t.match(location, { countryCode: 'US', country: 'United States', latitude: 37.751, longitude: -97.822, timeZone: null }, `${ip}: located, without the damaged time zone`);
+    t.match(
+      location,
+      { countryCode: 'US', country: 'United States', latitude: 37.751, longitude: -97.822, timeZone: null },
+      `${ip}: located, without the damaged time zone`,
+    );
     const read = await call(app, token, { method: 'GET', url: `/v1/sessions/${created.json().session.id}` });
     t.equal(read.json().location.timeZone, null, 'and read back without it');
   }
@@ -71,8 +78,29 @@ t.test('a damaged country code drops the location; the login is stored without o
 t.test('every value a record yields is cleaned or dropped, and each drop is reported by field', async (t) => {
   const seen: string[] = [];
   const report = (field: string) => seen.push(field);
-  const flat = fromIpLocationDbCity({ country_code: 'us', state1: 'Tex\u0000as', city: 'x'.repeat(201), latitude: 95, longitude: 10, timezone: 'Mars/Olympus_Mons', postcode: '' }, report);
-  t.same(flat, { countryCode: 'US', country: 'United States', flag: '🇺🇸', region: null, city: null, latitude: null, longitude: null, accuracyRadiusKm: null, timeZone: null });
+  const flat = fromIpLocationDbCity(
+    {
+      country_code: 'us',
+      state1: 'Tex\u0000as',
+      city: 'x'.repeat(201),
+      latitude: 95,
+      longitude: 10,
+      timezone: 'Mars/Olympus_Mons',
+      postcode: '',
+    },
+    report,
+  );
+  t.same(flat, {
+    countryCode: 'US',
+    country: 'United States',
+    flag: '🇺🇸',
+    region: null,
+    city: null,
+    latitude: null,
+    longitude: null,
+    accuracyRadiusKm: null,
+    timeZone: null,
+  });
   t.same(seen.sort(), ['city', 'position', 'region', 'timeZone']);
 
   seen.length = 0;
@@ -85,10 +113,30 @@ t.test('every value a record yields is cleaned or dropped, and each drop is repo
     } as never,
     report,
   );
-  t.same(nested, { countryCode: null, country: null, flag: null, region: 'Hesse', city: null, latitude: null, longitude: null, accuracyRadiusKm: null, timeZone: 'Europe/Berlin' }, 'surrounding spaces are trimmed; the rest is dropped');
+  t.same(
+    nested,
+    {
+      countryCode: null,
+      country: null,
+      flag: null,
+      region: 'Hesse',
+      city: null,
+      latitude: null,
+      longitude: null,
+      accuracyRadiusKm: null,
+      timeZone: 'Europe/Berlin',
+    },
+    'surrounding spaces are trimmed; the rest is dropped',
+  );
   t.same(seen.sort(), ['accuracyRadius', 'city', 'country', 'countryCode', 'position']);
 
   seen.length = 0;
-  t.same(fromIpLocationDbCity({ country_code: 'FR', state1: '', city: '', latitude: 48.8566, longitude: 2.3522, timezone: 'Europe/Paris' }, report)?.timeZone, 'Europe/Paris');
+  t.same(
+    fromIpLocationDbCity(
+      { country_code: 'FR', state1: '', city: '', latitude: 48.8566, longitude: 2.3522, timezone: 'Europe/Paris' },
+      report,
+    )?.timeZone,
+    'Europe/Paris',
+  );
   t.same(seen, [], 'clean data, empty fields included, drops nothing');
 });

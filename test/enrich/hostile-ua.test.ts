@@ -42,9 +42,21 @@ t.test('hostile user agents parse without throwing into bounded, printable resul
     const got = parser.parse(ua);
     t.type(got.label, 'string', name);
     t.ok(got.label.length <= 200, `${name}: label is bounded (${got.label.length})`);
-    const fields = [got.label, got.client.name, got.client.version, got.os.name, got.os.version,
-      got.browser.name, got.browser.version, got.device.vendor, got.device.model];
-    t.notOk(fields.some((v) => v !== null && /[\u0000-\u001f\u007f-\u009f]/.test(v)), `${name}: no control characters`);
+    const fields = [
+      got.label,
+      got.client.name,
+      got.client.version,
+      got.os.name,
+      got.os.version,
+      got.browser.name,
+      got.browser.version,
+      got.device.vendor,
+      got.device.model,
+    ];
+    t.notOk(
+      fields.some((v) => v !== null && /[\u0000-\u001f\u007f-\u009f]/.test(v)),
+      `${name}: no control characters`,
+    );
     // Only the first MAX_UA_PARSE_LENGTH characters are ever looked at: this is what bounds the cost.
     t.same(got, parser.parse(ua.slice(0, MAX_UA_PARSE_LENGTH)), `${name}: parsed as its first ${MAX_UA_PARSE_LENGTH} characters`);
   }
@@ -52,7 +64,9 @@ t.test('hostile user agents parse without throwing into bounded, printable resul
 
 t.test('hostile user agents cost a bounded time each', async (t) => {
   const parser = createUserAgentParser({ cacheSize: 0 });
-  const ordinary = (JSON.parse(readFileSync(new URL('../fixtures/user-agents.json', import.meta.url), 'utf8')) as Array<{ ua: string }>).map((f) => f.ua);
+  const ordinary = (
+    JSON.parse(readFileSync(new URL('../fixtures/user-agents.json', import.meta.url), 'utf8')) as Array<{ ua: string }>
+  ).map((f) => f.ua);
   const timePerParse = (inputs: string[]): number => {
     const started = process.hrtime.bigint();
     for (const ua of inputs) parser.parse(ua);

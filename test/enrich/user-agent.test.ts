@@ -33,9 +33,7 @@ interface Fixture {
   };
 }
 
-const fixtures = JSON.parse(
-  readFileSync(new URL('../fixtures/user-agents.json', import.meta.url), 'utf8'),
-) as Fixture[];
+const fixtures = JSON.parse(readFileSync(new URL('../fixtures/user-agents.json', import.meta.url), 'utf8')) as Fixture[];
 
 t.test('the fixture table covers every kind of client', async (t) => {
   t.ok(fixtures.length >= 70, `${fixtures.length} user agents`);
@@ -71,13 +69,12 @@ t.test('each real user agent parses as expected', async (t) => {
   }
 });
 
-const CHROME_MAC =
-  'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
+const CHROME_MAC = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36';
 
 t.test('PARSER_VERSION names the installed ua-parser-js and the rules revision', async (t) => {
-  const installed = JSON.parse(
-    readFileSync(new URL('../../node_modules/ua-parser-js/package.json', import.meta.url), 'utf8'),
-  ) as { version: string };
+  const installed = JSON.parse(readFileSync(new URL('../../node_modules/ua-parser-js/package.json', import.meta.url), 'utf8')) as {
+    version: string;
+  };
   t.equal(PARSER_VERSION, `ua-parser-js@${installed.version}+r1`);
 });
 
@@ -181,14 +178,18 @@ t.test('operator patterns come before the built-in rules', async (t) => {
 });
 
 t.test('deviceKey', async (t) => {
-  const info = parseUserAgent('Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/125.0.6422.165 Mobile Safari/537.36');
+  const info = parseUserAgent(
+    'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/125.0.6422.165 Mobile Safari/537.36',
+  );
   t.equal(deviceKey(info), 'browser|android|chrome|pixel 8');
   t.equal(deviceKey(info, 'Device-42'), 'id:Device-42', 'the backend device id wins');
   t.equal(deviceKey(info, '  '), 'browser|android|chrome|pixel 8', 'a blank id is no id');
   t.equal(deviceKey(info, null), 'browser|android|chrome|pixel 8');
   t.equal(deviceKey(parseUserAgent('Immich_iOS_1.119.2')), 'app|ios|immich|');
   t.equal(deviceKey(parseUserAgent(null)), 'unknown|||');
-  const newerChrome = parseUserAgent('Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.6478.71 Mobile Safari/537.36');
+  const newerChrome = parseUserAgent(
+    'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.6478.71 Mobile Safari/537.36',
+  );
   t.equal(deviceKey(newerChrome), deviceKey(info), 'a browser update is the same device');
 });
 

@@ -12,9 +12,14 @@ const CAEP_REVOKED = 'https://schemas.openid.net/secevent/caep/event-type/sessio
 const ISSUER = 'https://registry.example.com';
 
 const pem = (type: 'ec' | 'ed25519') =>
-  (type === 'ec' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync('ed25519')).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  (type === 'ec' ? generateKeyPairSync('ec', { namedCurve: 'P-256' }) : generateKeyPairSync('ed25519')).privateKey
+    .export({ type: 'pkcs8', format: 'pem' })
+    .toString();
 
-for (const [label, type, alg] of [['ES256', 'ec', 'ES256'], ['EdDSA', 'ed25519', 'EdDSA']] as const) {
+for (const [label, type, alg] of [
+  ['ES256', 'ec', 'ES256'],
+  ['EdDSA', 'ed25519', 'EdDSA'],
+] as const) {
   t.test(`session.ended reaches a caep endpoint as a SET that verifies against the JWKS (${label})`, async (t) => {
     const { app, manage } = await buildEventsApp(t, { env: { EVENTS_SIGNING_KEY: pem(type), EVENTS_ISSUER: ISSUER } });
     const receiver = await startReceiver(t, () => 202);
@@ -40,11 +45,18 @@ for (const [label, type, alg] of [['ES256', 'ec', 'ES256'], ['EdDSA', 'ed25519',
       t.equal(protectedHeader.alg, alg);
       t.equal(protectedHeader.kid, jwks.keys[0].kid);
       t.equal(payload.jti, r.headers['webhook-id'], 'jti is the event id');
-      t.ok(new Webhook(secret).verify(r.body, r.headers as Record<string, string>, { jsonParse: false }) === undefined, 'the webhook signature verifies too');
+      t.ok(
+        new Webhook(secret).verify(r.body, r.headers as Record<string, string>, { jsonParse: false }) === undefined,
+        'the webhook signature verifies too',
+      );
       verified.push(payload as any);
     }
     const [first, second] = verified;
-    t.same(first.sub_id, { format: 'complex', session: { format: 'opaque', id: admin.session.id }, user: { format: 'opaque', id: 'carl' } });
+    t.same(first.sub_id, {
+      format: 'complex',
+      session: { format: 'opaque', id: admin.session.id },
+      user: { format: 'opaque', id: 'carl' },
+    });
     t.match(first.events[CAEP_REVOKED], { initiating_entity: 'admin', reason_admin: { en: /administrator/ }, reason_user: { en: /.+/ } });
     t.ok(Math.abs(first.events[CAEP_REVOKED].event_timestamp - Date.now() / 1000) < 30, 'event_timestamp is when it ended, in seconds');
     t.equal(second.sub_id.session.id, user.session.id);
@@ -70,16 +82,32 @@ t.test('transmitter metadata; without a signing key, no caep endpoint and an emp
 
   const without = await buildEventsApp(t, { background: false });
   t.same((await without.app.inject({ method: 'GET', url: '/.well-known/jwks.json' })).json(), { keys: [] });
-  const refused = await call(without.app, without.manage, { method: 'POST', url: '/v1/webhooks', payload: { url: 'http://127.0.0.1:9/x', format: 'caep' } });
+  const refused = await call(without.app, without.manage, {
+    method: 'POST',
+    url: '/v1/webhooks',
+    payload: { url: 'http://127.0.0.1:9/x', format: 'caep' },
+  });
   t.equal(refused.statusCode, 409);
   t.match(refused.json(), { code: 'events_not_configured', detail: /EVENTS_SIGNING_KEY/ });
-  const standard = await call(without.app, without.manage, { method: 'POST', url: '/v1/webhooks', payload: { url: 'http://127.0.0.1:9/x' } });
+  const standard = await call(without.app, without.manage, {
+    method: 'POST',
+    url: '/v1/webhooks',
+    payload: { url: 'http://127.0.0.1:9/x' },
+  });
   t.equal(standard.statusCode, 201, 'standard endpoints need no signing key');
 
-  const other = await call(withKey.app, withKey.manage, { method: 'POST', url: '/v1/webhooks', payload: { url: 'http://127.0.0.1:9/x', format: 'caep', events: ['session.created'] } });
+  const other = await call(withKey.app, withKey.manage, {
+    method: 'POST',
+    url: '/v1/webhooks',
+    payload: { url: 'http://127.0.0.1:9/x', format: 'caep', events: ['session.created'] },
+  });
   t.equal(other.statusCode, 400, 'a caep endpoint cannot ask for other events');
   t.match(other.json(), { code: 'validation_failed', errors: [{ path: 'body/events' }] });
   const caep = await createWebhook(withKey.app, withKey.manage, { url: 'http://127.0.0.1:9/x', format: 'caep', events: ['session.ended'] });
-  const changed = await call(withKey.app, withKey.manage, { method: 'PATCH', url: `/v1/webhooks/${caep.endpoint.id}`, payload: { events: ['session.flagged'] } });
+  const changed = await call(withKey.app, withKey.manage, {
+    method: 'PATCH',
+    url: `/v1/webhooks/${caep.endpoint.id}`,
+    payload: { events: ['session.flagged'] },
+  });
   t.equal(changed.statusCode, 400, 'nor be changed to');
 });

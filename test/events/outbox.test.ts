@@ -29,7 +29,11 @@ t.test('every lifecycle change writes its events; heartbeats write none', async 
 
   const first = await login(app, { userId: 'ann', ip: '81.2.69.142' });
   const created = await outbox(client);
-  t.same(created.map((r) => r.type), ['session.created'], 'a first login: created, nothing flagged');
+  t.same(
+    created.map((r) => r.type),
+    ['session.created'],
+    'a first login: created, nothing flagged',
+  );
   t.same(created[0].data, { sessionId: first.session.id, userId: 'ann', countryCode: 'GB', flags: [], actor: 'service:test-backend' });
   t.equal(created[0].user_id, 'ann');
   t.notOk(JSON.stringify(created).includes(first.token), 'never the token');
@@ -43,21 +47,36 @@ t.test('every lifecycle change writes its events; heartbeats write none', async 
 
   const second = await login(app, { userId: 'ann', ip: '8.8.8.8' });
   const afterSecond = (await outbox(client)).slice(1);
-  t.same(afterSecond.map((r) => r.type), ['session.created', 'session.flagged'], 'a login from a new country: created, then flagged');
+  t.same(
+    afterSecond.map((r) => r.type),
+    ['session.created', 'session.flagged'],
+    'a login from a new country: created, then flagged',
+  );
   t.ok(afterSecond[1].data.flags.includes('new_country'));
-  t.ok(afterSecond[1].data.reasons.some((r: { flag: string; message: string }) => r.flag === 'new_country' && r.message.length > 0), 'with the reasons');
+  t.ok(
+    afterSecond[1].data.reasons.some((r: { flag: string; message: string }) => r.flag === 'new_country' && r.message.length > 0),
+    'with the reasons',
+  );
 
   await call(app, token, { method: 'POST', url: `/v1/sessions/${first.session.id}/heartbeat`, payload: { ip: '8.8.4.4' } });
   const moved = (await outbox(client)).slice(3);
   t.equal(moved[0].type, 'session.location_changed', 'a heartbeat from another country: location_changed');
   t.same(moved[0].data, { sessionId: first.session.id, userId: 'ann', from: { countryCode: 'GB' }, to: { countryCode: 'US' } });
   // The signs it raises (travel, several countries at once) follow as one session.flagged.
-  t.same(moved.slice(1).map((r) => r.type), moved.length > 1 ? ['session.flagged'] : []);
+  t.same(
+    moved.slice(1).map((r) => r.type),
+    moved.length > 1 ? ['session.flagged'] : [],
+  );
 
   const ended = await call(app, token, { method: 'DELETE', url: `/v1/sessions/${second.session.id}?reason=password_change` });
   t.equal(ended.statusCode, 200);
   const last = (await outbox(client)).at(-1) as OutboxRow;
-  t.same(last, { type: 'session.ended', session_id: second.session.id, user_id: 'ann', data: { sessionId: second.session.id, userId: 'ann', reason: 'password_change', actor: 'service:test-backend' } });
+  t.same(last, {
+    type: 'session.ended',
+    session_id: second.session.id,
+    user_id: 'ann',
+    data: { sessionId: second.session.id, userId: 'ann', reason: 'password_change', actor: 'service:test-backend' },
+  });
   await call(app, token, { method: 'DELETE', url: `/v1/sessions/${second.session.id}` });
   t.equal((await outbox(client)).filter((r) => r.type === 'session.ended').length, 1, 'ending an ended session writes nothing more');
 
@@ -77,7 +96,13 @@ t.test('expiry written by the sweeper is a session.ended with its reason', async
   now += 601_000;
   await sessions.sweep();
   const rows = await outbox(client);
-  t.same(rows.map((r) => [r.type, r.data.reason ?? null, r.data.actor]), [['session.created', null, 'service:test-backend'], ['session.ended', 'idle_timeout', 'expiry']]);
+  t.same(
+    rows.map((r) => [r.type, r.data.reason ?? null, r.data.actor]),
+    [
+      ['session.created', null, 'service:test-backend'],
+      ['session.ended', 'idle_timeout', 'expiry'],
+    ],
+  );
   t.equal(rows[1].session_id, session.id);
 });
 
@@ -87,11 +112,20 @@ t.test('rows of the account-control vocabulary: reviewed, and an erasure that le
   await client.connect();
   t.teardown(() => client.end());
   const { session } = await login(app, { userId: 'zoe' });
-  await client.query(`insert into session_events (session_id, user_id, at, type, actor, data) values ($1, 'zoe', now(), 'reviewed', 'user:x', '{"state":"confirmed"}')`, [session.id]);
+  await client.query(
+    `insert into session_events (session_id, user_id, at, type, actor, data) values ($1, 'zoe', now(), 'reviewed', 'user:x', '{"state":"confirmed"}')`,
+    [session.id],
+  );
   await client.query(`update sessions set ended_at = now(), end_reason = 'logout' where id = $1`, [session.id]);
-  await client.query(`insert into session_events (session_id, user_id, at, type, actor, data) values ($1, 'zoe', now(), 'ended', 'service:ops', '{"reason":"erased"}')`, [session.id]);
+  await client.query(
+    `insert into session_events (session_id, user_id, at, type, actor, data) values ($1, 'zoe', now(), 'ended', 'service:ops', '{"reason":"erased"}')`,
+    [session.id],
+  );
   const rows = await outbox(client);
-  t.same(rows.slice(1).map((r) => r.type), ['session.reviewed', 'session.ended']);
+  t.same(
+    rows.slice(1).map((r) => r.type),
+    ['session.reviewed', 'session.ended'],
+  );
   t.same(rows[1].data, { sessionId: session.id, userId: 'zoe', state: 'confirmed', actor: 'user:x' });
   t.equal(rows[2].user_id, null, 'an erasure event carries no user id in its column');
   t.same(rows[2].data, { sessionId: session.id, userId: null, reason: 'erased', actor: 'service:ops' }, 'nor in its data');
@@ -113,8 +147,15 @@ t.test('a change that rolls back leaves no event', async (t) => {
   const { session } = await login(app, { userId: 'rb' });
   await client.query('begin');
   await client.query(`update sessions set ended_at = now(), end_reason = 'admin' where id = $1`, [session.id]);
-  await client.query(`insert into session_events (session_id, user_id, at, type, actor, data) values ($1, 'rb', now(), 'ended', null, '{"reason":"admin"}')`, [session.id]);
+  await client.query(
+    `insert into session_events (session_id, user_id, at, type, actor, data) values ($1, 'rb', now(), 'ended', null, '{"reason":"admin"}')`,
+    [session.id],
+  );
   t.equal((await outbox(client)).length, 2, 'inside the transaction, the event is there');
   await client.query('rollback');
-  t.same((await outbox(client)).map((r) => r.type), ['session.created'], 'after the rollback, only the login remains');
+  t.same(
+    (await outbox(client)).map((r) => r.type),
+    ['session.created'],
+    'after the rollback, only the login remains',
+  );
 });

@@ -23,7 +23,12 @@ const ENV = {
 const token = signServiceToken();
 
 async function traffic(t: Test, service: Service, receiverUrl: string, sessions: number): Promise<void> {
-  const created = await request(service.url, { method: 'POST', path: '/v1/webhooks', token: signServiceToken('webhooks:manage sessions:read'), body: { url: receiverUrl } });
+  const created = await request(service.url, {
+    method: 'POST',
+    path: '/v1/webhooks',
+    token: signServiceToken('webhooks:manage sessions:read'),
+    body: { url: receiverUrl },
+  });
   t.equal(created.status, 201, `webhook created (${created.body.slice(0, 200)})`);
   for (let i = 0; i < sessions; i++) {
     const login = await request(service.url, { method: 'POST', path: '/v1/sessions', token, body: { userId: `crash-${i % 5}` } });
@@ -38,12 +43,21 @@ async function allArrived(t: Test, url: string, received: Received[]): Promise<v
   try {
     const expected = (await client.query<{ id: string }>('select id from outbox_events')).rows.map((r) => r.id);
     const arrived = () => new Set(received.filter((r) => r.status === 200).map((r) => String(r.headers['webhook-id'])));
-    t.ok(await until(() => expected.every((id) => arrived().has(id)), 60000), `all ${expected.length} events were accepted by the receiver`);
-    const pending = async () => (await client.query<{ n: number }>(`select count(*)::int as n from webhook_deliveries where state <> 'delivered'`)).rows[0].n;
+    t.ok(
+      await until(() => expected.every((id) => arrived().has(id)), 60000),
+      `all ${expected.length} events were accepted by the receiver`,
+    );
+    const pending = async () =>
+      (await client.query<{ n: number }>(`select count(*)::int as n from webhook_deliveries where state <> 'delivered'`)).rows[0].n;
     t.ok(await until(async () => (await pending()) === 0, 20000), 'and every delivery is recorded as delivered');
     const bodies = new Map<string, Set<string>>();
-    for (const r of received) bodies.set(String(r.headers['webhook-id']), (bodies.get(String(r.headers['webhook-id'])) ?? new Set()).add(r.body));
-    t.same([...bodies.values()].filter((b) => b.size > 1), [], 'a repeated webhook-id always carried the same body');
+    for (const r of received)
+      bodies.set(String(r.headers['webhook-id']), (bodies.get(String(r.headers['webhook-id'])) ?? new Set()).add(r.body));
+    t.same(
+      [...bodies.values()].filter((b) => b.size > 1),
+      [],
+      'a repeated webhook-id always carried the same body',
+    );
     t.equal(bodies.size, expected.length, 'no webhook-id outside the outbox');
     t.comment(`${received.length} requests for ${expected.length} events`);
   } finally {

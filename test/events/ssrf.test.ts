@@ -45,8 +45,17 @@ t.test('refused at creation: loopback, private, link-local and metadata addresse
     t.equal(response.statusCode, 400, url);
     t.equal(response.json().code, 'invalid_webhook_url', url);
   }
-  t.same(resolve.calls.sort(), ['metadata.example.com', 'mixed.example.com', 'private.example.com', 'ula.example.com'], 'internal names were refused before any lookup');
-  for (const url of ['https://hooks.example.com/in', 'http://93.184.216.34/', 'https://six.example.com/', 'https://[2606:4700:4700::1111]/']) {
+  t.same(
+    resolve.calls.sort(),
+    ['metadata.example.com', 'mixed.example.com', 'private.example.com', 'ula.example.com'],
+    'internal names were refused before any lookup',
+  );
+  for (const url of [
+    'https://hooks.example.com/in',
+    'http://93.184.216.34/',
+    'https://six.example.com/',
+    'https://[2606:4700:4700::1111]/',
+  ]) {
     const response = await call(app, manage, { method: 'POST', url: '/v1/webhooks', payload: { url } });
     t.equal(response.statusCode, 201, `${url} is public`);
   }
@@ -55,18 +64,28 @@ t.test('refused at creation: loopback, private, link-local and metadata addresse
 });
 
 t.test('in production, https only (unless private networks are allowed)', async (t) => {
-  const { app, manage } = await buildEventsApp(t, { background: false, resolve: tableResolver(NAMES), env: { NODE_ENV: 'production', WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'false' } });
+  const { app, manage } = await buildEventsApp(t, {
+    background: false,
+    resolve: tableResolver(NAMES),
+    env: { NODE_ENV: 'production', WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'false' },
+  });
   const plain = await call(app, manage, { method: 'POST', url: '/v1/webhooks', payload: { url: 'http://hooks.example.com/' } });
   t.equal(plain.statusCode, 400);
   t.match(plain.json(), { code: 'invalid_webhook_url', detail: /https/ });
-  t.equal((await call(app, manage, { method: 'POST', url: '/v1/webhooks', payload: { url: 'https://hooks.example.com/' } })).statusCode, 201);
+  t.equal(
+    (await call(app, manage, { method: 'POST', url: '/v1/webhooks', payload: { url: 'https://hooks.example.com/' } })).statusCode,
+    201,
+  );
 });
 
 t.test('checked again at each attempt: a name that now resolves inside is refused without a connection', async (t) => {
   const receiver = await startReceiver(t);
   const table: Record<string, string[]> = { 'rebind.example.com': ['93.184.216.34'] };
   const resolve = tableResolver(table);
-  const { app, manage } = await buildEventsApp(t, { resolve, env: { WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'false', WEBHOOK_RETRY_SCHEDULE: '1h' } });
+  const { app, manage } = await buildEventsApp(t, {
+    resolve,
+    env: { WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'false', WEBHOOK_RETRY_SCHEDULE: '1h' },
+  });
   const { endpoint } = await createWebhook(app, manage, { url: `http://rebind.example.com:${receiver.port}/hooks` });
   // The name now points at this machine, where the receiver listens.
   table['rebind.example.com'] = ['127.0.0.1'];
@@ -102,7 +121,10 @@ t.test('a resolver that never answers: creation refused and attempts failed, eac
   let hang = false;
   const table = tableResolver(silent);
   const resolve = async (host: string) => (hang ? new Promise<never>(() => {}) : table(host));
-  const { app, manage } = await buildEventsApp(t, { resolve, env: { WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'false', WEBHOOK_TIMEOUT_MS: '300', WEBHOOK_RETRY_SCHEDULE: '1h' } });
+  const { app, manage } = await buildEventsApp(t, {
+    resolve,
+    env: { WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'false', WEBHOOK_TIMEOUT_MS: '300', WEBHOOK_RETRY_SCHEDULE: '1h' },
+  });
   const { endpoint } = await createWebhook(app, manage, { url: 'https://slow.example.com/hooks' });
   hang = true;
   const started = Date.now();
@@ -114,7 +136,11 @@ t.test('a resolver that never answers: creation refused and attempts failed, eac
   const deliveries = async () => (await call(app, manage, { method: 'GET', url: `/v1/webhooks/${endpoint.id}/deliveries` })).json().items;
   const end = Date.now() + 5000;
   while (Date.now() < end && (await deliveries())[0]?.attempts !== 1) await new Promise((r) => setTimeout(r, 20));
-  t.match((await deliveries())[0], { status: 'pending', attempts: 1, attemptLog: [{ statusCode: null, error: /did not resolve within 300 ms/ }] });
+  t.match((await deliveries())[0], {
+    status: 'pending',
+    attempts: 1,
+    attemptLog: [{ statusCode: null, error: /did not resolve within 300 ms/ }],
+  });
 });
 
 // Literals only: nothing is resolved and nothing is sent.
@@ -137,7 +163,11 @@ t.test('6to4 and Teredo addresses are judged by the IPv4 address they carry', as
   t.equal((await call(app, manage, { method: 'GET', url: '/v1/webhooks' })).json().items.length, 0, 'none was created');
 
   t.same(embeddedIpv4('2002:a9fe:a9fe::1'), ['169.254.169.254']);
-  t.same(embeddedIpv4('2001:0:5db8:d822::f5ff:fffa'), ['93.184.216.34', '10.0.0.5'], 'Teredo: the server, and the client with its bits inverted');
+  t.same(
+    embeddedIpv4('2001:0:5db8:d822::f5ff:fffa'),
+    ['93.184.216.34', '10.0.0.5'],
+    'Teredo: the server, and the client with its bits inverted',
+  );
   t.same(embeddedIpv4('2606:4700:4700::1111'), [], 'any other address carries none');
   t.equal(isPublicDestination('2002:5db8:d822::1'), true, '6to4 of a public address (93.184.216.34) is public');
   t.equal(isPublicDestination('2002:a9fe:a9fe::1'), false);

@@ -10,7 +10,17 @@ import { givenGeo, type GeoFeature } from '../../src/enrich/geo/index.js';
 import type { GeoLookup } from '../../src/enrich/types.js';
 import type { Resolve } from '../../src/events/delivery/destinations.js';
 import { createEvents, eventSettings, type Events } from '../../src/events/index.js';
-import { call, createTestDatabase, createTestSessions, openTestGeo, serviceToken, silentLogger, testConfig, type TestDatabase, type TestSessions } from '../helper.js';
+import {
+  call,
+  createTestDatabase,
+  createTestSessions,
+  openTestGeo,
+  serviceToken,
+  silentLogger,
+  testConfig,
+  type TestDatabase,
+  type TestSessions,
+} from '../helper.js';
 
 // Events tests: an app whose events feature resolves names without the network (only
 // "localhost", to 127.0.0.1, unless a test gives its own table), and receivers on 127.0.0.1.
@@ -65,7 +75,14 @@ export interface EventsApp extends TestSessions {
 
 export async function buildEventsApp(
   t: Teardown,
-  options: { env?: Record<string, string>; resolve?: Resolve; background?: boolean; clock?: Clock; db?: TestDatabase; realGeo?: boolean } = {},
+  options: {
+    env?: Record<string, string>;
+    resolve?: Resolve;
+    background?: boolean;
+    clock?: Clock;
+    db?: TestDatabase;
+    realGeo?: boolean;
+  } = {},
 ): Promise<EventsApp> {
   const db = options.db ?? (await createTestDatabase());
   const config = testConfig(db.url, eventEnv(options.env));
@@ -87,10 +104,23 @@ export async function buildEventsApp(
     await handle.close();
     if (!options.db) await db.drop();
   });
-  return { app, db, handle, events, config, manage: serviceToken(app, 'webhooks:manage sessions:read'), manageOnly: serviceToken(app, 'webhooks:manage'), ...parts };
+  return {
+    app,
+    db,
+    handle,
+    events,
+    config,
+    manage: serviceToken(app, 'webhooks:manage sessions:read'),
+    manageOnly: serviceToken(app, 'webhooks:manage'),
+    ...parts,
+  };
 }
 
-export async function createWebhook(app: FastifyInstance, token: string, body: Record<string, unknown>): Promise<{ endpoint: any; secret: string }> {
+export async function createWebhook(
+  app: FastifyInstance,
+  token: string,
+  body: Record<string, unknown>,
+): Promise<{ endpoint: any; secret: string }> {
   const response = await call(app, token, { method: 'POST', url: '/v1/webhooks', payload: body });
   if (response.statusCode !== 201) throw new Error(`webhook not created: ${response.statusCode} ${response.body}`);
   return response.json();
@@ -105,7 +135,10 @@ export interface Received {
 }
 
 /** Decides each answer: a status, or 'hang' to never answer. */
-export type Responder = (request: Received, index: number) => number | 'hang' | { status: number; headers?: Record<string, string>; delayMs?: number };
+export type Responder = (
+  request: Received,
+  index: number,
+) => number | 'hang' | { status: number; headers?: Record<string, string>; delayMs?: number };
 
 /** An HTTP receiver on 127.0.0.1 that records every request. */
 export async function startReceiver(t: Teardown, responder: Responder = () => 200) {

@@ -31,16 +31,33 @@ t.test('webhooks:manage is needed, and is implied by no other scope', async (t) 
   const sessions = await call(app, manage, { method: 'GET', url: '/v1/users/alice/sessions' });
   t.equal(sessions.statusCode, 403, 'webhooks:manage reads no session');
   t.equal((await call(app, manage, { method: 'GET', url: '/v1/events' })).statusCode, 403, 'nor the feed');
-  t.equal((await call(app, serviceToken(app, 'sessions:read'), { method: 'GET', url: '/v1/events' })).statusCode, 200, 'the feed takes sessions:read');
+  t.equal(
+    (await call(app, serviceToken(app, 'sessions:read'), { method: 'GET', url: '/v1/events' })).statusCode,
+    200,
+    'the feed takes sessions:read',
+  );
   t.equal((await call(app, manage, { method: 'GET', url: '/v1/webhooks' })).json().items.length, 1, 'nothing changed');
 });
 
 t.test('create, read, change, rotate, delete', async (t) => {
   const { app, db, manage } = await buildEventsApp(t, { background: false, resolve: PUBLIC });
-  const created = await call(app, manage, { method: 'POST', url: '/v1/webhooks', payload: { url: 'https://hooks.example.com/in#frag', events: ['session.ended', 'session.created'], description: '  audit log ' } });
+  const created = await call(app, manage, {
+    method: 'POST',
+    url: '/v1/webhooks',
+    payload: { url: 'https://hooks.example.com/in#frag', events: ['session.ended', 'session.created'], description: '  audit log ' },
+  });
   t.equal(created.statusCode, 201);
   const { endpoint, secret } = created.json();
-  t.match(endpoint, { url: 'https://hooks.example.com/in', events: ['session.ended', 'session.created'], description: 'audit log', format: 'standard', enabled: true, disabledReason: null, lastSuccessAt: null, previousSecretExpiresAt: null });
+  t.match(endpoint, {
+    url: 'https://hooks.example.com/in',
+    events: ['session.ended', 'session.created'],
+    description: 'audit log',
+    format: 'standard',
+    enabled: true,
+    disabledReason: null,
+    lastSuccessAt: null,
+    previousSecretExpiresAt: null,
+  });
 
   const client = new pg.Client({ connectionString: db.url });
   await client.connect();
@@ -55,7 +72,11 @@ t.test('create, read, change, rotate, delete', async (t) => {
   t.same(list.json().items, [endpoint]);
   t.notOk(/whsec_/.test(read.body + list.body), 'the secret is never shown again');
 
-  const changed = await call(app, manage, { method: 'PATCH', url: `/v1/webhooks/${endpoint.id}`, payload: { url: 'https://other.example.com/x', events: null, description: null } });
+  const changed = await call(app, manage, {
+    method: 'PATCH',
+    url: `/v1/webhooks/${endpoint.id}`,
+    payload: { url: 'https://other.example.com/x', events: null, description: null },
+  });
   t.equal(changed.statusCode, 200);
   t.match(changed.json(), { url: 'https://other.example.com/x', events: null, description: null, enabled: true });
   const off = await call(app, manage, { method: 'PATCH', url: `/v1/webhooks/${endpoint.id}`, payload: { enabled: false } });
@@ -71,7 +92,13 @@ t.test('create, read, change, rotate, delete', async (t) => {
   const removed = await call(app, manage, { method: 'DELETE', url: `/v1/webhooks/${endpoint.id}` });
   t.equal(removed.statusCode, 200);
   t.equal(removed.json().id, endpoint.id);
-  for (const [method, url] of [['GET', `/v1/webhooks/${endpoint.id}`], ['DELETE', `/v1/webhooks/${endpoint.id}`], ['PATCH', `/v1/webhooks/${endpoint.id}`], ['POST', `/v1/webhooks/${endpoint.id}/rotate-secret`], ['GET', `/v1/webhooks/${endpoint.id}/deliveries`]] as const) {
+  for (const [method, url] of [
+    ['GET', `/v1/webhooks/${endpoint.id}`],
+    ['DELETE', `/v1/webhooks/${endpoint.id}`],
+    ['PATCH', `/v1/webhooks/${endpoint.id}`],
+    ['POST', `/v1/webhooks/${endpoint.id}/rotate-secret`],
+    ['GET', `/v1/webhooks/${endpoint.id}/deliveries`],
+  ] as const) {
     const gone = await call(app, manage, { method, url, payload: method === 'PATCH' ? { enabled: true } : undefined });
     t.equal(gone.statusCode, 404, `${method} after delete`);
     t.equal(gone.json().code, 'webhook_not_found');
@@ -105,7 +132,11 @@ t.test('bad input is a 400 problem, and nothing is stored', async (t) => {
     const response = await call(app, manage, { method: 'PATCH', url: `/v1/webhooks/${endpoint.id}`, payload });
     t.equal(response.statusCode, 400, `PATCH ${JSON.stringify(payload)}`);
   }
-  t.equal((await call(app, manage, { method: 'POST', url: `/v1/webhooks/${endpoint.id}/rotate-secret`, payload: { graceSeconds: -1 } })).statusCode, 400);
+  t.equal(
+    (await call(app, manage, { method: 'POST', url: `/v1/webhooks/${endpoint.id}/rotate-secret`, payload: { graceSeconds: -1 } }))
+      .statusCode,
+    400,
+  );
   t.equal((await call(app, manage, { method: 'GET', url: `/v1/webhooks/${endpoint.id}/deliveries?cursor=abc` })).statusCode, 400);
   t.equal((await call(app, manage, { method: 'GET', url: '/v1/webhooks/not-a-uuid' })).statusCode, 400);
   const list = (await call(app, manage, { method: 'GET', url: '/v1/webhooks' })).json().items;
@@ -140,20 +171,49 @@ t.test('choosing where events go takes sessions:read as well, and every URL an e
 
   // webhooks:manage alone would receive every user's session events through an endpoint of its own.
   const created = await call(app, manageOnly, { method: 'POST', url: '/v1/webhooks', payload: { url: 'https://hooks.example.com/mine' } });
-  t.same([created.statusCode, created.headers['content-type'], created.json().code], [403, 'application/problem+json; charset=utf-8', 'forbidden'], 'creating an endpoint needs sessions:read');
+  t.same(
+    [created.statusCode, created.headers['content-type'], created.json().code],
+    [403, 'application/problem+json; charset=utf-8', 'forbidden'],
+    'creating an endpoint needs sessions:read',
+  );
   t.match(created.json().detail, /sessions:read/);
   t.equal((await client.query('select 1 from webhook_endpoints')).rowCount, 0, 'nothing was created');
 
   const { endpoint } = await createWebhook(app, ops, { url: 'https://hooks.example.com/in' });
-  const repoint = await call(app, manageOnly, { method: 'PATCH', url: `/v1/webhooks/${endpoint.id}`, payload: { url: 'https://other.example.com/mine' } });
+  const repoint = await call(app, manageOnly, {
+    method: 'PATCH',
+    url: `/v1/webhooks/${endpoint.id}`,
+    payload: { url: 'https://other.example.com/mine' },
+  });
   t.same([repoint.statusCode, repoint.json().code], [403, 'forbidden'], 're-pointing it needs sessions:read');
-  t.equal((await call(app, manage, { method: 'GET', url: `/v1/webhooks/${endpoint.id}` })).json().url, 'https://hooks.example.com/in', 'the URL is unchanged');
-  const described = await call(app, manageOnly, { method: 'PATCH', url: `/v1/webhooks/${endpoint.id}`, payload: { description: 'audit', enabled: false } });
+  t.equal(
+    (await call(app, manage, { method: 'GET', url: `/v1/webhooks/${endpoint.id}` })).json().url,
+    'https://hooks.example.com/in',
+    'the URL is unchanged',
+  );
+  const described = await call(app, manageOnly, {
+    method: 'PATCH',
+    url: `/v1/webhooks/${endpoint.id}`,
+    payload: { description: 'audit', enabled: false },
+  });
   t.same([described.statusCode, described.json().description], [200, 'audit'], 'any other change takes webhooks:manage alone');
 
-  const moved = await call(app, manage, { method: 'PATCH', url: `/v1/webhooks/${endpoint.id}`, payload: { url: 'https://other.example.com:8443/x?token=secret-path' } });
+  const moved = await call(app, manage, {
+    method: 'PATCH',
+    url: `/v1/webhooks/${endpoint.id}`,
+    payload: { url: 'https://other.example.com:8443/x?token=secret-path' },
+  });
   t.equal(moved.statusCode, 200);
-  t.equal((await call(app, manage, { method: 'PATCH', url: `/v1/webhooks/${endpoint.id}`, payload: { url: 'https://other.example.com:8443/x?token=secret-path' } })).statusCode, 200);
+  t.equal(
+    (
+      await call(app, manage, {
+        method: 'PATCH',
+        url: `/v1/webhooks/${endpoint.id}`,
+        payload: { url: 'https://other.example.com:8443/x?token=secret-path' },
+      })
+    ).statusCode,
+    200,
+  );
   const history = await call(app, manageOnly, { method: 'GET', url: `/v1/webhooks/${endpoint.id}/url-changes` });
   t.equal(history.statusCode, 200);
   const items = history.json().items;
@@ -162,8 +222,11 @@ t.test('choosing where events go takes sessions:read as well, and every URL an e
     { changedBy: 'service:test-backend', oldHost: 'hooks.example.com', newHost: 'other.example.com:8443' },
   ]);
   t.equal(items.length, 2, 'the same URL again is no change');
-  t.ok(items.every((i: { changedAt: string }) => Number.isFinite(Date.parse(i.changedAt))), 'when');
-  t.notOk(history.body.includes('secret-path'), 'hosts only: a path may carry a receiver\'s token');
+  t.ok(
+    items.every((i: { changedAt: string }) => Number.isFinite(Date.parse(i.changedAt))),
+    'when',
+  );
+  t.notOk(history.body.includes('secret-path'), "hosts only: a path may carry a receiver's token");
 
   t.equal((await call(app, manage, { method: 'DELETE', url: `/v1/webhooks/${endpoint.id}` })).statusCode, 200);
   const after = await call(app, manageOnly, { method: 'GET', url: `/v1/webhooks/${endpoint.id}/url-changes` });
@@ -172,7 +235,19 @@ t.test('choosing where events go takes sessions:read as well, and every URL an e
   const missing = await call(app, manageOnly, { method: 'GET', url: '/v1/webhooks/01a20920-0000-7000-8000-000000000000/url-changes' });
   t.same([missing.statusCode, missing.json().code], [404, 'webhook_not_found']);
   const bad = await call(app, manageOnly, { method: 'GET', url: '/v1/webhooks/not-a-uuid/url-changes' });
-  t.same([bad.statusCode, bad.headers['content-type'], bad.json().code], [400, 'application/problem+json; charset=utf-8', 'validation_failed']);
-  t.equal((await call(app, serviceToken(app, 'sessions:read sessions:write sessions:admin'), { method: 'GET', url: `/v1/webhooks/${endpoint.id}/url-changes` })).statusCode, 403, 'webhooks:manage is needed to read it');
+  t.same(
+    [bad.statusCode, bad.headers['content-type'], bad.json().code],
+    [400, 'application/problem+json; charset=utf-8', 'validation_failed'],
+  );
+  t.equal(
+    (
+      await call(app, serviceToken(app, 'sessions:read sessions:write sessions:admin'), {
+        method: 'GET',
+        url: `/v1/webhooks/${endpoint.id}/url-changes`,
+      })
+    ).statusCode,
+    403,
+    'webhooks:manage is needed to read it',
+  );
   t.equal((await app.inject({ method: 'GET', url: `/v1/webhooks/${endpoint.id}/url-changes` })).statusCode, 401);
 });

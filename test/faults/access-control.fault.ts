@@ -24,14 +24,54 @@ interface Cell {
 }
 
 // 'hooks' holds sessions:read too.
-const service = (read: number, write: number): Record<Caller, number> => ({ none: 401, read, write, admin: 403, manage: 403, hooks: read, owner: 401, other: 401, ended: 401 });
+const service = (read: number, write: number): Record<Caller, number> => ({
+  none: 401,
+  read,
+  write,
+  admin: 403,
+  manage: 403,
+  hooks: read,
+  owner: 401,
+  other: 401,
+  ended: 401,
+});
 // sessions:admin only: no backend scope reaches these routes, and admin reaches no other.
-const operator = (admin: number): Record<Caller, number> => ({ none: 401, read: 403, write: 403, admin, manage: 403, hooks: 403, owner: 401, other: 401, ended: 401 });
-const me = (owner: number, other: number): Record<Caller, number> => ({ none: 401, read: 401, write: 401, admin: 401, manage: 401, hooks: 401, owner, other, ended: 401 });
+const operator = (admin: number): Record<Caller, number> => ({
+  none: 401,
+  read: 403,
+  write: 403,
+  admin,
+  manage: 403,
+  hooks: 403,
+  owner: 401,
+  other: 401,
+  ended: 401,
+});
+const me = (owner: number, other: number): Record<Caller, number> => ({
+  none: 401,
+  read: 401,
+  write: 401,
+  admin: 401,
+  manage: 401,
+  hooks: 401,
+  owner,
+  other,
+  ended: 401,
+});
 const open = { none: 200, read: 200, write: 200, admin: 200, manage: 200, hooks: 200, owner: 200, other: 200, ended: 200 };
 // webhooks:manage only: no sessions scope reaches these routes. Pointing an endpoint somewhere (a
 // new one, a new URL) takes sessions:read as well.
-const hooks = (manage: number, withRead = manage): Record<Caller, number> => ({ none: 401, read: 403, write: 403, admin: 403, manage, hooks: withRead, owner: 401, other: 401, ended: 401 });
+const hooks = (manage: number, withRead = manage): Record<Caller, number> => ({
+  none: 401,
+  read: 403,
+  write: 403,
+  admin: 403,
+  manage,
+  hooks: withRead,
+  owner: 401,
+  other: 401,
+  ended: 401,
+});
 
 const MATRIX: Cell[] = [
   { method: 'POST', path: '/v1/sessions', body: { userId: '{userId}' }, expect: service(403, 201) },
@@ -67,7 +107,13 @@ const MATRIX: Cell[] = [
   { method: 'GET', path: '/v1/webhooks', expect: hooks(200) },
   { method: 'GET', path: '/v1/webhooks/{id}', expect: hooks(200), webhook: true },
   { method: 'PATCH', path: '/v1/webhooks/{id}', body: { description: 'changed' }, expect: hooks(200), webhook: true },
-  { method: 'PATCH', path: '/v1/webhooks/{id}', body: { url: 'https://hooks.example.com/elsewhere' }, expect: hooks(403, 200), webhook: true },
+  {
+    method: 'PATCH',
+    path: '/v1/webhooks/{id}',
+    body: { url: 'https://hooks.example.com/elsewhere' },
+    expect: hooks(403, 200),
+    webhook: true,
+  },
   { method: 'GET', path: '/v1/webhooks/{id}/url-changes', expect: hooks(200), webhook: true },
   { method: 'DELETE', path: '/v1/webhooks/{id}', expect: hooks(200), webhook: true },
   { method: 'POST', path: '/v1/webhooks/{id}/rotate-secret', body: {}, expect: hooks(200), webhook: true },
@@ -86,7 +132,12 @@ const MISSING_ID = '01a20920-0000-7000-8000-000000000000';
 async function world(app: FastifyInstance, n: number) {
   const alice = `alice-${n}`;
   const bob = `bob-${n}`;
-  const [a1, a2, a3, b1] = await Promise.all([login(app, { userId: alice }), login(app, { userId: alice }), login(app, { userId: alice }), login(app, { userId: bob })]);
+  const [a1, a2, a3, b1] = await Promise.all([
+    login(app, { userId: alice }),
+    login(app, { userId: alice }),
+    login(app, { userId: alice }),
+    login(app, { userId: bob }),
+  ]);
   const ended = await call(app, serviceToken(app), { method: 'DELETE', url: `/v1/sessions/${a3.session.id}` });
   if (ended.statusCode !== 200) throw new Error('setup: could not end a session');
   return { alice, bob, caller: a1, target: a2, ended: a3, other: b1 };
@@ -137,9 +188,15 @@ family('access control matrix', { kind: 'attack', unit: 'route × caller cells',
 
   // The matrix covers every route the service documents.
   const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
-  const documented = Object.entries<Record<string, unknown>>(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
+  const documented = Object.entries<Record<string, unknown>>(doc.paths).flatMap(([path, ops]) =>
+    Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`),
+  );
   const covered = new Set(MATRIX.map((c) => `${c.method} ${c.path}`));
-  tally.check(documented.every((r) => covered.has(r)), 'every documented route is in the matrix', { missing: documented.filter((r) => !covered.has(r)) });
+  tally.check(
+    documented.every((r) => covered.has(r)),
+    'every documented route is in the matrix',
+    { missing: documented.filter((r) => !covered.has(r)) },
+  );
 
   let n = 0;
   const manage = serviceToken(app, 'webhooks:manage sessions:read');
@@ -149,7 +206,10 @@ family('access control matrix', { kind: 'attack', unit: 'route × caller cells',
       n++;
       await tally.trial(`${cell.method} ${cell.path} as ${who}`, async () => {
         const w = await world(app, n);
-        const webhook = cell.webhook ? (await call(app, manage, { method: 'POST', url: '/v1/webhooks', payload: { url: `https://hooks.example.com/${n}` } })).json().endpoint : null;
+        const webhook = cell.webhook
+          ? (await call(app, manage, { method: 'POST', url: '/v1/webhooks', payload: { url: `https://hooks.example.com/${n}` } })).json()
+              .endpoint
+          : null;
         const response = await app.inject(request(cell, w, tokenFor(app, who, w), webhook?.id ?? w.target.session.id));
         const label = `${cell.method} ${cell.path} as ${who}`;
         t.equal(response.statusCode, cell.expect[who], label);
@@ -166,12 +226,18 @@ family('access control matrix', { kind: 'attack', unit: 'route × caller cells',
         }
         if (who === 'other' && cell.path === '/v1/me/sessions') {
           const ids = (response.json().items as Array<{ id: string; userId: string }>).map((s) => s.userId);
-          t.ok(ids.every((u) => u === w.bob), `${label}: only the caller's own sessions are listed`);
+          t.ok(
+            ids.every((u) => u === w.bob),
+            `${label}: only the caller's own sessions are listed`,
+          );
         }
         if (who === 'other' && cell.path === '/v1/me/export') {
           const exported = response.json() as { userId: string; sessions: Array<{ userId: string }>; events: Array<{ sessionId: string }> };
           t.equal(exported.userId, w.bob, `${label}: the caller's own export`);
-          t.ok(exported.sessions.length > 0 && exported.sessions.every((s) => s.userId === w.bob), `${label}: only the caller's own sessions are exported`);
+          t.ok(
+            exported.sessions.length > 0 && exported.sessions.every((s) => s.userId === w.bob),
+            `${label}: only the caller's own sessions are exported`,
+          );
           t.notOk(response.body.includes(w.target.session.id), `${label}: nothing of another user`);
         }
         // A refused call, or another user's own-session call, never touches the target.
@@ -182,7 +248,8 @@ family('access control matrix', { kind: 'attack', unit: 'route × caller cells',
           if (webhook) t.same(await hook(`/v1/webhooks/${webhook.id}`), webhook, `${label}: the endpoint is untouched`);
         }
         // Endpoints are few by design (at most 50): each cell's go when it ends.
-        for (const item of (await hook('/v1/webhooks')).items as Array<{ id: string }>) await call(app, manage, { method: 'DELETE', url: `/v1/webhooks/${item.id}` });
+        for (const item of (await hook('/v1/webhooks')).items as Array<{ id: string }>)
+          await call(app, manage, { method: 'DELETE', url: `/v1/webhooks/${item.id}` });
       });
     }
   }

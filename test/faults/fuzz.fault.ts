@@ -52,7 +52,11 @@ async function fuzzOperations(t: Test, tally: Tally, service: Service, ops: Oper
       else {
         const r = message.result;
         tally.add(r.runs, r.violations);
-        t.same(r.kinds, [], `${r.label}: ${r.runs} requests, ${r.violations} violations${r.first ? `; first: ${JSON.stringify(r.first)}` : ''}`);
+        t.same(
+          r.kinds,
+          [],
+          `${r.label}: ${r.runs} requests, ${r.violations} violations${r.first ? `; first: ${JSON.stringify(r.first)}` : ''}`,
+        );
         perRoute.push(`${r.label} ${r.runs}${r.refusedByClient ? ` (+${r.refusedByClient} not sendable)` : ''}`);
         for (const [status, n] of Object.entries(r.statuses)) statuses[status] = (statuses[status] ?? 0) + n;
         undocumented.push(...r.undocumented);
@@ -63,9 +67,13 @@ async function fuzzOperations(t: Test, tally: Tally, service: Service, ops: Oper
   child.send({ base: service.base, ops, runs: RUNS, seed: SEED, fixture: service.fixture } satisfies FuzzJob);
   await finished;
   tally.note(`seed ${SEED}, ${RUNS} runs per route over loopback HTTP from a client process: ${perRoute.join('; ')}`);
-  tally.note(`answers: ${Object.entries(statuses).map(([k, v]) => `${k}×${v}`).join(' ')}`);
+  tally.note(
+    `answers: ${Object.entries(statuses)
+      .map(([k, v]) => `${k}×${v}`)
+      .join(' ')}`,
+  );
   // Every status a route answers must be named in that route's own OpenAPI entry.
-  t.same(undocumented.sort(), [], 'every answered status is in the route\'s OpenAPI entry');
+  t.same(undocumented.sort(), [], "every answered status is in the route's OpenAPI entry");
 }
 
 /** The service under test: built as the server builds it, with production load shedding, listening on loopback. */
@@ -81,7 +89,12 @@ async function fixture(t: { teardown(fn: () => unknown): void }): Promise<Servic
   const manage = serviceToken(app, 'webhooks:manage sessions:read');
   const webhooks: string[] = [];
   for (const format of ['standard', 'caep', 'standard']) {
-    const created = await app.inject({ method: 'POST', url: '/v1/webhooks', headers: { authorization: `Bearer ${manage}` }, payload: { url: 'https://hooks.example.com/in', format } });
+    const created = await app.inject({
+      method: 'POST',
+      url: '/v1/webhooks',
+      headers: { authorization: `Bearer ${manage}` },
+      payload: { url: 'https://hooks.example.com/in', format },
+    });
     webhooks.push(created.json().endpoint.id);
   }
   return { app, base, fixture: { doc, write: serviceToken(app), read: serviceToken(app, 'sessions:read'), manage, webhooks, sessions } };
@@ -102,12 +115,16 @@ family('fuzz: service routes (service JWT)', { kind: 'attack', unit: 'requests',
   t.ok(ops.length >= 8, `${ops.length} service operations found in the OpenAPI document`);
   await fuzzOperations(t, tally, service, ops);
   // Whatever was sent, no endpoint that was stored points inside the network.
-  const stored = (await service.app.inject({ method: 'GET', url: '/v1/webhooks', headers: { authorization: `Bearer ${service.fixture.manage}` } })).json().items as Array<{ url: string }>;
+  const stored = (
+    await service.app.inject({ method: 'GET', url: '/v1/webhooks', headers: { authorization: `Bearer ${service.fixture.manage}` } })
+  ).json().items as Array<{ url: string }>;
   const inside = stored.filter(({ url }) => {
     const host = new URL(url).hostname.replace(/^\[(.*)\]$/, '$1');
     return (isIP(host) !== 0 && !isPublicIp(host)) || !host.includes('.') || /(^|\.)(localhost|internal)$/.test(host);
   });
-  tally.check(inside.length === 0, `none of the ${stored.length} stored webhook endpoints points inside the network`, { inside: inside.map((e) => e.url) });
+  tally.check(inside.length === 0, `none of the ${stored.length} stored webhook endpoints points inside the network`, {
+    inside: inside.map((e) => e.url),
+  });
 });
 
 family('fuzz: /v1/me routes (session token)', { kind: 'attack', unit: 'requests', timeout: FAMILY_TIMEOUT_MS }, async (t, tally) => {
@@ -117,14 +134,18 @@ family('fuzz: /v1/me routes (session token)', { kind: 'attack', unit: 'requests'
   await fuzzOperations(t, tally, service, ops);
 });
 
-family('fuzz: operations, documents and unknown routes', { kind: 'attack', unit: 'requests', timeout: FAMILY_TIMEOUT_MS }, async (t, tally) => {
-  const service = await fixture(t);
-  const ops = [
-    ...operations(service.fixture.doc, (p) => !p.startsWith('/v1/')),
-    { method: 'GET', path: '/openapi.json', operation: {} },
-    { method: 'GET', path: '/docs/{rest}', operation: {} },
-    { method: 'GET', path: '/v1/{rest}', operation: {} },
-    { method: 'POST', path: '/v1/sessions/{id}/{rest}', operation: {} },
-  ];
-  await fuzzOperations(t, tally, service, ops);
-});
+family(
+  'fuzz: operations, documents and unknown routes',
+  { kind: 'attack', unit: 'requests', timeout: FAMILY_TIMEOUT_MS },
+  async (t, tally) => {
+    const service = await fixture(t);
+    const ops = [
+      ...operations(service.fixture.doc, (p) => !p.startsWith('/v1/')),
+      { method: 'GET', path: '/openapi.json', operation: {} },
+      { method: 'GET', path: '/docs/{rest}', operation: {} },
+      { method: 'GET', path: '/v1/{rest}', operation: {} },
+      { method: 'POST', path: '/v1/sessions/{id}/{rest}', operation: {} },
+    ];
+    await fuzzOperations(t, tally, service, ops);
+  },
+);

@@ -16,7 +16,18 @@ import { loop, sleep } from './support/http.js';
 // The files are copies of the bundled data (ip-location-db layout, one file per address family),
 // configured through GEOIP_CITY_DB as an operator would; the IPv4 file takes the damage.
 
-const PUBLIC_IPS = ['81.2.69.142', '2.125.160.216', '89.160.20.112', '175.16.199.1', '216.160.83.56', '2001:218::1', '67.43.156.1', '8.8.8.8', '1.1.1.1', '185.60.216.35'];
+const PUBLIC_IPS = [
+  '81.2.69.142',
+  '2.125.160.216',
+  '89.160.20.112',
+  '175.16.199.1',
+  '216.160.83.56',
+  '2001:218::1',
+  '67.43.156.1',
+  '8.8.8.8',
+  '1.1.1.1',
+  '185.60.216.35',
+];
 const [BUNDLED_IPV4, BUNDLED_IPV6] = BUNDLED_CITY_DBS;
 const ORIGINAL = readFileSync(BUNDLED_IPV4);
 
@@ -68,88 +79,98 @@ async function exercise(app: FastifyInstance, ip: string, nextIp: string): Promi
   const token = serviceToken(app);
   const started = Date.now();
   const created = await call(app, token, { method: 'POST', url: '/v1/sessions', payload: { userId: 'geo', ip } });
-  if (created.statusCode !== 201) return { ok: false, detail: `create ${created.statusCode} ${created.body.slice(0, 300)}`, located: false };
+  if (created.statusCode !== 201)
+    return { ok: false, detail: `create ${created.statusCode} ${created.body.slice(0, 300)}`, located: false };
   const { session } = created.json();
   const beat = await call(app, token, { method: 'POST', url: `/v1/sessions/${session.id}/heartbeat`, payload: { ip: nextIp } });
   if (beat.statusCode !== 200) return { ok: false, detail: `heartbeat ${beat.statusCode} ${beat.body.slice(0, 300)}`, located: false };
   const view = await call(app, token, { method: 'GET', url: `/v1/sessions/${session.id}` });
   if (view.statusCode !== 200) return { ok: false, detail: `view ${view.statusCode} ${view.body.slice(0, 300)}`, located: false };
   const location = view.json().location;
-  if (!wellFormed(session.location) || !wellFormed(location)) return { ok: false, detail: `malformed location ${JSON.stringify(location)}`, located: false };
+  if (!wellFormed(session.location) || !wellFormed(location))
+    return { ok: false, detail: `malformed location ${JSON.stringify(location)}`, located: false };
   if (Date.now() - started > 5000) return { ok: false, detail: `took ${Date.now() - started} ms`, located: false };
   return { ok: true, detail: '', located: location !== null };
 }
 
-family('GeoIP database missing or not a database', { kind: 'fault', unit: 'checks (4 kinds of file)', timeout: 300000 }, async (t, tally) => {
-  const dir = workDir(t);
-  const files: Record<string, string | null> = {
-    missing: null,
-    empty: '',
-    garbage: 'this is not a MaxMind database\n'.repeat(1000),
-    truncated: 'half',
-  };
-  for (const [kind, content] of Object.entries(files)) {
-    await tally.trial(kind, async () => {
-      const file = path.join(dir, `${kind}.mmdb`);
-      if (content === 'half') writeFileSync(file, ORIGINAL.subarray(0, ORIGINAL.length / 2));
-      else if (content !== null) writeFileSync(file, content);
-      const { app } = await buildConfiguredApp(t, { GEOIP_CITY_DB: file });
-      const ready = await app.inject({ method: 'GET', url: '/readyz' });
-      t.equal(ready.statusCode, 200, `${kind}: ready (a registry without locations still works)`);
-      t.equal(ready.json().checks.geo, 'degraded', `${kind}: readiness says geo is degraded`);
-      for (const ip of PUBLIC_IPS.slice(0, 4)) {
-        const result = await exercise(app, ip, PUBLIC_IPS[5]);
-        t.ok(result.ok, `${kind}: ${ip} served ${result.detail}`);
-        t.notOk(result.located, `${kind}: no location without a database`);
-      }
-    });
-  }
-});
-
-family('GeoIP database damaged inside', { kind: 'fault', unit: `damaged files × ${PUBLIC_IPS.length} addresses`, timeout: 600000 }, async (t, tally) => {
-  const dir = workDir(t);
-  const file = path.join(dir, 'city-ipv4.mmdb');
-  copyFileSync(BUNDLED_IPV4, file);
-  const { app, geo } = await buildConfiguredApp(t, { GEOIP_CITY_DB: cityFiles(dir, file) });
-  const records = recordOffsets();
-  const runs = iterations(25, 300);
-  const failures: string[] = [];
-  let trials = 0;
-  let located = 0;
-  await fc.assert(
-    fc.asyncProperty(
-      // Bytes overwritten at and just after the records the addresses resolve to, and anywhere.
-      fc.array(
-        fc.tuple(
-          fc.oneof(
-            fc.tuple(fc.constantFrom(...records), fc.integer({ min: 0, max: 600 })).map(([record, at]) => record + at),
-            fc.integer({ min: 0, max: ORIGINAL.length - 1 }),
-          ),
-          fc.integer({ min: 0, max: 255 }),
-        ),
-        { minLength: 1, maxLength: 200 },
-      ),
-      fc.constantFrom(...PUBLIC_IPS),
-      async (damage, nextIp) => {
-        const bytes = Buffer.from(ORIGINAL);
-        for (const [offset, value] of damage) bytes[offset] = value;
-        writeFileSync(file, bytes);
-        await geo.reload?.();
-        for (const ip of PUBLIC_IPS) {
-          trials++;
-          const result = await exercise(app, ip, nextIp);
-          if (!result.ok) failures.push(`${damage.length} damaged bytes, ${ip}: ${result.detail}`);
-          if (result.located) located++;
+family(
+  'GeoIP database missing or not a database',
+  { kind: 'fault', unit: 'checks (4 kinds of file)', timeout: 300000 },
+  async (t, tally) => {
+    const dir = workDir(t);
+    const files: Record<string, string | null> = {
+      missing: null,
+      empty: '',
+      garbage: 'this is not a MaxMind database\n'.repeat(1000),
+      truncated: 'half',
+    };
+    for (const [kind, content] of Object.entries(files)) {
+      await tally.trial(kind, async () => {
+        const file = path.join(dir, `${kind}.mmdb`);
+        if (content === 'half') writeFileSync(file, ORIGINAL.subarray(0, ORIGINAL.length / 2));
+        else if (content !== null) writeFileSync(file, content);
+        const { app } = await buildConfiguredApp(t, { GEOIP_CITY_DB: file });
+        const ready = await app.inject({ method: 'GET', url: '/readyz' });
+        t.equal(ready.statusCode, 200, `${kind}: ready (a registry without locations still works)`);
+        t.equal(ready.json().checks.geo, 'degraded', `${kind}: readiness says geo is degraded`);
+        for (const ip of PUBLIC_IPS.slice(0, 4)) {
+          const result = await exercise(app, ip, PUBLIC_IPS[5]);
+          t.ok(result.ok, `${kind}: ${ip} served ${result.detail}`);
+          t.notOk(result.located, `${kind}: no location without a database`);
         }
-        return true;
-      },
-    ),
-    { numRuns: runs, seed: SEED, endOnFailure: true },
-  );
-  tally.add(trials, failures.length);
-  t.same(failures.slice(0, 5), [], 'every login and heartbeat served, with a well-formed location or none');
-  tally.note(`${runs} damaged files (seed ${SEED}), ${located}/${trials} lookups still found a location`);
-});
+      });
+    }
+  },
+);
+
+family(
+  'GeoIP database damaged inside',
+  { kind: 'fault', unit: `damaged files × ${PUBLIC_IPS.length} addresses`, timeout: 600000 },
+  async (t, tally) => {
+    const dir = workDir(t);
+    const file = path.join(dir, 'city-ipv4.mmdb');
+    copyFileSync(BUNDLED_IPV4, file);
+    const { app, geo } = await buildConfiguredApp(t, { GEOIP_CITY_DB: cityFiles(dir, file) });
+    const records = recordOffsets();
+    const runs = iterations(25, 300);
+    const failures: string[] = [];
+    let trials = 0;
+    let located = 0;
+    await fc.assert(
+      fc.asyncProperty(
+        // Bytes overwritten at and just after the records the addresses resolve to, and anywhere.
+        fc.array(
+          fc.tuple(
+            fc.oneof(
+              fc.tuple(fc.constantFrom(...records), fc.integer({ min: 0, max: 600 })).map(([record, at]) => record + at),
+              fc.integer({ min: 0, max: ORIGINAL.length - 1 }),
+            ),
+            fc.integer({ min: 0, max: 255 }),
+          ),
+          { minLength: 1, maxLength: 200 },
+        ),
+        fc.constantFrom(...PUBLIC_IPS),
+        async (damage, nextIp) => {
+          const bytes = Buffer.from(ORIGINAL);
+          for (const [offset, value] of damage) bytes[offset] = value;
+          writeFileSync(file, bytes);
+          await geo.reload?.();
+          for (const ip of PUBLIC_IPS) {
+            trials++;
+            const result = await exercise(app, ip, nextIp);
+            if (!result.ok) failures.push(`${damage.length} damaged bytes, ${ip}: ${result.detail}`);
+            if (result.located) located++;
+          }
+          return true;
+        },
+      ),
+      { numRuns: runs, seed: SEED, endOnFailure: true },
+    );
+    tally.add(trials, failures.length);
+    t.same(failures.slice(0, 5), [], 'every login and heartbeat served, with a well-formed location or none');
+    tally.note(`${runs} damaged files (seed ${SEED}), ${located}/${trials} lookups still found a location`);
+  },
+);
 
 family('GeoIP database replaced under load', { kind: 'fault', unit: 'requests during replacements', timeout: 300000 }, async (t, tally) => {
   const dir = workDir(t);
@@ -185,7 +206,11 @@ family('GeoIP database replaced under load', { kind: 'fault', unit: 'requests du
   await traffic.stop();
   const failed = results.filter((r) => !r.ok);
   tally.add(results.length, failed.length);
-  t.same(failed.slice(0, 5).map((r) => r.detail), [], 'every request served during the replacements');
+  t.same(
+    failed.slice(0, 5).map((r) => r.detail),
+    [],
+    'every request served during the replacements',
+  );
   const after = await exercise(app, PUBLIC_IPS[0], PUBLIC_IPS[1]);
   tally.check(after.ok && after.located, 'with a good file back, locations are found again', after);
   tally.check(geo.status().state === 'ok', 'geo status is ok again', geo.status() as unknown as Record<string, unknown>);

@@ -20,9 +20,18 @@ const ME_ROUTES: Array<{ method: 'GET' | 'POST' | 'DELETE'; url: string }> = [
   { method: 'POST', url: '/v1/me/logout' },
 ];
 
-function isRateLimited(response: { statusCode: number; headers: Record<string, unknown>; body: string; json(): any }, maxSeconds: number): boolean {
+function isRateLimited(
+  response: { statusCode: number; headers: Record<string, unknown>; body: string; json(): any },
+  maxSeconds: number,
+): boolean {
   const retryAfter = Number(response.headers['retry-after']);
-  return response.statusCode === 429 && isProblem(response) && response.json().code === 'rate_limited' && retryAfter > 0 && retryAfter <= maxSeconds;
+  return (
+    response.statusCode === 429 &&
+    isProblem(response) &&
+    response.json().code === 'rate_limited' &&
+    retryAfter > 0 &&
+    retryAfter <= maxSeconds
+  );
 }
 
 family('rate limits on /v1/me routes', { kind: 'attack', unit: 'route checks', timeout: 300000 }, async (t, tally) => {
@@ -39,13 +48,25 @@ family('rate limits on /v1/me routes', { kind: 'attack', unit: 'route checks', t
       const ends = route.url === '/v1/me/logout';
       for (let i = 0; i <= LIMIT; i++) {
         const spend = ends && i < LIMIT ? { method: 'GET' as const, url: '/v1/me/sessions' } : { method: route.method, url };
-        const response = await app.inject({ ...spend, remoteAddress: `198.51.100.${i + 1}`, headers: { authorization: `${schemes[i % schemes.length]} ${mine.token}` } });
+        const response = await app.inject({
+          ...spend,
+          remoteAddress: `198.51.100.${i + 1}`,
+          headers: { authorization: `${schemes[i % schemes.length]} ${mine.token}` },
+        });
         statuses.push(response.statusCode);
-        if (i === LIMIT) t.ok(isRateLimited(response, 60), `${route.method} ${route.url}: call ${LIMIT + 1} is a 429 problem with Retry-After (${response.statusCode} ${response.headers['retry-after']})`);
+        if (i === LIMIT)
+          t.ok(
+            isRateLimited(response, 60),
+            `${route.method} ${route.url}: call ${LIMIT + 1} is a 429 problem with Retry-After (${response.statusCode} ${response.headers['retry-after']})`,
+          );
         else t.not(response.statusCode, 429, `${route.method} ${route.url}: call ${i + 1} is within the budget`);
       }
       if (ends) {
-        const still = await app.inject({ method: 'GET', url: `/v1/sessions/${mine.session.id}`, headers: { authorization: `Bearer ${serviceToken(app)}` } });
+        const still = await app.inject({
+          method: 'GET',
+          url: `/v1/sessions/${mine.session.id}`,
+          headers: { authorization: `Bearer ${serviceToken(app)}` },
+        });
         t.equal(still.json().status, 'active', 'a refused logout ends nothing');
       }
       const fresh = await app.inject({ method: 'GET', url: '/v1/me/sessions', headers: { authorization: `Bearer ${other.token}` } });
@@ -61,10 +82,41 @@ family('repeated authentication failures', { kind: 'attack', unit: 'checks', tim
   const { token: sessionToken } = await login(app, { userId: 'victim' });
   type Response = Awaited<ReturnType<typeof app.inject>>;
   const attempts: Array<[string, (i: number) => Promise<Response>]> = [
-    ['random session tokens on /v1/me', async (i) => app.inject({ method: 'GET', url: '/v1/me/sessions', remoteAddress: '192.0.2.1', headers: { authorization: `Bearer sr1_${String(i).padStart(32, '0')}${'A'.repeat(43)}` } })],
-    ['forged service tokens on a service route', async (i) => app.inject({ method: 'GET', url: '/v1/users/victim/sessions', remoteAddress: '192.0.2.2', headers: { authorization: `Bearer eyJhbGciOiJub25lIn0.eyJpIjo${i}fQ.` } })],
-    ['no token at all', async () => app.inject({ method: 'POST', url: '/v1/sessions', remoteAddress: '192.0.2.3', payload: { userId: 'x' } })],
-    ['both kinds mixed from one address', async (i) => app.inject({ method: i % 2 ? 'GET' : 'POST', url: i % 2 ? '/v1/me/sessions' : '/v1/sessions/introspect', remoteAddress: '192.0.2.4', headers: { authorization: `Bearer ${i % 2 ? 'sr1_x' : 'not-a-jwt'}` }, payload: i % 2 ? undefined : { token: 'x' } })],
+    [
+      'random session tokens on /v1/me',
+      async (i) =>
+        app.inject({
+          method: 'GET',
+          url: '/v1/me/sessions',
+          remoteAddress: '192.0.2.1',
+          headers: { authorization: `Bearer sr1_${String(i).padStart(32, '0')}${'A'.repeat(43)}` },
+        }),
+    ],
+    [
+      'forged service tokens on a service route',
+      async (i) =>
+        app.inject({
+          method: 'GET',
+          url: '/v1/users/victim/sessions',
+          remoteAddress: '192.0.2.2',
+          headers: { authorization: `Bearer eyJhbGciOiJub25lIn0.eyJpIjo${i}fQ.` },
+        }),
+    ],
+    [
+      'no token at all',
+      async () => app.inject({ method: 'POST', url: '/v1/sessions', remoteAddress: '192.0.2.3', payload: { userId: 'x' } }),
+    ],
+    [
+      'both kinds mixed from one address',
+      async (i) =>
+        app.inject({
+          method: i % 2 ? 'GET' : 'POST',
+          url: i % 2 ? '/v1/me/sessions' : '/v1/sessions/introspect',
+          remoteAddress: '192.0.2.4',
+          headers: { authorization: `Bearer ${i % 2 ? 'sr1_x' : 'not-a-jwt'}` },
+          payload: i % 2 ? undefined : { token: 'x' },
+        }),
+    ],
   ];
   for (const [name, attempt] of attempts) {
     await tally.trial(name, async () => {
@@ -74,10 +126,26 @@ family('repeated authentication failures', { kind: 'attack', unit: 'checks', tim
       for (let i = 0; i < rounds; i++) statuses.push((await attempt(i)).statusCode);
       t.same(statuses, Array(rounds).fill(401), `${name}: the first ${rounds} are 401`);
       t.ok(isRateLimited(await attempt(rounds), 60), `${name}: the next failed attempt is a 429 with Retry-After`);
-      const address = name.startsWith('random') ? '192.0.2.1' : name.startsWith('forged') ? '192.0.2.2' : name.startsWith('no token') ? '192.0.2.3' : '192.0.2.4';
+      const address = name.startsWith('random')
+        ? '192.0.2.1'
+        : name.startsWith('forged')
+          ? '192.0.2.2'
+          : name.startsWith('no token')
+            ? '192.0.2.3'
+            : '192.0.2.4';
       // Genuine credentials from that very address are served: another caller's failures never lock them out.
-      const service = await app.inject({ method: 'GET', url: '/v1/users/victim/sessions', remoteAddress: address, headers: { authorization: `Bearer ${good}` } });
-      const me = await app.inject({ method: 'GET', url: '/v1/me/sessions', remoteAddress: address, headers: { authorization: `Bearer ${sessionToken}` } });
+      const service = await app.inject({
+        method: 'GET',
+        url: '/v1/users/victim/sessions',
+        remoteAddress: address,
+        headers: { authorization: `Bearer ${good}` },
+      });
+      const me = await app.inject({
+        method: 'GET',
+        url: '/v1/me/sessions',
+        remoteAddress: address,
+        headers: { authorization: `Bearer ${sessionToken}` },
+      });
       t.equal(service.statusCode, 200, `${name}: a genuine service token from that address is served`);
       t.equal(me.statusCode, 200, `${name}: a genuine session token from that address is served`);
     });

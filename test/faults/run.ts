@@ -48,7 +48,13 @@ const env = { ...process.env, DATABASE_URL: process.env.DATABASE_URL ?? (embedde
 
 function tap(batch: string[], jobs: number): Promise<number> {
   if (batch.length === 0 || interrupted) return Promise.resolve(0);
-  const args = ['node_modules/tap/dist/esm/run.mjs', `--jobs=${jobs}`, `--timeout=${long ? 14400 : 900}`, `--reporter=${process.env.FAULTS_REPORTER ?? 'terse'}`, ...batch];
+  const args = [
+    'node_modules/tap/dist/esm/run.mjs',
+    `--jobs=${jobs}`,
+    `--timeout=${long ? 14400 : 900}`,
+    `--reporter=${process.env.FAULTS_REPORTER ?? 'terse'}`,
+    ...batch,
+  ];
   return new Promise((resolve) => {
     current = spawn(process.execPath, args, { env, stdio: 'inherit' });
     current.on('error', () => resolve(1));
@@ -87,9 +93,27 @@ try {
 for (const r of lines) {
   const key = `${r.file}\u0000${r.family}`;
   if (r.event === 'start' && !rows.has(key)) {
-    rows.set(key, { family: r.family, kind: r.kind, unit: r.unit, file: r.file, trials: 0, failures: 0, state: 'DID NOT FINISH', notes: [] });
+    rows.set(key, {
+      family: r.family,
+      kind: r.kind,
+      unit: r.unit,
+      file: r.file,
+      trials: 0,
+      failures: 0,
+      state: 'DID NOT FINISH',
+      notes: [],
+    });
   } else if (r.event === 'end') {
-    const row = rows.get(key) ?? { family: r.family, kind: r.kind, unit: r.unit, file: r.file, trials: 0, failures: 0, state: 'DID NOT FINISH' as const, notes: [] };
+    const row = rows.get(key) ?? {
+      family: r.family,
+      kind: r.kind,
+      unit: r.unit,
+      file: r.file,
+      trials: 0,
+      failures: 0,
+      state: 'DID NOT FINISH' as const,
+      notes: [],
+    };
     row.trials = r.trials ?? 0;
     row.failures = r.failures ?? 0;
     row.state = row.failures > 0 ? 'FAILED' : 'ok';
@@ -99,12 +123,33 @@ for (const r of lines) {
 }
 for (const file of files) {
   if (![...rows.values()].some((r) => r.file === file)) {
-    rows.set(file, { family: `(${path.basename(file)}: no family ran)`, kind: '-', unit: '', file, trials: 0, failures: 1, state: interrupted ? 'DID NOT FINISH' : 'FAILED', notes: [] });
+    rows.set(file, {
+      family: `(${path.basename(file)}: no family ran)`,
+      kind: '-',
+      unit: '',
+      file,
+      trials: 0,
+      failures: 1,
+      state: interrupted ? 'DID NOT FINISH' : 'FAILED',
+      notes: [],
+    });
   }
 }
 // Faults first, then attacks; within each, in the order of ORDER (then by name), families of a
 // file in the order they ran.
-const ORDER = ['postgres-restart', 'connections', 'overload', 'shutdown', 'geoip', 'fuzz', 'jwt', 'access-control', 'forwarded', 'rate-limit', 'sql-injection'];
+const ORDER = [
+  'postgres-restart',
+  'connections',
+  'overload',
+  'shutdown',
+  'geoip',
+  'fuzz',
+  'jwt',
+  'access-control',
+  'forwarded',
+  'rate-limit',
+  'sql-injection',
+];
 const rank = (r: Row) => {
   const at = ORDER.findIndex((name) => path.basename(r.file).startsWith(name));
   return (r.kind === 'fault' ? 0 : 1000) + (at === -1 ? 500 : at * 10);
@@ -116,7 +161,11 @@ const outsideFailure = tapCode !== 0 && failedRows.length === 0;
 const width = Math.max(...ordered.map((r) => r.family.length), 30);
 const line = '─'.repeat(width + 44);
 const out: string[] = [];
-out.push('', `Fault and attack families (${long ? 'long' : 'normal'} mode${process.env.FAULTS_SEED ? `, seed ${process.env.FAULTS_SEED}` : ''})`, line);
+out.push(
+  '',
+  `Fault and attack families (${long ? 'long' : 'normal'} mode${process.env.FAULTS_SEED ? `, seed ${process.env.FAULTS_SEED}` : ''})`,
+  line,
+);
 out.push(`${'kind'.padEnd(7)}${'family'.padEnd(width + 2)}${'trials'.padStart(8)}${'failures'.padStart(10)}  result`);
 out.push(line);
 for (const r of ordered) {
@@ -125,7 +174,9 @@ for (const r of ordered) {
 out.push(line);
 const totalTrials = ordered.reduce((n, r) => n + r.trials, 0);
 const totalFailures = ordered.reduce((n, r) => n + r.failures, 0);
-out.push(`${''.padEnd(7)}${'total'.padEnd(width + 2)}${String(totalTrials).padStart(8)}${String(totalFailures).padStart(10)}  ${failedRows.length === 0 && !outsideFailure ? 'ok' : 'FAILED'}`);
+out.push(
+  `${''.padEnd(7)}${'total'.padEnd(width + 2)}${String(totalTrials).padStart(8)}${String(totalFailures).padStart(10)}  ${failedRows.length === 0 && !outsideFailure ? 'ok' : 'FAILED'}`,
+);
 if (outsideFailure) out.push(`tap exited with code ${tapCode} although every family passed: a failure outside the families (see above)`);
 if (interrupted) out.push('interrupted: the table shows what ran');
 out.push('', 'What was counted and measured:');

@@ -18,7 +18,12 @@ family('SQL injection in every string input', { kind: 'attack', unit: 'payload Ã
   await admin.connect();
   t.teardown(() => admin.end());
   const token = serviceToken(app);
-  const tables = async () => (await admin.query<{ name: string }>("select table_name as name from information_schema.tables where table_schema = 'public' order by 1")).rows.map((r) => r.name);
+  const tables = async () =>
+    (
+      await admin.query<{ name: string }>(
+        "select table_name as name from information_schema.tables where table_schema = 'public' order by 1",
+      )
+    ).rows.map((r) => r.name);
   const before = await tables();
   const bystander = await login(app, { userId: 'bystander' });
   let created = 1;
@@ -49,7 +54,12 @@ family('SQL injection in every string input', { kind: 'attack', unit: 'payload Ã
       if (create.statusCode !== 201) return;
       created++;
       const { session, token: sessionToken } = create.json();
-      const row = (await admin.query('select user_id, label, login_method, device_id, user_agent, metadata, client_hints, client_input from sessions where id = $1', [session.id])).rows[0];
+      const row = (
+        await admin.query(
+          'select user_id, label, login_method, device_id, user_agent, metadata, client_hints, client_input from sessions where id = $1',
+          [session.id],
+        )
+      ).rows[0];
       t.equal(row.user_id, payload, 'user_id stored verbatim');
       t.equal(row.label, payload, 'label stored verbatim');
       t.equal(row.login_method, payload.slice(0, 64), 'login_method stored verbatim');
@@ -60,29 +70,70 @@ family('SQL injection in every string input', { kind: 'attack', unit: 'payload Ã
       t.equal(row.client_input.version, short.trim(), 'client version stored verbatim (trimmed)');
 
       // The user id in a path finds exactly that user's session: no wildcard, no quoting escape.
-      const listed = await timed(() => call(app, token, { method: 'GET', url: `/v1/users/${encodeURIComponent(payload)}/sessions?status=all` }));
+      const listed = await timed(() =>
+        call(app, token, { method: 'GET', url: `/v1/users/${encodeURIComponent(payload)}/sessions?status=all` }),
+      );
       t.equal(listed.statusCode, 200);
-      t.same(listed.json().items.map((s: { id: string }) => s.id), [session.id], `${payload}: listing that user id finds only its own session`);
+      t.same(
+        listed.json().items.map((s: { id: string }) => s.id),
+        [session.id],
+        `${payload}: listing that user id finds only its own session`,
+      );
 
-      const beat = await timed(() => call(app, token, { method: 'POST', url: `/v1/sessions/${session.id}/heartbeat`, payload: { userAgent: payload, path: payload, pageViews: 1 } }));
+      const beat = await timed(() =>
+        call(app, token, {
+          method: 'POST',
+          url: `/v1/sessions/${session.id}/heartbeat`,
+          payload: { userAgent: payload, path: payload, pageViews: 1 },
+        }),
+      );
       t.equal(beat.statusCode, 200, 'heartbeat with it in userAgent and path');
-      const ip = await timed(() => call(app, token, { method: 'POST', url: `/v1/sessions/${session.id}/heartbeat`, payload: { ip: payload } }));
+      const ip = await timed(() =>
+        call(app, token, { method: 'POST', url: `/v1/sessions/${session.id}/heartbeat`, payload: { ip: payload } }),
+      );
       t.equal(ip.statusCode, 400, 'as an address it is refused');
       // A user's own heartbeat takes the device from its User-Agent header (when the payload can be one) and the page from the body.
       const asHeader = /^[\x20-\x7e]+$/.test(payload.trim());
-      const meBeat = await timed(() => app.inject({ method: 'POST', url: '/v1/me/heartbeat', headers: { authorization: `Bearer ${sessionToken}`, ...(asHeader ? { 'user-agent': payload.trim() } : {}) }, payload: { path: payload, pageViews: 1 } }));
+      const meBeat = await timed(() =>
+        app.inject({
+          method: 'POST',
+          url: '/v1/me/heartbeat',
+          headers: { authorization: `Bearer ${sessionToken}`, ...(asHeader ? { 'user-agent': payload.trim() } : {}) },
+          payload: { path: payload, pageViews: 1 },
+        }),
+      );
       t.equal(meBeat.statusCode, 200, 'own heartbeat with it');
 
       // Everywhere else it is refused or harmless.
       const refusals: Array<[string, Promise<{ statusCode: number }>, number[]]> = [
         ['cursor', call(app, token, { method: 'GET', url: `/v1/users/alice/sessions?cursor=${encodeURIComponent(payload)}` }), [400]],
         ['own cursor', call(app, sessionToken, { method: 'GET', url: `/v1/me/sessions?cursor=${encodeURIComponent(payload)}` }), [400]],
-        ['events cursor', call(app, token, { method: 'GET', url: `/v1/sessions/${session.id}/events?cursor=${encodeURIComponent(payload)}` }), [400]],
-        ['reason', call(app, token, { method: 'DELETE', url: `/v1/sessions/${bystander.session.id}?reason=${encodeURIComponent(payload)}` }), [400]],
-        ['revoke reason', call(app, token, { method: 'POST', url: `/v1/users/bystander/sessions/revoke`, payload: { reason: payload } }), [400]],
-        ['revoke except id', call(app, token, { method: 'POST', url: `/v1/users/bystander/sessions/revoke`, payload: { exceptSessionId: payload } }), [400]],
+        [
+          'events cursor',
+          call(app, token, { method: 'GET', url: `/v1/sessions/${session.id}/events?cursor=${encodeURIComponent(payload)}` }),
+          [400],
+        ],
+        [
+          'reason',
+          call(app, token, { method: 'DELETE', url: `/v1/sessions/${bystander.session.id}?reason=${encodeURIComponent(payload)}` }),
+          [400],
+        ],
+        [
+          'revoke reason',
+          call(app, token, { method: 'POST', url: `/v1/users/bystander/sessions/revoke`, payload: { reason: payload } }),
+          [400],
+        ],
+        [
+          'revoke except id',
+          call(app, token, { method: 'POST', url: `/v1/users/bystander/sessions/revoke`, payload: { exceptSessionId: payload } }),
+          [400],
+        ],
         ['session id in a path', call(app, token, { method: 'GET', url: `/v1/sessions/${encodeURIComponent(payload)}` }), [400, 404]],
-        ['own session id in a path', call(app, sessionToken, { method: 'DELETE', url: `/v1/me/sessions/${encodeURIComponent(payload)}` }), [400, 404]],
+        [
+          'own session id in a path',
+          call(app, sessionToken, { method: 'DELETE', url: `/v1/me/sessions/${encodeURIComponent(payload)}` }),
+          [400, 404],
+        ],
         ['token to introspect', call(app, token, { method: 'POST', url: '/v1/sessions/introspect', payload: { token: payload } }), [200]],
         ['as a session token', call(app, payload.replace(/[^\x21-\x7e]/g, '_'), { method: 'GET', url: '/v1/me/sessions' }), [401]],
       ];
@@ -103,10 +154,14 @@ family('SQL injection in every string input', { kind: 'attack', unit: 'payload Ã
   await sessions.flushActivity();
   const after = await tables();
   tally.check(JSON.stringify(after) === JSON.stringify(before), 'every table is still there, and no new one', { before, after });
-  const counts = (await admin.query('select count(*)::int as sessions, count(*) filter (where ended_at is not null)::int as ended from sessions')).rows[0];
+  const counts = (
+    await admin.query('select count(*)::int as sessions, count(*) filter (where ended_at is not null)::int as ended from sessions')
+  ).rows[0];
   tally.check(counts.sessions === created, `sessions: ${counts.sessions} rows, ${created} logins made`, counts);
   tally.check(counts.ended === ended, `ended: ${counts.ended}, ${ended} ended through the API`, counts);
-  const events = (await admin.query<{ type: string; n: number }>('select type, count(*)::int as n from session_events group by type order by type')).rows;
+  const events = (
+    await admin.query<{ type: string; n: number }>('select type, count(*)::int as n from session_events group by type order by type')
+  ).rows;
   const logins = events.find((e) => e.type === 'login')?.n ?? 0;
   tally.check(logins === created, `login events: ${logins}`, { events });
   const still = await call(app, token, { method: 'GET', url: `/v1/sessions/${bystander.session.id}` });

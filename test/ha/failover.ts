@@ -69,7 +69,10 @@ await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
 const receiverPort = (receiver.address() as { port: number }).port;
 
 const secret = randomBytes(32).toString('base64url');
-const sign = (scope: string) => createSigner({ key: secret, algorithm: 'HS256', iss: 'session-registry', aud: 'session-registry', sub: 'ha-test', expiresIn: 3600_000 })({ scope });
+const sign = (scope: string) =>
+  createSigner({ key: secret, algorithm: 'HS256', iss: 'session-registry', aud: 'session-registry', sub: 'ha-test', expiresIn: 3600_000 })({
+    scope,
+  });
 const token = sign('sessions:read sessions:write webhooks:manage');
 
 let cluster: Cluster | null = null;
@@ -79,7 +82,9 @@ process.on('SIGINT', interrupt);
 process.on('SIGTERM', interrupt);
 
 async function main() {
-  log(`starting a cluster of ${NODES} PostgreSQL nodes (REVOCATION_FEED_GRACE ${GRACE_SUPPORTED ? `supported: ${GRACE_SECONDS}s` : 'not in this build: the instances refuse while the feed is lost'})`);
+  log(
+    `starting a cluster of ${NODES} PostgreSQL nodes (REVOCATION_FEED_GRACE ${GRACE_SUPPORTED ? `supported: ${GRACE_SECONDS}s` : 'not in this build: the instances refuse while the feed is lost'})`,
+  );
   cluster = await startCluster({
     nodes: NODES,
     registries: 2,
@@ -120,20 +125,27 @@ async function main() {
     poolSize: Number(values.pool),
     outFile,
   };
-  const load = fork(path.resolve(import.meta.dirname, 'load.ts'), [], { execArgv: ['--import', 'tsx'], env: { ...process.env, HA_LOAD: JSON.stringify(settings) }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const fromLoad = (type: string) => new Promise<any>((resolve, reject) => {
-    const onMessage = (m: { type: string }) => {
-      if (m.type === type) {
-        load.off('message', onMessage);
-        resolve(m);
-      }
-    };
-    load.on('message', onMessage);
-    load.once('exit', (code) => reject(new Error(`the load process exited (${code}) before "${type}"`)));
+  const load = fork(path.resolve(import.meta.dirname, 'load.ts'), [], {
+    execArgv: ['--import', 'tsx'],
+    env: { ...process.env, HA_LOAD: JSON.stringify(settings) },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
+  const fromLoad = (type: string) =>
+    new Promise<any>((resolve, reject) => {
+      const onMessage = (m: { type: string }) => {
+        if (m.type === type) {
+          load.off('message', onMessage);
+          resolve(m);
+        }
+      };
+      load.on('message', onMessage);
+      load.once('exit', (code) => reject(new Error(`the load process exited (${code}) before "${type}"`)));
+    });
   try {
     await fromLoad('ready');
-    log(`load running: ${settings.loginsPerSecond} logins/s, ${settings.heartbeatWorkers} heartbeat loops over ${settings.poolSize} sessions, 5 revokes/s, 5 renames/s`);
+    log(
+      `load running: ${settings.loginsPerSecond} logins/s, ${settings.heartbeatWorkers} heartbeat loops over ${settings.poolSize} sessions, 5 revokes/s, 5 renames/s`,
+    );
     await sleep(8000);
     connections = await connectionCounts(c.databaseUrl);
 
@@ -183,7 +195,9 @@ async function main() {
       await sleep(3000);
       switchAt = Date.now();
       const output = c.switchover(newLeader, switchTo as PgNode);
-      log(`switchover ${newLeader.name} -> ${switchTo?.name} asked (${output.includes('Successfully') ? 'patronictl: successfully switched over' : output.trim().split('\n')[0]})`);
+      log(
+        `switchover ${newLeader.name} -> ${switchTo?.name} asked (${output.includes('Successfully') ? 'patronictl: successfully switched over' : output.trim().split('\n')[0]})`,
+      );
       for (;;) {
         const leader = await c.leader();
         if (leader === switchTo) break;
@@ -201,7 +215,9 @@ async function main() {
     const record = JSON.parse(readFileSync(outFile, 'utf8')) as LoadRecord;
     if (process.env.HA_KEEP_RECORD) log(`answers recorded in ${outFile}`);
     else rmSync(outFile, { force: true });
-    log(`load stopped: ${record.beats.length} heartbeats, ${record.logins.length} logins, ${record.revokes.length} revokes, ${record.renames.length} renames`);
+    log(
+      `load stopped: ${record.beats.length} heartbeats, ${record.logins.length} logins, ${record.revokes.length} revokes, ${record.renames.length} renames`,
+    );
 
     await verify(c, record, { killAt, promotedAt, switchAt, switchedAt, loadEndAt, oldLeader, newLeader, switchTo, bootstrapMs });
   } finally {
@@ -226,38 +242,82 @@ async function verify(c: Cluster, record: LoadRecord, t: Times) {
   killedAt = killAt;
   const runMs = t.loadEndAt - (record.beats[0]?.sentAt ?? killAt);
   figure('failover', `${t.oldLeader.name} killed; ${t.newLeader.name} primary after ${((t.promotedAt - killAt) / 1000).toFixed(1)} s`);
-  if (t.switchAt) figure('switchover', `${t.newLeader.name} -> ${t.switchTo?.name} asked ${((t.switchAt - killAt) / 1000).toFixed(1)} s after the kill, primary moved in ${((t.switchedAt - t.switchAt) / 1000).toFixed(1)} s`);
+  if (t.switchAt)
+    figure(
+      'switchover',
+      `${t.newLeader.name} -> ${t.switchTo?.name} asked ${((t.switchAt - killAt) / 1000).toFixed(1)} s after the kill, primary moved in ${((t.switchedAt - t.switchAt) / 1000).toFixed(1)} s`,
+    );
   figure('connections to the primary under load (both instances)', connections);
-  figure('load achieved', `${(record.beats.length / (runMs / 1000)).toFixed(0)} heartbeats/s, ${(record.logins.length / (runMs / 1000)).toFixed(1)} logins/s over ${(runMs / 1000).toFixed(0)} s`);
+  figure(
+    'load achieved',
+    `${(record.beats.length / (runMs / 1000)).toFixed(0)} heartbeats/s, ${(record.logins.length / (runMs / 1000)).toFixed(1)} logins/s over ${(runMs / 1000).toFixed(0)} s`,
+  );
 
   // Availability of cached sessions: heartbeats of sessions never revoked, in the window after the kill.
   // Held by the instance that answers: a session that instance answered 2xx before the kill.
   const marked = new Set(record.marked.map((m) => m.session));
-  const held = new Set(record.beats.filter((b) => b.sentAt < killAt && ok2xx(b) && b.servedBy >= 0).map((b) => `${b.session}/${b.servedBy}`));
+  const held = new Set(
+    record.beats.filter((b) => b.sentAt < killAt && ok2xx(b) && b.servedBy >= 0).map((b) => `${b.session}/${b.servedBy}`),
+  );
   const live = record.beats.filter((b) => !marked.has(b.session) && (b.servedBy < 0 || held.has(`${b.session}/${b.servedBy}`)));
   const window = live.filter((b) => b.sentAt >= killAt && b.sentAt < killAt + AVAILABILITY_WINDOW_MS);
   const served = window.filter(ok2xx).length;
   const availability = window.length ? served / window.length : 0;
   const availabilityText = `${pct(served, window.length)} (${served} of ${window.length}; service ${pct(window.filter((b) => b.kind === 'service' && ok2xx(b)).length, window.filter((b) => b.kind === 'service').length)}, /v1/me ${pct(window.filter((b) => b.kind === 'me' && ok2xx(b)).length, window.filter((b) => b.kind === 'me').length)})`;
-  if (GRACE_SUPPORTED) check(availability >= AVAILABILITY_GOAL, `heartbeats of cached sessions answered 2xx in the ${AVAILABILITY_WINDOW_MS / 1000} s after the kill (goal >= 99%)`, availabilityText);
-  else figure(`heartbeats of cached sessions answered 2xx in the ${AVAILABILITY_WINDOW_MS / 1000} s after the kill (goal >= 99%, needs REVOCATION_FEED_GRACE)`, availabilityText);
+  if (GRACE_SUPPORTED)
+    check(
+      availability >= AVAILABILITY_GOAL,
+      `heartbeats of cached sessions answered 2xx in the ${AVAILABILITY_WINDOW_MS / 1000} s after the kill (goal >= 99%)`,
+      availabilityText,
+    );
+  else
+    figure(
+      `heartbeats of cached sessions answered 2xx in the ${AVAILABILITY_WINDOW_MS / 1000} s after the kill (goal >= 99%, needs REVOCATION_FEED_GRACE)`,
+      availabilityText,
+    );
   const beatStatuses = countBy(window.map((b) => b.status));
-  figure('heartbeat answers in that window', Object.entries(beatStatuses).map(([s, n]) => `${s}: ${n}`).join(', '));
+  figure(
+    'heartbeat answers in that window',
+    Object.entries(beatStatuses)
+      .map(([s, n]) => `${s}: ${n}`)
+      .join(', '),
+  );
   const unexpectedBeats = record.beats.filter((b) => !(ok2xx(b) || b.clean503 || [401, 410].includes(b.status)));
-  check(unexpectedBeats.length === 0, 'every heartbeat answer is 2xx, 401/410 (revoked) or a clean 503', `${unexpectedBeats.length} others ${details(unexpectedBeats)}`);
+  check(
+    unexpectedBeats.length === 0,
+    'every heartbeat answer is 2xx, 401/410 (revoked) or a clean 503',
+    `${unexpectedBeats.length} others ${details(unexpectedBeats)}`,
+  );
   const before = record.beats.filter((b) => b.sentAt < killAt - 2000 && b.sentAt > killAt - 8000);
-  figure('heartbeats before the kill: rate, p50 / p99', `${(before.length / 6).toFixed(0)}/s, ${percentile(before.map((b) => b.ms), 50)} / ${percentile(before.map((b) => b.ms), 99)} ms`);
+  figure(
+    'heartbeats before the kill: rate, p50 / p99',
+    `${(before.length / 6).toFixed(0)}/s, ${percentile(
+      before.map((b) => b.ms),
+      50,
+    )} / ${percentile(
+      before.map((b) => b.ms),
+      99,
+    )} ms`,
+  );
 
   // Writes: clean 503s with Retry-After, never hanging, and the write gap.
   const writes: Answer[] = [...record.logins, ...record.revokes, ...record.renames];
   const badWrites = writes.filter((w) => !ok2xx(w) && !w.clean503);
-  check(badWrites.length === 0, 'every write not done is a 503 problem+json with Retry-After', `${badWrites.length} others ${details(badWrites)}; ${writes.filter((w) => w.clean503).length} clean 503s`);
+  check(
+    badWrites.length === 0,
+    'every write not done is a 503 problem+json with Retry-After',
+    `${badWrites.length} others ${details(badWrites)}; ${writes.filter((w) => w.clean503).length} clean 503s`,
+  );
   // Hanging is waiting on a dead primary (TCP gives up after minutes), not a loaded machine being slow:
   // the bound is 10 s, or one and a half times the slowest write of the 10 s before the kill if that is more.
   const slowestBefore = Math.max(0, ...writes.filter((w) => w.sentAt >= killAt - 10000 && w.sentAt < killAt - 2000).map((w) => w.ms));
   const hangMs = Math.max(HANG_MS, Math.round(slowestBefore * 1.5));
   const slowest = Math.max(0, ...writes.map((w) => w.ms));
-  check(slowest < hangMs, `no write hangs (every answer within ${(hangMs / 1000).toFixed(1)} s)`, `slowest ${slowest} ms (before the kill ${slowestBefore} ms); 503s: slowest ${Math.max(0, ...writes.filter((w) => w.status === 503).map((w) => w.ms))} ms`);
+  check(
+    slowest < hangMs,
+    `no write hangs (every answer within ${(hangMs / 1000).toFixed(1)} s)`,
+    `slowest ${slowest} ms (before the kill ${slowestBefore} ms); 503s: slowest ${Math.max(0, ...writes.filter((w) => w.status === 503).map((w) => w.ms))} ms`,
+  );
   // From the first login answered with a failure after the kill to the first success of a login sent after it.
   const doneAt = (a: Answer) => a.sentAt + a.ms;
   const byDone = [...record.logins].sort((a, b) => doneAt(a) - doneAt(b));
@@ -269,24 +329,42 @@ async function verify(c: Cluster, record: LoadRecord, t: Times) {
     backAt = back ? doneAt(back) : Infinity;
     gapMs = backAt - doneAt(firstFail);
   }
-  check(gapMs <= WRITE_GAP_GOAL_MS, `write unavailability, first failed to first successful login (goal <= ${WRITE_GAP_GOAL_MS / 1000} s)`, `${(gapMs / 1000).toFixed(1)} s; first failure ${firstFail ? ((doneAt(firstFail) - killAt) / 1000).toFixed(1) : '-'} s, logins back ${((backAt - killAt) / 1000).toFixed(1)} s after the kill`);
+  check(
+    gapMs <= WRITE_GAP_GOAL_MS,
+    `write unavailability, first failed to first successful login (goal <= ${WRITE_GAP_GOAL_MS / 1000} s)`,
+    `${(gapMs / 1000).toFixed(1)} s; first failure ${firstFail ? ((doneAt(firstFail) - killAt) / 1000).toFixed(1) : '-'} s, logins back ${((backAt - killAt) / 1000).toFixed(1)} s after the kill`,
+  );
 
   // Switchover: no 5xx other than 503 (and no dropped connection) around it.
   if (t.switchAt) {
     const around = [...writes, ...record.beats].filter((a) => a.sentAt >= t.switchAt - 1000 && a.sentAt < t.switchedAt + AFTER_SWITCH_MS);
     const bad = around.filter((a) => (a.status >= 500 && !a.clean503) || a.status === 0);
-    const wfail = [...record.logins, ...record.revokes, ...record.renames].filter((a) => a.sentAt >= t.switchAt - 1000 && a.sentAt < t.switchedAt + AFTER_SWITCH_MS);
-    check(bad.length === 0, 'switchover: no 5xx other than clean 503s, no dropped connection', `${bad.length} of ${around.length}; writes answered 503: ${wfail.filter((w) => w.status === 503).length} of ${wfail.length}; heartbeats 2xx ${pct(around.filter((a) => 'kind' in a && ok2xx(a)).length, around.filter((a) => 'kind' in a).length)}`);
+    const wfail = [...record.logins, ...record.revokes, ...record.renames].filter(
+      (a) => a.sentAt >= t.switchAt - 1000 && a.sentAt < t.switchedAt + AFTER_SWITCH_MS,
+    );
+    check(
+      bad.length === 0,
+      'switchover: no 5xx other than clean 503s, no dropped connection',
+      `${bad.length} of ${around.length}; writes answered 503: ${wfail.filter((w) => w.status === 503).length} of ${wfail.length}; heartbeats 2xx ${pct(around.filter((a) => 'kind' in a && ok2xx(a)).length, around.filter((a) => 'kind' in a).length)}`,
+    );
   }
 
   // Revocation during the gap: the sessions revoked just before the kill are never active again.
   const markedAt = new Map(record.marked.map((m) => [m.session, m]));
-  check(record.marked.length > 0 && record.marked.every((m) => m.status === 200), 'sessions revoked just before the kill: every revoke answered 200', `${record.marked.filter((m) => m.status === 200).length} of ${record.marked.length}, last ${((killAt - Math.max(...record.marked.map((m) => m.doneAt))) / 1000).toFixed(1)} s before the kill`);
+  check(
+    record.marked.length > 0 && record.marked.every((m) => m.status === 200),
+    'sessions revoked just before the kill: every revoke answered 200',
+    `${record.marked.filter((m) => m.status === 200).length} of ${record.marked.length}, last ${((killAt - Math.max(...record.marked.map((m) => m.doneAt))) / 1000).toFixed(1)} s before the kill`,
+  );
   const afterRevoke = record.beats.filter((b) => {
     const m = markedAt.get(b.session);
     return m && ok2xx(b) && (b.sentAt >= killAt || b.sentAt > m.doneAt + (b.servedBy === m.servedBy ? 0 : FEED_DELIVERY_MS));
   });
-  check(afterRevoke.length === 0, 'a session revoked just before the kill is never answered active afterwards, by either instance', `${afterRevoke.length} active answers of ${record.beats.filter((b) => markedAt.has(b.session) && b.sentAt >= killAt).length} asked after the kill`);
+  check(
+    afterRevoke.length === 0,
+    'a session revoked just before the kill is never answered active afterwards, by either instance',
+    `${afterRevoke.length} active answers of ${record.beats.filter((b) => markedAt.has(b.session) && b.sentAt >= killAt).length} asked after the kill`,
+  );
 
   // Revocations during the run: the instance that revoked never answers active afterwards; the other one
   // may (by design) answer from memory while its feed is lost, within the bound only.
@@ -313,7 +391,11 @@ async function verify(c: Cluster, record: LoadRecord, t: Times) {
         }
       }),
     );
-    check(accepted === 0, 'every acknowledged revoke: token refused on both instances (introspect inactive, /v1/me 401)', `${refused} refusals, ${accepted} not refused`);
+    check(
+      accepted === 0,
+      'every acknowledged revoke: token refused on both instances (introspect inactive, /v1/me 401)',
+      `${refused} refusals, ${accepted} not refused`,
+    );
 
     // Webhooks: every committed lifecycle event reaches the receiver at least once.
     const endpointRows = await db.query<{ created_at: Date }>('select created_at from webhook_endpoints');
@@ -329,17 +411,27 @@ async function verify(c: Cluster, record: LoadRecord, t: Times) {
       await sleep(500);
     }
     const duplicates = [...received.values()].reduce((sum, n) => sum + (n - 1), 0);
-    check(missing.length === 0, 'every committed lifecycle event delivered to the receiver at least once', `${committed - missing.length} of ${committed} delivered, ${missing.length} missing, ${duplicates} duplicate deliveries; waited ${((Date.now() - t.loadEndAt) / 1000).toFixed(1)} s after the load`);
+    check(
+      missing.length === 0,
+      'every committed lifecycle event delivered to the receiver at least once',
+      `${committed - missing.length} of ${committed} delivered, ${missing.length} missing, ${duplicates} duplicate deliveries; waited ${((Date.now() - t.loadEndAt) / 1000).toFixed(1)} s after the load`,
+    );
 
     // Readiness: degraded during the failover, recovered by itself.
     for (const [i, instance] of c.registries.entries()) {
       const samples = record.ready.filter((r) => r.instance === i);
-      const degraded = samples.filter((r) => r.at >= killAt && r.at < t.promotedAt + 15000 && (r.status !== 200 || r.checks?.revocationFeed !== 'ok'));
+      const degraded = samples.filter(
+        (r) => r.at >= killAt && r.at < t.promotedAt + 15000 && (r.status !== 200 || r.checks?.revocationFeed !== 'ok'),
+      );
       const last = samples[samples.length - 1];
       const now = await fetchJson(`${instance.url}/readyz`);
       const recovered = now.status === 200 && now.json?.checks?.revocationFeed === 'ok';
       const states = [...new Set(degraded.map((r) => `${r.status} ${JSON.stringify(pick(r.checks))}`))].slice(0, 4).join(' | ');
-      check(degraded.length > 0 && recovered && instance.proc.child.exitCode === null, `${instance.name} /readyz degraded during the failover and ready again by itself`, `${degraded.length} degraded samples (${states}); last in run ${last?.status}; now ${now.status} feed ${now.json?.checks?.revocationFeed}`);
+      check(
+        degraded.length > 0 && recovered && instance.proc.child.exitCode === null,
+        `${instance.name} /readyz degraded during the failover and ready again by itself`,
+        `${degraded.length} degraded samples (${states}); last in run ${last?.status}; now ${now.status} feed ${now.json?.checks?.revocationFeed}`,
+      );
     }
 
     // Stop the instances (each flushes its activity buffer on the way out), then count what is stored.
@@ -348,21 +440,41 @@ async function verify(c: Cluster, record: LoadRecord, t: Times) {
       await new Promise<void>((resolve) => (r.proc.child.exitCode !== null ? resolve() : r.proc.child.once('exit', () => resolve())));
     }
     const loginAck = record.logins.filter((l) => l.status === 201);
-    const stored = await db.query<{ id: string; user_id: string; metadata: unknown; name: string | null; ended_at: Date | null; end_reason: string | null; page_views: string }>(
-      'select id, user_id, metadata, name, ended_at, end_reason, page_views from sessions where id = any($1::uuid[]) or user_id like $2',
-      [loginAck.map((l) => l.id), 'pool-%'],
-    );
+    const stored = await db.query<{
+      id: string;
+      user_id: string;
+      metadata: unknown;
+      name: string | null;
+      ended_at: Date | null;
+      end_reason: string | null;
+      page_views: string;
+    }>('select id, user_id, metadata, name, ended_at, end_reason, page_views from sessions where id = any($1::uuid[]) or user_id like $2', [
+      loginAck.map((l) => l.id),
+      'pool-%',
+    ]);
     const byId = new Map(stored.rows.map((r) => [r.id, r]));
     const lostLogins = loginAck.filter((l) => {
       const row = byId.get(l.id as string);
       return !row || row.user_id !== `login-${l.n}` || (row.metadata as { n?: string } | null)?.n !== String(l.n);
     });
-    check(lostLogins.length === 0, 'every login answered 201 is stored with its data', `${loginAck.length - lostLogins.length} of ${loginAck.length} (of ${record.logins.length} sent)`);
+    check(
+      lostLogins.length === 0,
+      'every login answered 201 is stored with its data',
+      `${loginAck.length - lostLogins.length} of ${loginAck.length} (of ${record.logins.length} sent)`,
+    );
     const notEnded = [...revokeAck.values()].filter((r) => !byId.get(r.id)?.ended_at);
-    check(notEnded.length === 0, 'every revoke answered 200 is ended in the database', `${revokeAck.size - notEnded.length} of ${revokeAck.size}`);
+    check(
+      notEnded.length === 0,
+      'every revoke answered 200 is ended in the database',
+      `${revokeAck.size - notEnded.length} of ${revokeAck.size}`,
+    );
     const renameAck = record.renames.filter((r) => r.status === 200);
     const wrongName = renameAck.filter((r) => byId.get(r.id)?.name !== r.name);
-    check(wrongName.length === 0, 'every rename answered 200 is stored', `${renameAck.length - wrongName.length} of ${renameAck.length} (of ${record.renames.length} sent)`);
+    check(
+      wrongName.length === 0,
+      'every rename answered 200 is stored',
+      `${renameAck.length - wrongName.length} of ${renameAck.length} (of ${record.renames.length} sent)`,
+    );
 
     // Page views: acknowledged ones stored exactly; unanswered ones (no status) may or may not be.
     let acked = 0;
@@ -383,7 +495,11 @@ async function verify(c: Cluster, record: LoadRecord, t: Times) {
         overDetail.push(`${views - a - u} on a session answered ${details(beats.filter((b) => !ok2xx(b)))}`);
       }
     }
-    check(short === 0 && over === 0, 'page views answered 2xx are stored exactly', `${acked} acknowledged, ${short} missing, ${over} more than acknowledged (${unknown} without an answer)${overDetail.length ? `: ${overDetail.slice(0, 5).join('; ')}` : ''}`);
+    check(
+      short === 0 && over === 0,
+      'page views answered 2xx are stored exactly',
+      `${acked} acknowledged, ${short} missing, ${over} more than acknowledged (${unknown} without an answer)${overDetail.length ? `: ${overDetail.slice(0, 5).join('; ')}` : ''}`,
+    );
   } finally {
     await db.end().catch(() => {});
   }
@@ -405,7 +521,12 @@ async function connectionCounts(url: string): Promise<string> {
 }
 
 async function post(base: string, path: string, bearer: string, body: unknown): Promise<{ status: number; json: any }> {
-  const response = await fetch(`${base}${path}`, { method: 'POST', headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(10000) });
+  const response = await fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(10000),
+  });
   const text = await response.text();
   let json: any = null;
   try {
@@ -435,7 +556,8 @@ let killedAt = 0;
 function details(answers: Answer[]): string {
   const counts: Record<string, number> = {};
   for (const a of answers) {
-    const key = `${a.status} ${a.detail ?? ''}`.trim() + (a.status === 0 ? ` (at ${((a.sentAt - killedAt) / 1000).toFixed(1)} s from the kill)` : '');
+    const key =
+      `${a.status} ${a.detail ?? ''}`.trim() + (a.status === 0 ? ` (at ${((a.sentAt - killedAt) / 1000).toFixed(1)} s from the kill)` : '');
     counts[key] = (counts[key] ?? 0) + 1;
   }
   return JSON.stringify(counts);
@@ -482,7 +604,9 @@ if (dir) {
   check(left.length === 0, 'nothing left running after the test', left.length ? left.join('; ') : 'none');
 }
 const wall = (Date.now() - startedAt) / 1000;
-process.stdout.write(`\nSession Registry failover test, ${NODES} PostgreSQL nodes, ${new Date().toISOString()}, wall time ${wall.toFixed(0)} s\n`);
+process.stdout.write(
+  `\nSession Registry failover test, ${NODES} PostgreSQL nodes, ${new Date().toISOString()}, wall time ${wall.toFixed(0)} s\n`,
+);
 const width = Math.max(...rows.map((r) => r[1].length));
 for (const [status, what, value] of rows) process.stdout.write(`  ${status.padEnd(6)} ${what.padEnd(width)}  ${value}\n`);
 if (failures.length > 0) {

@@ -77,7 +77,12 @@ interface Result {
   detail?: string;
 }
 
-function call(base: string, method: string, path: string, options: { token?: string; body?: unknown; timeoutMs?: number } = {}): Promise<Result> {
+function call(
+  base: string,
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown; timeoutMs?: number } = {},
+): Promise<Result> {
   const url = new URL(path, base);
   const payload = options.body === undefined ? undefined : Buffer.from(JSON.stringify(options.body));
   // The end user's address, as a balancer in front of the registry passes it on (TRUST_PROXY is
@@ -103,7 +108,11 @@ function call(base: string, method: string, path: string, options: { token?: str
           json = null;
         }
       }
-      const clean503 = status === 503 && head['retry-after'] !== undefined && /application\/problem\+json/.test(String(head['content-type'] ?? '')) && json?.code === 'service_unavailable';
+      const clean503 =
+        status === 503 &&
+        head['retry-after'] !== undefined &&
+        /application\/problem\+json/.test(String(head['content-type'] ?? '')) &&
+        json?.code === 'service_unavailable';
       const servedBy = instanceIndex.get(String(head['x-served-by'] ?? '')) ?? -1;
       const detail =
         status === 0
@@ -130,7 +139,14 @@ function call(base: string, method: string, path: string, options: { token?: str
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-const answer = (r: Result): Answer => ({ sentAt: r.sentAt, ms: r.ms, status: r.status, servedBy: r.servedBy, clean503: r.clean503, ...(r.detail ? { detail: r.detail } : {}) });
+const answer = (r: Result): Answer => ({
+  sentAt: r.sentAt,
+  ms: r.ms,
+  status: r.status,
+  servedBy: r.servedBy,
+  clean503: r.clean503,
+  ...(r.detail ? { detail: r.detail } : {}),
+});
 const front = settings.frontUrl;
 const token = settings.token;
 const IP = '81.2.69.142';
@@ -216,7 +232,10 @@ function paced(perSecond: number, maxInFlight: number, body: (n: number) => Prom
 
 const loggedIn: Array<{ id: string; token: string }> = [];
 paced(settings.loginsPerSecond, 200, async (n) => {
-  const r = await call(front, 'POST', '/v1/sessions', { token, body: { userId: `login-${n}`, ip: IP, userAgent: UA, metadata: { n: String(n) } } });
+  const r = await call(front, 'POST', '/v1/sessions', {
+    token,
+    body: { userId: `login-${n}`, ip: IP, userAgent: UA, metadata: { n: String(n) } },
+  });
   const ok = r.status === 201;
   record.logins.push({ ...answer(r), n, id: ok ? r.json.session.id : null, token: ok ? r.json.token : null });
   if (ok) loggedIn.push({ id: r.json.session.id, token: r.json.token });

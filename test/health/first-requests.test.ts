@@ -17,7 +17,7 @@ async function busyStart(ms: number): Promise<void> {
   }
 }
 
-t.test('the first requests after ready are not shed for the start\'s own work', async (t) => {
+t.test("the first requests after ready are not shed for the start's own work", async (t) => {
   // Shedding at a 100 ms mean delay: far above what an idle loop shows, far below a blocked one.
   const { app } = await buildTestApp(t, { env: { MAX_EVENT_LOOP_DELAY_MS: '100' } });
   await busyStart(3000);

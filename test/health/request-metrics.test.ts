@@ -16,7 +16,8 @@ t.test('requests are counted by route, method and status, and timed into cumulat
   t.match(text, 'session_registry_http_requests_total{route="/a/:id",method="POST",status="410"} 1');
   t.match(text, 'session_registry_http_requests_total{route="/b",method="GET",status="200"} 1');
   t.match(text, `# TYPE ${NAME} histogram`);
-  const bucket = (le: string, route = '/a/:id') => Number(new RegExp(`^${NAME}_bucket\\{le="${le.replace('+', '\\+')}",route="${route}"\\} (\\S+)$`, 'm').exec(text)?.[1]);
+  const bucket = (le: string, route = '/a/:id') =>
+    Number(new RegExp(`^${NAME}_bucket\\{le="${le.replace('+', '\\+')}",route="${route}"\\} (\\S+)$`, 'm').exec(text)?.[1]);
   // An observation equal to a bound falls in that bucket (le is "less than or equal").
   t.equal(bucket('0.0005'), 2);
   t.equal(bucket('0.001'), 2);

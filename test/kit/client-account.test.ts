@@ -24,28 +24,45 @@ t.test('a backend names; an operator reviews, searches, bulk-revokes, exports an
 
   t.equal(second.session.review.state, 'unreviewed');
   const notAnOperator = await client.reviewSession(second.session.id, { state: 'confirmed' }).catch((error: unknown) => error);
-  t.ok(RegistryError.is(notAnOperator, 'forbidden'), 'a backend\'s token cannot answer for the user');
+  t.ok(RegistryError.is(notAnOperator, 'forbidden'), "a backend's token cannot answer for the user");
   t.equal((await operator.reviewSession(second.session.id, { state: 'confirmed' })).review.state, 'confirmed');
   const reported = await operator.reviewSession(third.session.id, { state: 'reported' });
   t.match(reported, { status: 'ended', endReason: 'reported_by_user', review: { state: 'reported' } });
   t.same(await client.introspectSessionToken({ token: third.token }), { active: false });
   const confirmedOnly = await client.listUserSessions('lena', { status: 'all', review: 'confirmed' });
-  t.same(confirmedOnly.items.map((s) => s.id), [second.session.id], 'lists filter on the review state');
+  t.same(
+    confirmedOnly.items.map((s) => s.id),
+    [second.session.id],
+    'lists filter on the review state',
+  );
 
   const other = await client.createSession({ userId: 'mats', ip: '8.8.8.8' });
   const found = await operator.searchSessions({ ip: '8.8.8.8', status: 'active' });
   t.same(found.items.map((s) => s.id).sort(), [second.session.id, other.session.id].sort(), 'across users');
   const dry = await operator.revokeMatchingSessions({ ip: '8.8.8.8', reason: 'suspicious' });
   t.same(dry, { matched: 2, revoked: 0, dryRun: true }, 'first a dry run');
-  const tooFew = await operator.revokeMatchingSessions({ ip: '8.8.8.8', reason: 'suspicious', expectedCount: 1 }).catch((error: unknown) => error);
+  const tooFew = await operator
+    .revokeMatchingSessions({ ip: '8.8.8.8', reason: 'suspicious', expectedCount: 1 })
+    .catch((error: unknown) => error);
   t.ok(RegistryError.is(tooFew, 'more_sessions_match') && tooFew.problem?.matched === 2, 'more than expected: 409 with the count');
-  t.same(await operator.revokeMatchingSessions({ ip: '8.8.8.8', reason: 'suspicious', expectedCount: dry.matched }), { matched: 2, revoked: 2, dryRun: false });
+  t.same(await operator.revokeMatchingSessions({ ip: '8.8.8.8', reason: 'suspicious', expectedCount: dry.matched }), {
+    matched: 2,
+    revoked: 2,
+    dryRun: false,
+  });
   t.equal((await client.getSession(other.session.id)).endReason, 'suspicious');
 
   const exported = await operator.exportUser('lena');
   t.equal(exported.userId, 'lena');
-  t.same(exported.sessions.map((s) => s.id), [first.session.id, second.session.id, third.session.id], 'every session, in login order');
-  t.ok(exported.events.some((e) => e.type === 'reviewed'), 'and every event');
+  t.same(
+    exported.sessions.map((s) => s.id),
+    [first.session.id, second.session.id, third.session.id],
+    'every session, in login order',
+  );
+  t.ok(
+    exported.events.some((e) => e.type === 'reviewed'),
+    'and every event',
+  );
 
   t.same(await operator.eraseUser('lena'), { erasedSessions: 3, erasedEvents: exported.events.length });
   t.same(await operator.eraseUser('lena'), { erasedSessions: 0, erasedEvents: 0 }, 'again, nothing left to erase');
@@ -79,7 +96,14 @@ t.test('the signed-in user names, confirms and reports their own sessions, and e
 
   const mine = await client.exportMyData(as);
   t.equal(mine.userId, 'nils');
-  t.same(mine.sessions.map((s) => [s.id, s.current]), [[laptop.session.id, true], [phone.session.id, false], [stranger.session.id, false]]);
+  t.same(
+    mine.sessions.map((s) => [s.id, s.current]),
+    [
+      [laptop.session.id, true],
+      [phone.session.id, false],
+      [stranger.session.id, false],
+    ],
+  );
 });
 
 t.test('an export gets a longer timeout; a bulk revoke is tried again only as a dry run', async (t) => {
@@ -87,7 +111,14 @@ t.test('an export gets a longer timeout; a bulk revoke is tried again only as a 
   // Answers an export after 300 ms, and nothing else ever.
   const server = createServer((req, res) => {
     seen.push(`${req.method} ${req.url}`);
-    if (req.url?.endsWith('/export')) setTimeout(() => res.writeHead(200, { 'content-type': 'application/json' }).end('{"userId":"pia","exportedAt":"2026-06-01T12:00:00.000Z","sessions":[],"events":[]}'), 300);
+    if (req.url?.endsWith('/export'))
+      setTimeout(
+        () =>
+          res
+            .writeHead(200, { 'content-type': 'application/json' })
+            .end('{"userId":"pia","exportedAt":"2026-06-01T12:00:00.000Z","sessions":[],"events":[]}'),
+        300,
+      );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.teardown(() => new Promise((resolve) => server.close(resolve)));
@@ -100,7 +131,9 @@ t.test('an export gets a longer timeout; a bulk revoke is tried again only as a 
   t.ok(RegistryError.is(short, 'timeout'), 'unless the call names its own');
 
   seen.length = 0;
-  const real = await client.revokeMatchingSessions({ ip: '8.8.8.8', reason: 'suspicious', expectedCount: 2 }).catch((error: unknown) => error);
+  const real = await client
+    .revokeMatchingSessions({ ip: '8.8.8.8', reason: 'suspicious', expectedCount: 2 })
+    .catch((error: unknown) => error);
   t.ok(RegistryError.is(real, 'timeout'));
   t.equal(seen.length, 1, 'a bulk revoke is never sent twice');
   seen.length = 0;

@@ -36,7 +36,10 @@ t.test('a webhook endpoint: its secret once, signed deliveries, the delivery log
   const created = await operator.createWebhook({ url: receiver.url, events: ['session.created'], description: 'audit' });
   t.match(created.secret, /^whsec_/, 'the secret is in the answer');
   t.match(created.endpoint, { url: receiver.url, events: ['session.created'], description: 'audit', format: 'standard', enabled: true });
-  t.same((await operator.listWebhooks()).items.map((e) => e.id), [created.endpoint.id]);
+  t.same(
+    (await operator.listWebhooks()).items.map((e) => e.id),
+    [created.endpoint.id],
+  );
   t.notOk('secret' in (await operator.getWebhook(created.endpoint.id)), 'and never again');
 
   const { session } = await backend.createSession({ userId: 'quinn' });
@@ -66,14 +69,27 @@ t.test('the feed pages with nextCursor as `after`, and filters by type', async (
   await backend.endSession(session.id, { reason: 'admin' });
   let all: Array<{ type: string }> = [];
   t.ok(await until(async () => (all = (await operator.listEvents()).items).length === 2), 'both events are readable');
-  t.same(all.map((e) => e.type), ['session.created', 'session.ended'], 'oldest first');
+  t.same(
+    all.map((e) => e.type),
+    ['session.created', 'session.ended'],
+    'oldest first',
+  );
 
   const first = await operator.listEvents({ limit: 1 });
-  t.same(first.items.map((e) => e.type), ['session.created']);
+  t.same(
+    first.items.map((e) => e.type),
+    ['session.created'],
+  );
   const next = await operator.listEvents({ after: first.nextCursor as string, limit: 1 });
-  t.same(next.items.map((e) => e.type), ['session.ended']);
+  t.same(
+    next.items.map((e) => e.type),
+    ['session.ended'],
+  );
   t.match(next.items[0].data, { sessionId: session.id, userId: 'rosa', reason: 'admin' });
-  t.same((await operator.listEvents({ types: 'session.ended' })).items.map((e) => e.type), ['session.ended']);
+  t.same(
+    (await operator.listEvents({ types: 'session.ended' })).items.map((e) => e.type),
+    ['session.ended'],
+  );
 
   const wrongScope = await backend.listWebhooks().catch((error: unknown) => error);
   t.ok(RegistryError.is(wrongScope, 'forbidden'), 'managing webhooks takes its own scope');
@@ -97,7 +113,13 @@ t.test('creating an endpoint or rotating its secret is never sent twice; reads a
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.teardown(() => new Promise((resolve) => server.close(resolve)));
   t.teardown(() => server.closeAllConnections());
-  const client = createRegistryClient({ baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, token: 'x', timeoutMs: 100, retries: 2, retryDelayMs: 10 });
+  const client = createRegistryClient({
+    baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    token: 'x',
+    timeoutMs: 100,
+    retries: 2,
+    retryDelayMs: 10,
+  });
   const id = '0190a000-0000-7000-8000-000000000000';
   const attempts = async (call: () => Promise<unknown>) => {
     seen.length = 0;

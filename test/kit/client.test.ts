@@ -21,7 +21,16 @@ async function flakyProxy(t: Parameters<typeof listen>[1], target: string, failu
     if (left > 0) {
       left--;
       res.writeHead(503, { 'content-type': 'application/problem+json', ...(retryAfter === null ? {} : { 'retry-after': retryAfter }) });
-      res.end(JSON.stringify({ type: 'urn:session-registry:error:service_unavailable', title: 'Service unavailable', status: 503, detail: 'overloaded', code: 'service_unavailable', requestId: 'proxy' }));
+      res.end(
+        JSON.stringify({
+          type: 'urn:session-registry:error:service_unavailable',
+          title: 'Service unavailable',
+          status: 503,
+          detail: 'overloaded',
+          code: 'service_unavailable',
+          requestId: 'proxy',
+        }),
+      );
       return;
     }
     const upstream = httpRequest(`${target}${req.url}`, { method: req.method, headers: req.headers }, (answer) => {
@@ -36,7 +45,9 @@ async function flakyProxy(t: Parameters<typeof listen>[1], target: string, failu
 t.test('one method per operation of openapi.yaml, named after its operationId', async (t) => {
   const registry = await startRegistry(t);
   const doc = await (await fetch(`${registry.url}/openapi.json`)).json();
-  const operationIds = Object.values<Record<string, { operationId: string }>>(doc.paths).flatMap((methods) => Object.values(methods).map((op) => op.operationId));
+  const operationIds = Object.values<Record<string, { operationId: string }>>(doc.paths).flatMap((methods) =>
+    Object.values(methods).map((op) => op.operationId),
+  );
   const client = createRegistryClient({ baseUrl: registry.url });
   const methods = Object.keys(client).filter((name) => name !== 'forward');
   t.same([...methods].sort(), [...operationIds].sort());
@@ -45,7 +56,12 @@ t.test('one method per operation of openapi.yaml, named after its operationId', 
 t.test('a backend registers, checks, lists and ends sessions with its service token', async (t) => {
   const registry = await startRegistry(t);
   const client = createRegistryClient({ baseUrl: registry.url, token: async () => registry.token });
-  const { session, token } = await client.createSession({ userId: 'alice', ip: '81.2.69.142', userAgent: USER_AGENTS.chromeMac, loginMethod: 'password' });
+  const { session, token } = await client.createSession({
+    userId: 'alice',
+    ip: '81.2.69.142',
+    userAgent: USER_AGENTS.chromeMac,
+    loginMethod: 'password',
+  });
   t.equal(session.userId, 'alice');
   t.equal(session.location?.countryCode, 'GB');
   t.equal(session.browser.name, 'Chrome');
@@ -57,7 +73,10 @@ t.test('a backend registers, checks, lists and ends sessions with its service to
   const introspected = await client.introspectSessionToken({ token });
   t.equal(introspected.active, true);
   const page = await client.listUserSessions('alice', { status: 'active', limit: 10 });
-  t.same(page.items.map((s) => s.id), [session.id]);
+  t.same(
+    page.items.map((s) => s.id),
+    [session.id],
+  );
 
   const ended = await client.endSession(session.id, { reason: 'password_change' });
   t.equal(ended.endReason, 'password_change');
@@ -113,7 +132,13 @@ t.test("the user's calls carry the browser's address and device through the back
   const as = { sessionToken: laptop.token, user: { ip: '81.2.69.142', userAgent: USER_AGENTS.chromeMac } };
 
   const list = await client.listMySessions({ status: 'active' }, as);
-  t.same(list.items.map((s) => [s.id, s.current]).sort(), [[laptop.session.id, true], [phone.session.id, false]].sort());
+  t.same(
+    list.items.map((s) => [s.id, s.current]).sort(),
+    [
+      [laptop.session.id, true],
+      [phone.session.id, false],
+    ].sort(),
+  );
   t.equal((await client.getMySession(phone.session.id, as)).client.name, 'Immich');
   t.equal((await client.listMySessionEvents(phone.session.id, {}, as)).items.at(-1)?.type, 'login');
 
@@ -184,7 +209,11 @@ t.test('503 with Retry-After is waited out and retried, even for a login', async
   const { session } = await client.createSession({ userId: 'erin' });
   t.equal(proxy.seen.length, 3);
   const direct = createRegistryClient({ baseUrl: registry.url, token: registry.token });
-  t.same((await direct.listUserSessions('erin')).items.map((s) => s.id), [session.id], 'exactly one session was created');
+  t.same(
+    (await direct.listUserSessions('erin')).items.map((s) => s.id),
+    [session.id],
+    'exactly one session was created',
+  );
 });
 
 t.test('503 without Retry-After, or with a longer wait than allowed, is not retried', async (t) => {

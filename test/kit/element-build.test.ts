@@ -8,7 +8,10 @@ t.test('clients/typescript/src/generated/session-devices.js is the build of its 
   const script = new URL('../../clients/typescript/scripts/build-element.mjs', import.meta.url).href;
   const { renderElement, OUTPUT } = (await import(script)) as { renderElement: () => Promise<string>; OUTPUT: URL };
   const committed = readFileSync(OUTPUT, 'utf8');
-  t.ok(committed === (await renderElement()), 'clients/typescript/src/generated/session-devices.js is stale: run `npm run ui:build` and commit it');
+  t.ok(
+    committed === (await renderElement()),
+    'clients/typescript/src/generated/session-devices.js is stale: run `npm run ui:build` and commit it',
+  );
 });
 
 t.test('every hand-written file of the client package stays under 400 lines', async (t) => {

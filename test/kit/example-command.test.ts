@@ -11,7 +11,12 @@ t.test('npm run example serves the account demo with a registry beside it', asyn
   chmodSync(dataDir, 0o755); // reachable by the postgres user when the suite runs as root
   t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
   // In a process group of its own, as a terminal runs it: Ctrl-C reaches npm, the demo and the registry.
-  const example = run('npm', ['run', '--silent', 'example'], { DATABASE_URL: undefined, DATA_DIR: dataDir, EXAMPLE_PORT: '0', MAX_EVENT_LOOP_DELAY_MS: '0' }, { group: true });
+  const example = run(
+    'npm',
+    ['run', '--silent', 'example'],
+    { DATABASE_URL: undefined, DATA_DIR: dataDir, EXAMPLE_PORT: '0', MAX_EVENT_LOOP_DELAY_MS: '0' },
+    { group: true },
+  );
   t.teardown(() => {
     try {
       process.kill(-(example.child.pid as number), 'SIGKILL');
@@ -22,7 +27,12 @@ t.test('npm run example serves the account demo with a registry beside it', asyn
   const base = await waitFor(() => /Account demo: (http:\/\/127\.0\.0\.1:\d+)/.exec(example.stdout())?.[1], 120000, 'the demo to listen');
   const registry = /\(registry: (http:\/\/127\.0\.0\.1:\d+)\)/.exec(example.stdout())?.[1];
 
-  const signIn = await fetch(`${base}/sign-in`, { method: 'POST', redirect: 'manual', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: base }, body: 'user=alice' });
+  const signIn = await fetch(`${base}/sign-in`, {
+    method: 'POST',
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', origin: base },
+    body: 'user=alice',
+  });
   t.equal(signIn.status, 303);
   const cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0];
   t.match(cookie, /^sid=sr1_/);

@@ -33,7 +33,11 @@ t.test('Fastify: a malformed session cookie is signed out, page after page, not 
     const page = await app.inject({ method: 'GET', url: '/page', headers: { ...html, cookie: `sr_session=${MALFORMED}` } });
     t.equal(page.statusCode, 200);
     t.same(page.json(), { session: null });
-    t.match(String(page.headers['set-cookie']), /^sr_session=; Path=\/; Max-Age=0; HttpOnly; Secure; SameSite=Lax$/, 'the cookie is cleared');
+    t.match(
+      String(page.headers['set-cookie']),
+      /^sr_session=; Path=\/; Max-Age=0; HttpOnly; Secure; SameSite=Lax$/,
+      'the cookie is cleared',
+    );
     t.notOk(page.headers['x-injected'], 'nothing of it reaches a header');
   }
   for (const value of ['x', 'sr1_', `sr1_${'0'.repeat(32)}${'A'.repeat(42)}`, `sr1_${'G'.repeat(32)}${'A'.repeat(43)}`]) {
@@ -42,7 +46,7 @@ t.test('Fastify: a malformed session cookie is signed out, page after page, not 
     t.match(String(page.headers['set-cookie']), /^sr_session=; /, `${value}: cleared`);
   }
   const api = await app.inject({ method: 'GET', url: '/account/api/me/sessions', headers: { cookie: `sr_session=${MALFORMED}` } });
-  t.equal(api.statusCode, 401, 'the page\'s call: signed out');
+  t.equal(api.statusCode, 401, "the page's call: signed out");
   t.equal(api.json().code, 'unauthorized');
   t.match(String(api.headers['set-cookie']), /^sr_session=; /);
   const out = await app.inject({ method: 'POST', url: '/logout', headers: { cookie: `sr_session=${MALFORMED}` } });
@@ -55,7 +59,9 @@ t.test('node:http: a malformed session cookie is signed out, not a 503', async (
   const sessions = createSessionMiddleware({ client: service, cookie: { name: 'sid', secure: false } });
   const server = createServer((req: SessionRequest, res) => {
     sessions.middleware(req, res, (error?: unknown) => {
-      res.writeHead(error ? 503 : 200, { 'content-type': 'application/json' }).end(JSON.stringify({ session: req.registrySession ?? null }));
+      res
+        .writeHead(error ? 503 : 200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ session: req.registrySession ?? null }));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -77,10 +83,18 @@ t.test('the default cookie name is __Host-sr_session over https, sr_session over
   const https = { 'x-forwarded-proto': 'https' };
   const login = await app.inject({ method: 'POST', url: '/login', headers: https });
   const setCookie = String(login.headers['set-cookie']);
-  t.match(setCookie, /^__Host-sr_session=sr1_[A-Za-z0-9_-]+; Path=\/; HttpOnly; Secure; SameSite=Lax$/, 'Secure, Path=/, no Domain: what __Host- needs');
+  t.match(
+    setCookie,
+    /^__Host-sr_session=sr1_[A-Za-z0-9_-]+; Path=\/; HttpOnly; Secure; SameSite=Lax$/,
+    'Secure, Path=/, no Domain: what __Host- needs',
+  );
   const cookie = setCookie.split(';')[0];
   const id = login.json().id as string;
-  t.equal((await app.inject({ method: 'GET', url: '/page', headers: { ...https, ...html, cookie } })).json().session.id, id, 'read back over https');
+  t.equal(
+    (await app.inject({ method: 'GET', url: '/page', headers: { ...https, ...html, cookie } })).json().session.id,
+    id,
+    'read back over https',
+  );
   const plain = await app.inject({ method: 'GET', url: '/page', headers: { ...html, cookie } });
   t.same(plain.json(), { session: null }, 'over http the name is sr_session: the __Host- cookie is not it');
   const out = await app.inject({ method: 'POST', url: '/logout', headers: { ...https, cookie } });
@@ -94,9 +108,15 @@ t.test('the default cookie name is __Host-sr_session over https, sr_session over
 t.test('__Host- is left out where it cannot apply, and a chosen name is kept', async (t) => {
   const https = { 'x-forwarded-proto': 'https' };
   const withDomain = await fastifyBackend(t, { domain: 'example.test' });
-  t.match(String((await withDomain.app.inject({ method: 'POST', url: '/login', headers: https })).headers['set-cookie']), /^sr_session=sr1_.*; Domain=example\.test;/);
+  t.match(
+    String((await withDomain.app.inject({ method: 'POST', url: '/login', headers: https })).headers['set-cookie']),
+    /^sr_session=sr1_.*; Domain=example\.test;/,
+  );
   const withPath = await fastifyBackend(t, { path: '/account' });
-  t.match(String((await withPath.app.inject({ method: 'POST', url: '/login', headers: https })).headers['set-cookie']), /^sr_session=sr1_.*; Path=\/account;/);
+  t.match(
+    String((await withPath.app.inject({ method: 'POST', url: '/login', headers: https })).headers['set-cookie']),
+    /^sr_session=sr1_.*; Path=\/account;/,
+  );
   const named = await fastifyBackend(t, { name: 'sid' });
   t.match(String((await named.app.inject({ method: 'POST', url: '/login', headers: https })).headers['set-cookie']), /^sid=sr1_/);
 });
@@ -113,7 +133,9 @@ t.test('node:http behind Express: req.protocol https gives __Host-sr_session', a
       res.writeHead(204).end();
       return;
     }
-    sessions.middleware(req, res, () => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ session: req.registrySession ?? null })));
+    sessions.middleware(req, res, () =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ session: req.registrySession ?? null })),
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.teardown(() => new Promise((resolve) => server.close(resolve)));

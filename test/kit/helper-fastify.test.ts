@@ -11,7 +11,11 @@ async function backend(t: Teardown, registryUrl?: string) {
   const registry = await startRegistry(t);
   const client = createRegistryClient({ baseUrl: registryUrl ?? registry.url, token: registry.token, retries: 0, timeoutMs: 2000 });
   const app = Fastify();
-  await app.register(sessionRegistry, { client, apiPrefix: '/account/api/me', shouldCheck: (request) => !request.url?.startsWith('/assets/') });
+  await app.register(sessionRegistry, {
+    client,
+    apiPrefix: '/account/api/me',
+    shouldCheck: (request) => !request.url?.startsWith('/assets/'),
+  });
   app.get('/assets/site.css', async (request) => ({ checked: request.registrySession !== null }));
   app.post<{ Body: { user: string } }>('/login', async (request, reply) => {
     const { session } = await reply.signIn({ userId: request.body.user, loginMethod: 'password' });
@@ -68,7 +72,10 @@ t.test('each request is checked through the heartbeat: a page view counts, other
   t.same(seen.activity, { pageViews: 1, heartbeats: 2 }, 'one page view, two checks');
   t.equal(seen.ip, '127.0.0.1', 'the latest request came from 127.0.0.1');
   const events = await service.listSessionEvents(id);
-  t.ok(events.items.some((e) => e.type === 'ip_changed' && (e.data as { to?: string }).to === '8.8.8.8'), "the page view's address was recorded");
+  t.ok(
+    events.items.some((e) => e.type === 'ip_changed' && (e.data as { to?: string }).to === '8.8.8.8'),
+    "the page view's address was recorded",
+  );
 
   const anonymous = await app.inject({ method: 'GET', url: '/page', headers: html });
   t.equal(anonymous.json().session, null);
@@ -92,7 +99,7 @@ t.test('an ended session is signed out: the cookie is cleared', async (t) => {
   t.match(String(api.headers['set-cookie']), /Max-Age=0/);
 });
 
-t.test("sign-out ends the session with reason logout and clears the cookie", async (t) => {
+t.test('sign-out ends the session with reason logout and clears the cookie', async (t) => {
   const { app, service } = await backend(t);
   const login = await app.inject({ method: 'POST', url: '/login', headers: html, payload: { user: 'dana' } });
   const cookie = `sr_session=${cookieOf(login.headers['set-cookie'])}`;
@@ -114,23 +121,48 @@ t.test("the account page's calls reach /v1/me with the cookie's token; cross-sit
   const list = await app.inject({ method: 'GET', url: '/account/api/me/sessions?status=active&limit=10', headers: { cookie } });
   t.equal(list.statusCode, 200);
   t.equal(list.headers['cache-control'], 'no-store');
-  t.same(list.json().items.map((s: { id: string; current: boolean }) => [s.id, s.current]).sort(), [[login.json().id, true], [other.session.id, false]].sort());
+  t.same(
+    list
+      .json()
+      .items.map((s: { id: string; current: boolean }) => [s.id, s.current])
+      .sort(),
+    [
+      [login.json().id, true],
+      [other.session.id, false],
+    ].sort(),
+  );
 
   const url = `/account/api/me/sessions/${other.session.id}`;
   const noOrigin = await app.inject({ method: 'DELETE', url, headers: { cookie } });
   t.equal(noOrigin.statusCode, 403, 'no Origin and no Sec-Fetch-Site: refused');
   const crossSite = await app.inject({ method: 'DELETE', url, headers: { cookie, 'sec-fetch-site': 'cross-site' } });
   t.equal(crossSite.statusCode, 403);
-  const otherOrigin = await app.inject({ method: 'DELETE', url, headers: { cookie, origin: 'https://evil.example', host: 'accounts.example' } });
+  const otherOrigin = await app.inject({
+    method: 'DELETE',
+    url,
+    headers: { cookie, origin: 'https://evil.example', host: 'accounts.example' },
+  });
   t.equal(otherOrigin.statusCode, 403);
   t.equal((await service.getSession(other.session.id)).status, 'active', 'nothing was ended by refused calls');
 
-  const ended = await app.inject({ method: 'DELETE', url, headers: { cookie, origin: 'https://accounts.example', host: 'accounts.example' } });
+  const ended = await app.inject({
+    method: 'DELETE',
+    url,
+    headers: { cookie, origin: 'https://accounts.example', host: 'accounts.example' },
+  });
   t.equal(ended.statusCode, 200);
   t.equal(ended.json().endReason, 'revoked_by_user');
-  const foreign = await app.inject({ method: 'DELETE', url: `/account/api/me/sessions/${stranger.session.id}`, headers: { cookie, 'sec-fetch-site': 'same-origin' } });
+  const foreign = await app.inject({
+    method: 'DELETE',
+    url: `/account/api/me/sessions/${stranger.session.id}`,
+    headers: { cookie, 'sec-fetch-site': 'same-origin' },
+  });
   t.equal(foreign.statusCode, 404, "another user's session stays out of reach");
-  const current = await app.inject({ method: 'DELETE', url: `/account/api/me/sessions/${login.json().id}`, headers: { cookie, 'sec-fetch-site': 'same-origin' } });
+  const current = await app.inject({
+    method: 'DELETE',
+    url: `/account/api/me/sessions/${login.json().id}`,
+    headers: { cookie, 'sec-fetch-site': 'same-origin' },
+  });
   t.equal(current.statusCode, 409);
   t.equal(current.headers['content-type'], 'application/problem+json; charset=utf-8');
 
@@ -142,10 +174,18 @@ t.test("the account page's calls reach /v1/me with the cookie's token; cross-sit
 
 t.test('when the registry cannot be reached, a request with a cookie fails closed', async (t) => {
   const { app } = await backend(t, 'http://127.0.0.1:1');
-  const page = await app.inject({ method: 'GET', url: '/page', headers: { ...html, cookie: 'sr_session=sr1_00000000000000000000000000000000AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' } });
+  const page = await app.inject({
+    method: 'GET',
+    url: '/page',
+    headers: { ...html, cookie: 'sr_session=sr1_00000000000000000000000000000000AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' },
+  });
   t.equal(page.statusCode, 503);
   t.equal(page.headers['retry-after'], '5');
-  const api = await app.inject({ method: 'GET', url: '/account/api/me/sessions', headers: { cookie: `sr_session=sr1_${'0'.repeat(32)}${'A'.repeat(43)}` } });
+  const api = await app.inject({
+    method: 'GET',
+    url: '/account/api/me/sessions',
+    headers: { cookie: `sr_session=sr1_${'0'.repeat(32)}${'A'.repeat(43)}` },
+  });
   t.equal(api.statusCode, 503);
   t.equal(api.json().code, 'service_unavailable');
 });

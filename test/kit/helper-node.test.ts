@@ -47,7 +47,13 @@ t.test('node:http: sign in, per-request check, pass-through and sign out', async
   const list = await fetch(`${base}/account/api/me/sessions`, { headers: { cookie } });
   t.equal(list.status, 200);
   const items = ((await list.json()) as { items: Array<{ id: string; current: boolean }> }).items;
-  t.same(items.map((s) => [s.id, s.current]).sort(), [[id, true], [other.session.id, false]].sort());
+  t.same(
+    items.map((s) => [s.id, s.current]).sort(),
+    [
+      [id, true],
+      [other.session.id, false],
+    ].sort(),
+  );
   const revoke = await fetch(`${base}/account/api/me/sessions/revoke-others`, { method: 'POST', headers: { cookie, origin: base } });
   t.same(await revoke.json(), { revoked: 1, ids: [other.session.id] });
   const rename = await fetch(`${base}/account/api/me/sessions/${id}`, {
@@ -55,7 +61,7 @@ t.test('node:http: sign in, per-request check, pass-through and sign out', async
     headers: { cookie, origin: base, 'content-type': 'application/json' },
     body: JSON.stringify({ name: 'Work laptop' }),
   });
-  t.equal(rename.status, 200, 'naming a device is one of the page\'s calls');
+  t.equal(rename.status, 200, "naming a device is one of the page's calls");
   t.equal(((await rename.json()) as { name: string }).name, 'Work laptop');
   t.equal((await service.getSession(id)).name, 'Work laptop');
   const unlisted = await fetch(`${base}/account/api/me/sessions/${id}/nothing`, { headers: { cookie } });

@@ -14,10 +14,18 @@ const ID = '01a2090e-1752-7517-90db-10e12a707e92';
 
 t.test('the list names /v1/me operations of openapi.yaml, each by its method and path', async (t) => {
   const registry = await startRegistry(t);
-  const doc = (await (await fetch(`${registry.url}/openapi.json`)).json()) as { paths: Record<string, Record<string, { operationId: string }>> };
+  const doc = (await (await fetch(`${registry.url}/openapi.json`)).json()) as {
+    paths: Record<string, Record<string, { operationId: string }>>;
+  };
   const me = Object.entries(doc.paths)
     .filter(([path]) => path.startsWith('/v1/me/'))
-    .flatMap(([path, methods]) => Object.entries(methods).map(([method, op]) => ({ operation: op.operationId, method: method.toUpperCase(), path: path.slice('/v1/me'.length).replace('{id}', ID) })));
+    .flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, op]) => ({
+        operation: op.operationId,
+        method: method.toUpperCase(),
+        path: path.slice('/v1/me'.length).replace('{id}', ID),
+      })),
+    );
   for (const listed of PAGE_OPERATIONS) {
     const spec = me.find((op) => op.operation === listed.operation);
     t.ok(spec, `${listed.operation} is a /v1/me operation`);
@@ -25,7 +33,7 @@ t.test('the list names /v1/me operations of openapi.yaml, each by its method and
     t.match(spec?.path, listed.path, `${listed.operation}: path`);
   }
   // A new /v1/me operation fails here until it is decided whether account pages may call it.
-  t.same(me.map((op) => op.operation).sort(), PAGE_OPERATIONS.map((op) => op.operation).sort(), 'every /v1/me operation is a page\'s');
+  t.same(me.map((op) => op.operation).sort(), PAGE_OPERATIONS.map((op) => op.operation).sort(), "every /v1/me operation is a page's");
 });
 
 t.test('each listed call reaches its /v1/me route; any other path answers 404 and reaches nothing', async (t) => {
@@ -43,7 +51,12 @@ t.test('each listed call reaches its /v1/me route; any other path answers 404 an
   t.teardown(() => app.close());
   const headers = { cookie: `sr_session=sr1_${'0'.repeat(32)}${'A'.repeat(43)}`, 'sec-fetch-site': 'same-origin' };
   const send = (method: 'GET' | 'POST' | 'PATCH' | 'DELETE', path: string, payload?: object) =>
-    app.inject({ method, url: `/account/api/me${path}`, headers: { ...headers, ...(payload ? { 'content-type': 'application/json' } : {}) }, payload });
+    app.inject({
+      method,
+      url: `/account/api/me${path}`,
+      headers: { ...headers, ...(payload ? { 'content-type': 'application/json' } : {}) },
+      payload,
+    });
 
   const calls: Array<['GET' | 'POST' | 'PATCH' | 'DELETE', string, object?]> = [
     ['GET', '/sessions?status=active&limit=10'],
@@ -83,7 +96,7 @@ t.test('each listed call reaches its /v1/me route; any other path answers 404 an
   }
 });
 
-t.test("a logout passed on from the page ends the session and clears the cookie with the answer", async (t) => {
+t.test('a logout passed on from the page ends the session and clears the cookie with the answer', async (t) => {
   const registry = await startRegistry(t);
   const service = createRegistryClient({ baseUrl: registry.url, token: registry.token });
   const app = Fastify();
@@ -91,7 +104,11 @@ t.test("a logout passed on from the page ends the session and clears the cookie 
   t.teardown(() => app.close());
   const { session, token } = await service.createSession({ userId: 'ruth' });
 
-  const out = await app.inject({ method: 'POST', url: '/account/api/me/logout', headers: { cookie: `sr_session=${token}`, 'sec-fetch-site': 'same-origin' } });
+  const out = await app.inject({
+    method: 'POST',
+    url: '/account/api/me/logout',
+    headers: { cookie: `sr_session=${token}`, 'sec-fetch-site': 'same-origin' },
+  });
   t.equal(out.statusCode, 200);
   t.equal(out.json().endReason, 'logout');
   t.match(String(out.headers['set-cookie']), /^sr_session=; .*Max-Age=0/);

@@ -12,7 +12,12 @@ import { startRegistry } from './support/registry.js';
 // session check (no heartbeat, no page view).
 
 const html = { accept: 'text/html' };
-const SPELLINGS = ['/account/api/m%65/sessions', '/account/api/%6De/sessions?status=active', '/account/%61pi/me/sessions', '/account//api/me/sessions'];
+const SPELLINGS = [
+  '/account/api/m%65/sessions',
+  '/account/api/%6De/sessions?status=active',
+  '/account/%61pi/me/sessions',
+  '/account//api/me/sessions',
+];
 
 t.test('Fastify: an encoded prefix is a 404 problem and runs no heartbeat', async (t) => {
   const registry = await startRegistry(t);
@@ -48,7 +53,9 @@ t.test('node:http: an encoded prefix is a 404 problem and runs no heartbeat', as
   const server = createServer((req: SessionRequest, res) => {
     sessions.middleware(req, res, (error?: unknown) => {
       if (req.registrySession) checked++;
-      res.writeHead(error ? 500 : 200, { 'content-type': 'application/json' }).end(JSON.stringify({ session: req.registrySession ?? null }));
+      res
+        .writeHead(error ? 500 : 200, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ session: req.registrySession ?? null }));
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

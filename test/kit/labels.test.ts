@@ -10,7 +10,10 @@ t.test('every end reason, risk flag and device type has words in English, French
   const url = new URL('../../clients/typescript/src/generated/session-devices.js', import.meta.url).href;
   const { MESSAGES, LANGUAGES } = (await import(url)) as {
     LANGUAGES: string[];
-    MESSAGES: Record<string, { endReasons: Record<string, string>; risk: Record<string, (country: string) => string>; types: Record<string, string> }>;
+    MESSAGES: Record<
+      string,
+      { endReasons: Record<string, string>; risk: Record<string, (country: string) => string>; types: Record<string, string> }
+    >;
   };
   t.same([...LANGUAGES].sort(), ['en', 'fr', 'sv']);
   const english = MESSAGES.en;
@@ -22,7 +25,8 @@ t.test('every end reason, risk flag and device type has words in English, French
     for (const flag of RISK_FLAGS) {
       const text = m.risk[flag]?.('Narnia');
       t.ok(text, `${language}: risk flag ${flag}`);
-      if (['new_country', 'concurrent_countries', 'impossible_travel'].includes(flag)) t.match(text, /Narnia/, `${language}: ${flag} names the country`);
+      if (['new_country', 'concurrent_countries', 'impossible_travel'].includes(flag))
+        t.match(text, /Narnia/, `${language}: ${flag} names the country`);
     }
     for (const type of DEVICE_TYPES) t.ok(m.types[type], `${language}: device type ${type}`);
     if (language !== 'en') {

@@ -33,7 +33,25 @@ t.test("the client README's 15 lines register, check and end a session against a
   const file = new URL('integration.ts', dir);
   writeFileSync(file, code);
   // Type-checked against the built declarations, as a user's project would see them.
-  await run(process.execPath, [TSC, '--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--types', 'node', '--skipLibCheck', file.pathname], { cwd: PACKAGE.pathname });
+  await run(
+    process.execPath,
+    [
+      TSC,
+      '--noEmit',
+      '--strict',
+      '--module',
+      'nodenext',
+      '--moduleResolution',
+      'nodenext',
+      '--target',
+      'es2022',
+      '--types',
+      'node',
+      '--skipLibCheck',
+      file.pathname,
+    ],
+    { cwd: PACKAGE.pathname },
+  );
 
   const registry = await startRegistry(t);
   process.env.REGISTRY_URL = registry.url;

@@ -15,7 +15,11 @@ const SECRETS_KEY = randomBytes(32);
 const AT = new Date('2026-06-01T12:00:00.000Z');
 
 /** One delivery as the registry's delivery worker builds it, signed at `at` with `secrets` (newest first). */
-function delivery(secrets: string[], at = AT, data: Record<string, unknown> = { sessionId: randomUUID(), userId: 'tove', reason: 'admin' }): Outgoing {
+function delivery(
+  secrets: string[],
+  at = AT,
+  data: Record<string, unknown> = { sessionId: randomUUID(), userId: 'tove', reason: 'admin' },
+): Outgoing {
   const endpointId = randomUUID();
   return createPayloads({ secretsKey: SECRETS_KEY, signingKey: null, issuer: 'https://registry.example.com' }).build(
     {
@@ -41,15 +45,27 @@ t.test("a delivery signed by the registry's code verifies with its secret, and n
   const secret = newSecret();
   const { headers, body } = delivery([secret]);
   t.equal(await verifyWebhook(secret, headers, body, at(0)), true);
-  t.equal(await verifyWebhook(secret, new Headers(headers), new TextEncoder().encode(body), at(0)), true, 'a fetch Headers and the body as bytes');
+  t.equal(
+    await verifyWebhook(secret, new Headers(headers), new TextEncoder().encode(body), at(0)),
+    true,
+    'a fetch Headers and the body as bytes',
+  );
   t.equal(await verifyWebhook(secret, { ...headers, 'Webhook-Id': headers['webhook-id'] }, body, at(0)), true, 'header names in any case');
 
   t.equal(await verifyWebhook(newSecret(), headers, body, at(0)), false, 'another secret');
   t.equal(await verifyWebhook(secret, headers, body.replace('tove', 'evot'), at(0)), false, 'a changed body');
   t.equal(await verifyWebhook(secret, headers, `${body} `, at(0)), false, 'a body that is not byte for byte the one signed');
   t.equal(await verifyWebhook(secret, { ...headers, 'webhook-id': randomUUID() }, body, at(0)), false, 'another id');
-  t.equal(await verifyWebhook(secret, { ...headers, 'webhook-timestamp': String(Number(headers['webhook-timestamp']) + 1) }, body, at(0)), false, 'another timestamp');
-  t.equal(await verifyWebhook(secret, { ...headers, 'webhook-signature': headers['webhook-signature'].replace('v1,', 'v2,') }, body, at(0)), false, 'an unknown version');
+  t.equal(
+    await verifyWebhook(secret, { ...headers, 'webhook-timestamp': String(Number(headers['webhook-timestamp']) + 1) }, body, at(0)),
+    false,
+    'another timestamp',
+  );
+  t.equal(
+    await verifyWebhook(secret, { ...headers, 'webhook-signature': headers['webhook-signature'].replace('v1,', 'v2,') }, body, at(0)),
+    false,
+    'an unknown version',
+  );
   for (const name of ['webhook-id', 'webhook-timestamp', 'webhook-signature']) {
     const without = Object.fromEntries(Object.entries(headers).filter(([key]) => key !== name));
     t.equal(await verifyWebhook(secret, without, body, at(0)), false, `without ${name}`);
@@ -78,7 +94,9 @@ t.test('during a rotation each delivery carries both signatures: either secret v
 });
 
 t.test('a delivery from a running registry verifies with the secret createWebhook returned', async (t) => {
-  const registry = await startRegistry(t, { env: { WEBHOOK_SECRETS_KEY: SECRETS_KEY.toString('base64'), WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', WEBHOOK_POLL_INTERVAL_MS: '50' } });
+  const registry = await startRegistry(t, {
+    env: { WEBHOOK_SECRETS_KEY: SECRETS_KEY.toString('base64'), WEBHOOK_ALLOW_PRIVATE_NETWORKS: 'true', WEBHOOK_POLL_INTERVAL_MS: '50' },
+  });
   const operator = createRegistryClient({ baseUrl: registry.url, token: serviceToken(registry.app, 'webhooks:manage sessions:read') });
   const backend = createRegistryClient({ baseUrl: registry.url, token: registry.token });
   const receiver = await startReceiver(t);

@@ -57,7 +57,11 @@ async function start(t: Test, dir: string): Promise<{ server: Running; base: str
       // Already gone.
     }
   });
-  const base = await waitFor(() => listeningUrl(server.stdout()) ?? (server.child.exitCode !== null ? 'exited' : null), 90000, 'the server to listen');
+  const base = await waitFor(
+    () => listeningUrl(server.stdout()) ?? (server.child.exitCode !== null ? 'exited' : null),
+    90000,
+    'the server to listen',
+  );
   if (base === 'exited') throw new Error(`npm start exited: ${server.stderr()}${server.stdout()}`);
   const token = await waitFor(() => /export TOKEN=(\S+)/.exec(server.stdout())?.[1], 5000, 'the printed token');
   return { server, base, token };
@@ -90,40 +94,47 @@ async function interrupt(t: Test, started: { server: Running }, lockFile: string
 }
 
 // One data directory through every case, so that the service starts four times rather than six.
-t.test('Ctrl-C stops the service and its PostgreSQL (exit 0); a stale lock file or a server left by a killed node does not stop the next start', async (t) => {
-  const { dir, lockFile } = dataDirectory(t);
+t.test(
+  'Ctrl-C stops the service and its PostgreSQL (exit 0); a stale lock file or a server left by a killed node does not stop the next start',
+  async (t) => {
+    const { dir, lockFile } = dataDirectory(t);
 
-  const first = await start(t, dir);
-  const id = await createSession(first.base, first.token, 'ctrl-c');
-  const lock = readFileSync(lockFile, 'utf8');
-  await interrupt(t, first, lockFile);
+    const first = await start(t, dir);
+    const id = await createSession(first.base, first.token, 'ctrl-c');
+    const lock = readFileSync(lockFile, 'utf8');
+    await interrupt(t, first, lockFile);
 
-  // A stale lock file naming a pid reused by something else entirely: this test's own process.
-  writeFileSync(lockFile, lock.replace(/^\d+/, String(process.pid)));
-  const second = await start(t, dir);
-  t.equal(await sessionStatus(second.base, second.token, id), 200, 'starts over a lock file naming a live unrelated process, and serves the data written before Ctrl-C');
-  t.ok(alive(process.pid));
+    // A stale lock file naming a pid reused by something else entirely: this test's own process.
+    writeFileSync(lockFile, lock.replace(/^\d+/, String(process.pid)));
+    const second = await start(t, dir);
+    t.equal(
+      await sessionStatus(second.base, second.token, id),
+      200,
+      'starts over a lock file naming a live unrelated process, and serves the data written before Ctrl-C',
+    );
+    t.ok(alive(process.pid));
 
-  // A crash: node killed outright, leaving its PostgreSQL orphaned and holding the data directory.
-  const postgres = lockedPid(lockFile) as number;
-  const node = parentOf(postgres);
-  process.kill(node, 'SIGKILL');
-  await second.server.exited;
-  await waitFor(() => parentOf(postgres) !== node, 10000, 'the postgres to be orphaned');
-  t.ok(alive(postgres), 'the killed run left its PostgreSQL running');
+    // A crash: node killed outright, leaving its PostgreSQL orphaned and holding the data directory.
+    const postgres = lockedPid(lockFile) as number;
+    const node = parentOf(postgres);
+    process.kill(node, 'SIGKILL');
+    await second.server.exited;
+    await waitFor(() => parentOf(postgres) !== node, 10000, 'the postgres to be orphaned');
+    t.ok(alive(postgres), 'the killed run left its PostgreSQL running');
 
-  const third = await start(t, dir);
-  t.match(third.server.stdout(), /stopping the embedded PostgreSQL left running by a run that was killed/);
-  t.notOk(alive(postgres), 'the leftover server was stopped');
-  t.equal(await sessionStatus(third.base, third.token, id), 200, 'the session written before the crash is served');
-  await interrupt(t, third, lockFile);
+    const third = await start(t, dir);
+    t.match(third.server.stdout(), /stopping the embedded PostgreSQL left running by a run that was killed/);
+    t.notOk(alive(postgres), 'the leftover server was stopped');
+    t.equal(await sessionStatus(third.base, third.token, id), 200, 'the session written before the crash is served');
+    await interrupt(t, third, lockFile);
 
-  // A stale lock file naming a dead pid, as after a power cut.
-  const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
-  const deadPid = Number(dead.stdout);
-  t.notOk(alive(deadPid));
-  writeFileSync(lockFile, lock.replace(/^\d+/, String(deadPid)));
-  const fourth = await start(t, dir);
-  t.equal(await sessionStatus(fourth.base, fourth.token, id), 200, 'starts over a lock file naming a dead pid');
-  await interrupt(t, fourth, lockFile);
-});
+    // A stale lock file naming a dead pid, as after a power cut.
+    const dead = spawnSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))'], { encoding: 'utf8' });
+    const deadPid = Number(dead.stdout);
+    t.notOk(alive(deadPid));
+    writeFileSync(lockFile, lock.replace(/^\d+/, String(deadPid)));
+    const fourth = await start(t, dir);
+    t.equal(await sessionStatus(fourth.base, fourth.token, id), 200, 'starts over a lock file naming a dead pid');
+    await interrupt(t, fourth, lockFile);
+  },
+);

@@ -10,7 +10,14 @@ t.test('npm start with no configuration serves, stops on SIGTERM, and keeps its 
   chmodSync(dataDir, 0o755); // reachable by the postgres user when the suite runs as root
   t.teardown(() => rmSync(dataDir, { recursive: true, force: true }));
   // Shedding off: a start-up on a saturated test machine can block the loop long enough to trip it.
-  const env = { DATABASE_URL: undefined, DATA_DIR: dataDir, PORT: '0', NODE_ENV: undefined, LOG_LEVEL: 'info', MAX_EVENT_LOOP_DELAY_MS: '0' };
+  const env = {
+    DATABASE_URL: undefined,
+    DATA_DIR: dataDir,
+    PORT: '0',
+    NODE_ENV: undefined,
+    LOG_LEVEL: 'info',
+    MAX_EVENT_LOOP_DELAY_MS: '0',
+  };
 
   const first = run('npm', ['start', '--silent'], env);
   t.teardown(() => first.child.kill('SIGKILL'));
@@ -26,7 +33,10 @@ t.test('npm start with no configuration serves, stops on SIGTERM, and keeps its 
   const { session } = (await created.json()) as { session: { id: string } };
   const logLines = (first.stdout() + first.stderr()).split('\n').filter((line) => line.startsWith('{'));
   t.ok(logLines.length > 3, 'logs are JSON lines');
-  t.notOk(logLines.some((line) => line.includes(token.split('.')[2])), 'the token is printed for the developer but never logged');
+  t.notOk(
+    logLines.some((line) => line.includes(token.split('.')[2])),
+    'the token is printed for the developer but never logged',
+  );
 
   first.child.kill('SIGTERM');
   const stopped = await first.exited;

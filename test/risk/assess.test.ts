@@ -72,7 +72,10 @@ t.test('concurrent_countries only counts sessions still active', async (t) => {
   t.same(assessRisk(candidate(), [past({ endedAt: null, location: LYON })]).flags, [], 'same country');
   t.same(assessRisk(candidate({ location: null }), [activeInGermany]).flags, [], 'candidate without a country');
   const two = assessRisk(candidate(), [past(), activeInGermany, past({ location: TOKYO, endedAt: null, lastActiveAt: hoursAfter(-300) })]);
-  t.equal(two.reasons.find((r) => r.flag === 'concurrent_countries')?.message, 'Signed in from France while sessions are active in Germany, Japan.');
+  t.equal(
+    two.reasons.find((r) => r.flag === 'concurrent_countries')?.message,
+    'Signed in from France while sessions are active in Germany, Japan.',
+  );
 });
 
 t.test('impossible_travel at the speed limit', async (t) => {
@@ -101,7 +104,10 @@ t.test('impossible_travel compares with the most recent earlier activity', async
   ];
   t.same(assessRisk(candidate({ location: TOKYO }), history).flags, [], 'most recent activity was in Tokyo already');
   t.ok(assessRisk(candidate({ location: PARIS }), history).flags.includes('impossible_travel'));
-  const noCoordinates = [past({ location: PARIS, lastActiveAt: hoursAfter(-10) }), past({ location: { ...TOKYO, latitude: null, longitude: null }, lastActiveAt: hoursAfter(-0.1) })];
+  const noCoordinates = [
+    past({ location: PARIS, lastActiveAt: hoursAfter(-10) }),
+    past({ location: { ...TOKYO, latitude: null, longitude: null }, lastActiveAt: hoursAfter(-0.1) }),
+  ];
   t.same(assessRisk(candidate({ location: PARIS }), noCoordinates).flags, [], 'sessions without coordinates are skipped');
 });
 
@@ -151,7 +157,11 @@ t.test('unusual_hour', async (t) => {
   t.same(assessRisk(atParisHour(3), routine(9), { unusualHourMinHistory: 9 }).flags, ['unusual_hour'], 'the minimum is an option');
   const withoutZones = routine(10).map((h) => ({ ...h, location: { ...PARIS, timeZone: null } }));
   t.same(assessRisk(atParisHour(3), withoutZones).flags, [], 'history without time zones does not count');
-  t.same(assessRisk(candidate({ at: hoursAfter(-6), location: { ...PARIS, timeZone: null } }), history).flags, [], 'nor a candidate without one');
+  t.same(
+    assessRisk(candidate({ at: hoursAfter(-6), location: { ...PARIS, timeZone: null } }), history).flags,
+    [],
+    'nor a candidate without one',
+  );
 });
 
 t.test('unusual_hour uses each sign-in its own local time, around the clock', async (t) => {
@@ -174,21 +184,36 @@ t.test('unusual_hour needs a pattern: scattered hours are never unusual', async 
 t.test('bot, and flags in RISK_FLAGS order without duplicates', async (t) => {
   t.same(assessRisk(candidate({ isBot: true }), []).flags, ['bot'], 'even on a first sign-in');
   const history = [...routine(10), past({ location: BERLIN, endedAt: null, lastActiveAt: T0 })];
-  const risk = assessRisk(
-    candidate({ location: TOKYO, deviceKey: 'bot|||googlebot', isBot: true, at: hoursAfter(1) }),
-    history,
-  );
+  const risk = assessRisk(candidate({ location: TOKYO, deviceKey: 'bot|||googlebot', isBot: true, at: hoursAfter(1) }), history);
   t.same(risk.flags, ['new_country', 'new_device', 'concurrent_countries', 'impossible_travel', 'unusual_hour', 'bot']);
-  t.same(risk.reasons.map((r) => r.flag), risk.flags);
-  t.ok(risk.reasons.every((r) => r.message.length > 10 && r.message.endsWith('.')), 'every reason is a sentence');
+  t.same(
+    risk.reasons.map((r) => r.flag),
+    risk.flags,
+  );
+  t.ok(
+    risk.reasons.every((r) => r.message.length > 10 && r.message.endsWith('.')),
+    'every reason is a sentence',
+  );
 });
 
 t.test('what a past session teaches: its device and country unless it says they are not known', async (t) => {
   const unknownPhone = past({ deviceKey: 'app|ios|immich|', location: BERLIN, deviceKnown: false, countryKnown: false });
-  t.same(assessRisk(candidate({ deviceKey: 'app|ios|immich|', location: BERLIN }), [past(), unknownPhone]).flags, ['new_country', 'new_device'], 'seen, not known: flagged again');
+  t.same(
+    assessRisk(candidate({ deviceKey: 'app|ios|immich|', location: BERLIN }), [past(), unknownPhone]).flags,
+    ['new_country', 'new_device'],
+    'seen, not known: flagged again',
+  );
   const knownPhone = { ...unknownPhone, deviceKnown: true, countryKnown: true };
   t.same(assessRisk(candidate({ deviceKey: 'app|ios|immich|', location: BERLIN }), [past(), knownPhone]).flags, [], 'known: no flag');
-  t.same(assessRisk(candidate(), [past({ countryKnown: false })]).flags, ['new_country'], 'a country seen only where it was not known is still new');
+  t.same(
+    assessRisk(candidate(), [past({ countryKnown: false })]).flags,
+    ['new_country'],
+    'a country seen only where it was not known is still new',
+  );
   t.same(assessRisk(candidate(), [past({ deviceKnown: false })]).flags, ['new_device']);
-  t.same(assessRisk(candidate({ location: BERLIN }), [past({ location: null, deviceKnown: false })]).flags, ['new_device'], 'no located history: no new_country');
+  t.same(
+    assessRisk(candidate({ location: BERLIN }), [past({ location: null, deviceKnown: false })]).flags,
+    ['new_device'],
+    'no located history: no new_country',
+  );
 });

@@ -18,7 +18,11 @@ t.test('an upper-case id is the same session: the current one is still a 409, an
   t.equal(cache.endedInfo(other.session.id)?.reason, 'revoked_by_user', 'the end is known under the canonical id');
   const view = await call(app, serviceToken(app), { method: 'GET', url: `/v1/sessions/${other.session.id.toUpperCase()}` });
   t.equal(view.json().status, 'ended');
-  const revoke = await call(app, serviceToken(app), { method: 'POST', url: '/v1/users/ursula/sessions/revoke', payload: { exceptSessionId: me.session.id.toUpperCase() } });
+  const revoke = await call(app, serviceToken(app), {
+    method: 'POST',
+    url: '/v1/users/ursula/sessions/revoke',
+    payload: { exceptSessionId: me.session.id.toUpperCase() },
+  });
   t.same(revoke.json(), { revoked: 0, ids: [] }, 'the session named in upper case is the one kept');
 });
 
@@ -39,12 +43,22 @@ t.test('strings that are not well-formed UTF-16 are refused, in every field', as
       { userId: 'ok', client: { name: bad } },
     ];
     for (const body of bodies) {
-      const response = await call(app, token, { method: 'POST', url: '/v1/sessions', headers: { 'content-type': 'application/json' }, payload: JSON.stringify(body) });
+      const response = await call(app, token, {
+        method: 'POST',
+        url: '/v1/sessions',
+        headers: { 'content-type': 'application/json' },
+        payload: JSON.stringify(body),
+      });
       t.equal(response.statusCode, 400, `${JSON.stringify(body)} is refused`);
       t.equal(response.json().code, 'validation_failed');
     }
   }
-  const intro = await call(app, token, { method: 'POST', url: '/v1/sessions/introspect', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ token: 'x\ud800' }) });
+  const intro = await call(app, token, {
+    method: 'POST',
+    url: '/v1/sessions/introspect',
+    headers: { 'content-type': 'application/json' },
+    payload: JSON.stringify({ token: 'x\ud800' }),
+  });
   t.equal(intro.statusCode, 400);
   const pathParam = await call(app, token, { method: 'GET', url: '/v1/users/zed%ED%A0%80/sessions' });
   t.equal(pathParam.statusCode, 400, 'an encoded surrogate in a path is refused too');

@@ -24,10 +24,22 @@ t.test('headers past the server limit: 431 headers_too_large as problem+json', a
   const { app } = await buildTestApp(t);
   await app.listen({ host: '127.0.0.1', port: 0 });
   const port = (app.server.address() as { port: number }).port;
-  const answer = problemOf(await raw(port, `GET /v1/sessions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${serviceToken(app)}\r\nX-Padding: ${'a'.repeat(20000)}\r\n\r\n`));
+  const answer = problemOf(
+    await raw(
+      port,
+      `GET /v1/sessions HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${serviceToken(app)}\r\nX-Padding: ${'a'.repeat(20000)}\r\n\r\n`,
+    ),
+  );
   t.equal(answer.status, 431);
   t.match(answer.headers, /content-type: application\/problem\+json/);
-  t.match(answer.body, { type: 'urn:session-registry:error:headers_too_large', status: 431, code: 'headers_too_large', title: String, detail: String, requestId: String });
+  t.match(answer.body, {
+    type: 'urn:session-registry:error:headers_too_large',
+    status: 431,
+    code: 'headers_too_large',
+    title: String,
+    detail: String,
+    requestId: String,
+  });
   t.match(answer.headers, new RegExp(`x-request-id: ${answer.body.requestId}`), 'the request id is echoed');
 });
 

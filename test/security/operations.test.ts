@@ -12,8 +12,15 @@ t.test('in production, /metrics is not served on the API port without METRICS_TO
 t.test('in production with METRICS_TOKEN, /metrics needs the token', async (t) => {
   const { app } = await buildTestApp(t, { env: { NODE_ENV: 'production', METRICS_TOKEN: 'scrape-token-0123456789' } });
   t.equal((await app.inject({ method: 'GET', url: '/metrics' })).statusCode, 401);
-  t.equal((await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'bearer scrape-token-0123456789' } })).statusCode, 401, 'compared exactly');
-  t.equal((await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer scrape-token-0123456789' } })).statusCode, 200);
+  t.equal(
+    (await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'bearer scrape-token-0123456789' } })).statusCode,
+    401,
+    'compared exactly',
+  );
+  t.equal(
+    (await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: 'Bearer scrape-token-0123456789' } })).statusCode,
+    200,
+  );
 });
 
 t.test('with METRICS_PORT, metrics have a listener of their own and leave the API port', async (t) => {

@@ -21,7 +21,11 @@ t.test("a backend's sessions:write token cannot reach across users", async (t) =
   for (const [method, url, payload] of operatorCalls) {
     const response = await call(app, write, { method, url, payload });
     const label = `${method} ${url} ${payload ? JSON.stringify(payload) : ''}`;
-    t.same([response.statusCode, response.headers['content-type'], response.json().code], [403, 'application/problem+json; charset=utf-8', 'forbidden'], label);
+    t.same(
+      [response.statusCode, response.headers['content-type'], response.json().code],
+      [403, 'application/problem+json; charset=utf-8', 'forbidden'],
+      label,
+    );
     t.match(response.json().detail, /sessions:admin/, `${label}: names the scope`);
     t.notOk(response.body.includes('ann') || response.body.includes(id), `${label}: tells nothing of the user`);
   }
@@ -34,7 +38,11 @@ t.test("a backend's sessions:write token cannot reach across users", async (t) =
   const own = await call(app, write, { method: 'POST', url: '/v1/users/ann/sessions/revoke', payload: { reason: 'password_change' } });
   t.same([own.statusCode, own.json().revoked], [200, 1], 'all of one user (a password change)');
   t.equal((await call(app, write, { method: 'DELETE', url: `/v1/sessions/${victims[1].session.id}` })).statusCode, 200, 'one session');
-  t.equal((await call(app, write, { method: 'PATCH', url: `/v1/sessions/${victims[1].session.id}`, payload: { name: 'Laptop' } })).statusCode, 200, 'a name');
+  t.equal(
+    (await call(app, write, { method: 'PATCH', url: `/v1/sessions/${victims[1].session.id}`, payload: { name: 'Laptop' } })).statusCode,
+    200,
+    'a name',
+  );
 });
 
 t.test('sessions:admin reaches the operator calls, and implies no other scope', async (t) => {
@@ -42,9 +50,18 @@ t.test('sessions:admin reaches the operator calls, and implies no other scope', 
   const admin = serviceToken(app, 'sessions:admin', { sub: 'ops-alice' });
   const session = await login(app, { userId: 'cy', ip: '81.2.69.142' });
   t.equal((await call(app, admin, { method: 'GET', url: '/v1/sessions?ip=81.2.69.142' })).json().items.length, 1, 'search');
-  t.equal((await call(app, admin, { method: 'POST', url: `/v1/sessions/${session.session.id}/review`, payload: { state: 'confirmed' } })).statusCode, 200, 'review');
+  t.equal(
+    (await call(app, admin, { method: 'POST', url: `/v1/sessions/${session.session.id}/review`, payload: { state: 'confirmed' } }))
+      .statusCode,
+    200,
+    'review',
+  );
   t.equal((await call(app, admin, { method: 'GET', url: '/v1/users/cy/export' })).statusCode, 200, 'export');
-  const revoked = await call(app, admin, { method: 'POST', url: '/v1/sessions/revoke', payload: { ip: '81.2.69.142', reason: 'suspicious', expectedCount: 1 } });
+  const revoked = await call(app, admin, {
+    method: 'POST',
+    url: '/v1/sessions/revoke',
+    payload: { ip: '81.2.69.142', reason: 'suspicious', expectedCount: 1 },
+  });
   t.same(revoked.json(), { matched: 1, revoked: 1, dryRun: false }, 'bulk revoke');
   t.same((await call(app, admin, { method: 'DELETE', url: '/v1/users/cy' })).json().erasedSessions, 1, 'erasure');
 
@@ -56,6 +73,10 @@ t.test('sessions:admin reaches the operator calls, and implies no other scope', 
     ['GET', '/v1/webhooks'],
   ] as const) {
     const response = await call(app, admin, { method, url, payload });
-    t.same([response.statusCode, response.json().code], [403, 'forbidden'], `${method} ${url}: admin is not read, write or webhooks:manage`);
+    t.same(
+      [response.statusCode, response.json().code],
+      [403, 'forbidden'],
+      `${method} ${url}: admin is not read, write or webhooks:manage`,
+    );
   }
 });

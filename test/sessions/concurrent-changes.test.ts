@@ -24,8 +24,10 @@ async function reader(t: Test, url: string) {
   await client.connect();
   t.teardown(() => client.end());
   return {
-    events: async (id: string): Promise<Logged[]> => (await client.query('select type, data from session_events where session_id = $1 order by id', [id])).rows,
-    outbox: async (id: string): Promise<string[]> => (await client.query('select type from outbox_events where session_id = $1 order by seq', [id])).rows.map((r) => r.type),
+    events: async (id: string): Promise<Logged[]> =>
+      (await client.query('select type, data from session_events where session_id = $1 order by id', [id])).rows,
+    outbox: async (id: string): Promise<string[]> =>
+      (await client.query('select type from outbox_events where session_id = $1 order by seq', [id])).rows.map((r) => r.type),
     stored: async (id: string) => (await client.query('select ip, user_agent, location, risk from sessions where id = $1', [id])).rows[0],
   };
 }
@@ -51,11 +53,23 @@ async function burst(t: Test, apps: FastifyInstance[], id: string, bodies: Array
   const answers = await Promise.all(
     bodies.map((payload, i) => {
       const app = apps[i % apps.length];
-      return app.inject({ method: 'POST', url: `/v1/sessions/${id}/heartbeat`, headers: { authorization: `Bearer ${serviceToken(app)}` }, payload });
+      return app.inject({
+        method: 'POST',
+        url: `/v1/sessions/${id}/heartbeat`,
+        headers: { authorization: `Bearer ${serviceToken(app)}` },
+        payload,
+      });
     }),
   );
-  t.same(answers.map((a) => a.statusCode), bodies.map(() => 200), 'every heartbeat is answered as a heartbeat');
-  t.ok(answers.every((a) => a.json().status === 'active' && a.json().id === id), 'with the session active');
+  t.same(
+    answers.map((a) => a.statusCode),
+    bodies.map(() => 200),
+    'every heartbeat is answered as a heartbeat',
+  );
+  t.ok(
+    answers.every((a) => a.json().status === 'active' && a.json().id === id),
+    'with the session active',
+  );
 }
 
 const heldIp = (instance: TestApp, id: string) => {
@@ -72,7 +86,12 @@ async function oneAddressChange(t: Test, instances: TestApp[]) {
     const id = await movingSession(instances[0].app, `wifi-${instances.length}-${trial}`);
     // Every instance holds the session at its old address, as it would after earlier heartbeats.
     for (const { app } of instances) await burst(t, [app], id, [{}]);
-    await burst(t, instances.map((i) => i.app), id, Array.from({ length: CONCURRENT }, () => ({ ip: AWAY })));
+    await burst(
+      t,
+      instances.map((i) => i.app),
+      id,
+      Array.from({ length: CONCURRENT }, () => ({ ip: AWAY })),
+    );
 
     const types = (await log.events(id)).map((e) => e.type);
     t.equal(count(types, 'ip_changed'), 1, `trial ${trial}: one ip_changed`);
@@ -102,7 +121,12 @@ t.test('concurrent heartbeats with the same new User-Agent record one device cha
       const { session } = await login(a.app, { userId: `update-${instances.length}-${trial}`, userAgent: CHROME_MAC });
       for (const { app } of instances) await burst(t, [app], session.id, [{}]);
       const outboxBefore = await log.outbox(session.id);
-      await burst(t, instances.map((i) => i.app), session.id, Array.from({ length: CONCURRENT }, () => ({ userAgent: FIREFOX })));
+      await burst(
+        t,
+        instances.map((i) => i.app),
+        session.id,
+        Array.from({ length: CONCURRENT }, () => ({ userAgent: FIREFOX })),
+      );
 
       const events = (await log.events(session.id)).filter((e) => e.type === 'user_agent_changed');
       t.equal(events.length, 1, `${instances.length} instance(s), trial ${trial}: one user_agent_changed`);
@@ -117,12 +141,34 @@ t.test('concurrent heartbeats with the same new User-Agent record one device cha
 t.test('a change and its reverse are two changes, however many heartbeats bring each', async (t) => {
   const id = await movingSession(a.app, 'roundtrip');
   await burst(t, [b.app], id, [{}]);
-  await burst(t, [a.app, b.app], id, Array.from({ length: CONCURRENT }, () => ({ ip: AWAY })));
-  await burst(t, [b.app, a.app], id, Array.from({ length: CONCURRENT }, () => ({ ip: HOME })));
+  await burst(
+    t,
+    [a.app, b.app],
+    id,
+    Array.from({ length: CONCURRENT }, () => ({ ip: AWAY })),
+  );
+  await burst(
+    t,
+    [b.app, a.app],
+    id,
+    Array.from({ length: CONCURRENT }, () => ({ ip: HOME })),
+  );
 
   const events = await log.events(id);
-  t.same(events.filter((e) => e.type === 'ip_changed').map((e) => e.data), [{ from: HOME, to: AWAY }, { from: AWAY, to: HOME }]);
-  t.same(events.filter((e) => e.type === 'country_changed').map((e) => e.data), [{ from: 'GB', to: 'US' }, { from: 'US', to: 'GB' }]);
+  t.same(
+    events.filter((e) => e.type === 'ip_changed').map((e) => e.data),
+    [
+      { from: HOME, to: AWAY },
+      { from: AWAY, to: HOME },
+    ],
+  );
+  t.same(
+    events.filter((e) => e.type === 'country_changed').map((e) => e.data),
+    [
+      { from: 'GB', to: 'US' },
+      { from: 'US', to: 'GB' },
+    ],
+  );
   t.equal(count(await log.outbox(id), 'session.location_changed'), 2);
   t.equal((await log.stored(id)).ip, HOME);
   t.equal(heldIp(a, id), HOME);
@@ -137,7 +183,12 @@ t.test('heartbeats from two new addresses at once: each recorded change starts w
       // Two tabs on two networks report at once (over both instances when there are two).
       const addresses = [AWAY, '2.125.160.216'];
       const apps = instances.length === 1 ? [a.app] : [a.app, a.app, b.app, b.app];
-      await burst(t, apps, id, Array.from({ length: CONCURRENT }, (_, i) => ({ ip: addresses[i % 2] })));
+      await burst(
+        t,
+        apps,
+        id,
+        Array.from({ length: CONCURRENT }, (_, i) => ({ ip: addresses[i % 2] })),
+      );
 
       const events = await log.events(id);
       const moves = events.filter((e) => e.type === 'ip_changed').map((e) => e.data);
@@ -154,7 +205,12 @@ t.test('heartbeats from two new addresses at once: each recorded change starts w
       // other may have recorded a later change since, which this one learns from the next
       // heartbeat that brings another address.
       if (instances.length === 1) t.equal(heldIp(a, id), stored.ip, 'the instance holds the stored address');
-      else for (const instance of instances) t.ok(moves.some((m) => m.to === heldIp(instance, id)), 'each instance holds an address the session had');
+      else
+        for (const instance of instances)
+          t.ok(
+            moves.some((m) => m.to === heldIp(instance, id)),
+            'each instance holds an address the session had',
+          );
     }
   }
 });
@@ -163,9 +219,18 @@ t.test('a session stored without an address gets one once, however many heartbea
   for (let trial = 0; trial < TRIALS; trial++) {
     const { session } = await login(a.app, { userId: `unknown-${trial}`, ip: undefined });
     for (const { app } of [a, b]) await burst(t, [app], session.id, [{}]);
-    await burst(t, [a.app, b.app], session.id, Array.from({ length: CONCURRENT }, () => ({ ip: AWAY })));
+    await burst(
+      t,
+      [a.app, b.app],
+      session.id,
+      Array.from({ length: CONCURRENT }, () => ({ ip: AWAY })),
+    );
     const events = await log.events(session.id);
-    t.same(events.filter((e) => e.type === 'ip_changed').map((e) => e.data), [{ from: null, to: AWAY }], `trial ${trial}: one ip_changed`);
+    t.same(
+      events.filter((e) => e.type === 'ip_changed').map((e) => e.data),
+      [{ from: null, to: AWAY }],
+      `trial ${trial}: one ip_changed`,
+    );
     t.equal(count(await log.outbox(session.id), 'session.location_changed'), 1, 'one location_changed in the outbox');
   }
 });

@@ -23,7 +23,10 @@ t.test('POST /v1/sessions registers a login and returns the token once', async (
   const client = new pg.Client({ connectionString: db.url });
   await client.connect();
   t.teardown(() => client.end());
-  const { rows } = await client.query('select encode(token_hash, $2) as hash, row_to_json(s)::text as raw from sessions s where id = $1', [session.id, 'hex']);
+  const { rows } = await client.query('select encode(token_hash, $2) as hash, row_to_json(s)::text as raw from sessions s where id = $1', [
+    session.id,
+    'hex',
+  ]);
   t.equal(rows[0].hash.length, 64, 'a SHA-256 hash is stored');
   t.notOk(rows[0].raw.includes(token.slice(36)), 'the token itself is stored nowhere');
 });
@@ -57,7 +60,12 @@ t.test('bad input is a 400 problem with the field named', async (t) => {
     ['client kind unknown', { userId: 'a', client: { kind: 'spaceship' } }, /client/],
   ];
   for (const [name, payload, field] of cases) {
-    const response = await app.inject({ method: 'POST', url: '/v1/sessions', headers: { authorization: auth }, payload: payload as object });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/v1/sessions',
+      headers: { authorization: auth },
+      payload: payload as object,
+    });
     t.equal(response.statusCode, 400, name);
     t.equal(response.headers['content-type'], 'application/problem+json; charset=utf-8', `${name}: problem+json`);
     const body = response.json();
@@ -70,15 +78,35 @@ t.test('bad input is a 400 problem with the field named', async (t) => {
 t.test('broken JSON, other media types and oversized bodies', async (t) => {
   const { app } = await buildTestApp(t);
   const authorization = `Bearer ${serviceToken(app)}`;
-  const broken = await app.inject({ method: 'POST', url: '/v1/sessions', headers: { authorization, 'content-type': 'application/json' }, payload: '{"userId": "a",' });
+  const broken = await app.inject({
+    method: 'POST',
+    url: '/v1/sessions',
+    headers: { authorization, 'content-type': 'application/json' },
+    payload: '{"userId": "a",',
+  });
   t.equal(broken.statusCode, 400);
   t.equal(broken.json().code, 'validation_failed');
-  const text = await app.inject({ method: 'POST', url: '/v1/sessions', headers: { authorization, 'content-type': 'text/plain' }, payload: 'userId=a' });
+  const text = await app.inject({
+    method: 'POST',
+    url: '/v1/sessions',
+    headers: { authorization, 'content-type': 'text/plain' },
+    payload: 'userId=a',
+  });
   t.equal(text.statusCode, 415);
   t.equal(text.json().code, 'unsupported_media_type');
-  const form = await app.inject({ method: 'POST', url: '/v1/sessions', headers: { authorization, 'content-type': 'application/x-www-form-urlencoded' }, payload: 'userId=a' });
+  const form = await app.inject({
+    method: 'POST',
+    url: '/v1/sessions',
+    headers: { authorization, 'content-type': 'application/x-www-form-urlencoded' },
+    payload: 'userId=a',
+  });
   t.equal(form.statusCode, 415);
-  const huge = await app.inject({ method: 'POST', url: '/v1/sessions', headers: { authorization, 'content-type': 'application/json' }, payload: JSON.stringify({ userId: 'a', userAgent: 'x'.repeat(70000) }) });
+  const huge = await app.inject({
+    method: 'POST',
+    url: '/v1/sessions',
+    headers: { authorization, 'content-type': 'application/json' },
+    payload: JSON.stringify({ userId: 'a', userAgent: 'x'.repeat(70000) }),
+  });
   t.equal(huge.statusCode, 413);
   t.equal(huge.json().code, 'payload_too_large');
   const responseText = broken.body + text.body + huge.body;

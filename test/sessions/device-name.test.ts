@@ -6,18 +6,30 @@ t.test('a user names their devices: trimmed, shown beside the label, null clears
   const laptop = await login(app, { userId: 'nia' });
   const phone = await login(app, { userId: 'nia' });
   t.equal(laptop.session.name, null, 'no name until given');
-  const named = await call(app, phone.token, { method: 'PATCH', url: `/v1/me/sessions/${laptop.session.id}`, payload: { name: '  Work laptop \u{1F4BB} ' } });
+  const named = await call(app, phone.token, {
+    method: 'PATCH',
+    url: `/v1/me/sessions/${laptop.session.id}`,
+    payload: { name: '  Work laptop \u{1F4BB} ' },
+  });
   t.equal(named.statusCode, 200);
   t.same([named.json().name, named.json().label, named.json().current], ['Work laptop \u{1F4BB}', 'Chrome 126 on macOS', false]);
   t.equal((await rows.findById(laptop.session.id))?.name, 'Work laptop \u{1F4BB}', 'stored trimmed');
   const listed = await call(app, phone.token, { method: 'GET', url: '/v1/me/sessions' });
   t.equal(listed.json().items.find((s: { id: string }) => s.id === laptop.session.id).name, 'Work laptop \u{1F4BB}', 'on the list too');
-  const own = await call(app, phone.token, { method: 'PATCH', url: `/v1/me/sessions/${phone.session.id}`, payload: { name: 'This phone' } });
+  const own = await call(app, phone.token, {
+    method: 'PATCH',
+    url: `/v1/me/sessions/${phone.session.id}`,
+    payload: { name: 'This phone' },
+  });
   t.same([own.statusCode, own.json().current], [200, true], 'the current one too');
   const cleared = await call(app, phone.token, { method: 'PATCH', url: `/v1/me/sessions/${laptop.session.id}`, payload: { name: null } });
   t.equal(cleared.json().name, null);
   await call(app, serviceToken(app), { method: 'DELETE', url: `/v1/sessions/${laptop.session.id}` });
-  const history = await call(app, phone.token, { method: 'PATCH', url: `/v1/me/sessions/${laptop.session.id}`, payload: { name: 'Old laptop' } });
+  const history = await call(app, phone.token, {
+    method: 'PATCH',
+    url: `/v1/me/sessions/${laptop.session.id}`,
+    payload: { name: 'Old laptop' },
+  });
   t.same([history.statusCode, history.json().status, history.json().name], [200, 'ended', 'Old laptop'], 'an ended session can be named');
 });
 
@@ -54,11 +66,23 @@ t.test('services name sessions and replace metadata with the checks of login', a
   t.same([both.statusCode, both.json().name, both.json().metadata], [200, 'Kiosk 4', { tenant: 'acme', floor: 2 }]);
   const onlyMeta = await call(app, token, { method: 'PATCH', url, payload: { metadata: {} } });
   t.same([onlyMeta.json().name, onlyMeta.json().metadata], ['Kiosk 4', {}], 'what is not given stays');
-  t.equal((await call(app, token, { method: 'PATCH', url, payload: { metadata: { big: 'x'.repeat(5000) } } })).statusCode, 400, 'metadata over 4 KB');
-  t.equal((await call(app, token, { method: 'PATCH', url, payload: { metadata: { nul: 'a\u0000b' } } })).statusCode, 400, 'NUL in metadata');
+  t.equal(
+    (await call(app, token, { method: 'PATCH', url, payload: { metadata: { big: 'x'.repeat(5000) } } })).statusCode,
+    400,
+    'metadata over 4 KB',
+  );
+  t.equal(
+    (await call(app, token, { method: 'PATCH', url, payload: { metadata: { nul: 'a\u0000b' } } })).statusCode,
+    400,
+    'NUL in metadata',
+  );
   t.equal((await call(app, token, { method: 'PATCH', url, payload: {} })).statusCode, 400, 'nothing to change');
   t.equal((await call(app, serviceToken(app, 'sessions:read'), { method: 'PATCH', url, payload: { name: 'x' } })).statusCode, 403);
-  t.equal((await call(app, token, { method: 'PATCH', url: '/v1/sessions/0190a000-0000-7000-8000-000000000000', payload: { name: 'x' } })).statusCode, 404);
+  t.equal(
+    (await call(app, token, { method: 'PATCH', url: '/v1/sessions/0190a000-0000-7000-8000-000000000000', payload: { name: 'x' } }))
+      .statusCode,
+    404,
+  );
   t.same((await rows.findById(s.session.id))?.metadata, {}, 'nothing refused was stored');
 });
 
@@ -66,8 +90,16 @@ t.test("another user's session cannot be named: 404 as a missing one, and it is 
   const { app, rows } = await buildTestApp(t);
   const mine = await login(app, { userId: 'dana' });
   const theirs = await login(app, { userId: 'eve' });
-  const foreign = await call(app, mine.token, { method: 'PATCH', url: `/v1/me/sessions/${theirs.session.id}`, payload: { name: 'Mine now' } });
-  const missing = await call(app, mine.token, { method: 'PATCH', url: '/v1/me/sessions/0190a000-0000-7000-8000-000000000000', payload: { name: 'Mine now' } });
+  const foreign = await call(app, mine.token, {
+    method: 'PATCH',
+    url: `/v1/me/sessions/${theirs.session.id}`,
+    payload: { name: 'Mine now' },
+  });
+  const missing = await call(app, mine.token, {
+    method: 'PATCH',
+    url: '/v1/me/sessions/0190a000-0000-7000-8000-000000000000',
+    payload: { name: 'Mine now' },
+  });
   t.same([foreign.statusCode, { ...foreign.json(), requestId: 0 }], [404, { ...missing.json(), requestId: 0 }]);
   t.equal((await rows.findById(theirs.session.id))?.name, null);
 });
@@ -93,7 +125,11 @@ t.test('names refuse format characters (bidi controls, zero-width characters) an
       ['x\u{E0041}', 'a tag character'],
     ] as const) {
       const response = await rename(name);
-      t.same([response.statusCode, response.headers['content-type'], response.json().code], [400, 'application/problem+json; charset=utf-8', 'validation_failed'], `${route}: ${why}`);
+      t.same(
+        [response.statusCode, response.headers['content-type'], response.json().code],
+        [400, 'application/problem+json; charset=utf-8', 'validation_failed'],
+        `${route}: ${why}`,
+      );
       t.match(response.json().errors, [{ path: 'body/name', message: /format characters/ }]);
     }
     for (const [name, why] of [
@@ -107,7 +143,11 @@ t.test('names refuse format characters (bidi controls, zero-width characters) an
       t.same([response.statusCode, response.json().code], [400, 'validation_failed'], `${route}: ${why}`);
     }
     const emoji = await rename('\u{1F469}\u200D\u{1F4BB} Dev box');
-    t.same([emoji.statusCode, emoji.json().name], [200, '\u{1F469}\u200D\u{1F4BB} Dev box'], `${route}: a joiner inside an emoji sequence is kept`);
+    t.same(
+      [emoji.statusCode, emoji.json().name],
+      [200, '\u{1F469}\u200D\u{1F4BB} Dev box'],
+      `${route}: a joiner inside an emoji sequence is kept`,
+    );
   }
   t.equal((await rows.findById(me.session.id))?.name, '\u{1F469}\u200D\u{1F4BB} Dev box', 'nothing refused was stored');
 });

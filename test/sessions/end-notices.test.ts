@@ -25,7 +25,10 @@ t.test('a revoke sends one notice in the listener format, with one ended event',
   t.ok(await until(() => payloads.length > 0));
   t.same(payloads, [JSON.stringify([notice])], 'exactly what JSON.stringify of the notices writes');
   const events = (await eventLog.list(session.id, 10, null)).filter((e) => e.type === 'ended');
-  t.same(events.map((e) => [e.at.toISOString(), e.actor, e.data]), [[notice.endedAt, 'service:test-backend', { reason: 'password_change' }]]);
+  t.same(
+    events.map((e) => [e.at.toISOString(), e.actor, e.data]),
+    [[notice.endedAt, 'service:test-backend', { reason: 'password_change' }]],
+  );
   const again = await call(app, serviceToken(app), { method: 'DELETE', url: `/v1/sessions/${session.id}` });
   t.same([again.statusCode, again.json().endReason], [200, 'password_change'], 'ending again answers the first end');
   await new Promise((resolve) => setTimeout(resolve, 100));
@@ -45,11 +48,16 @@ t.test('revoking many sessions of a long user id splits notices below the NOTIFY
   t.ok(await until(() => payloads.flatMap((p) => JSON.parse(p)).length >= 45), 'every end is announced');
   const notices = payloads.flatMap((p) => JSON.parse(p) as Array<{ id: string; userId: string; endedAt: string; reason: string }>);
   t.same(notices.map((n) => n.id).sort(), [...ids].sort(), 'each session once');
-  t.ok(notices.every((n) => n.userId === userId && n.reason === 'revoked' && n.endedAt === new Date(n.endedAt).toISOString()), 'user, reason and ISO end time');
+  t.ok(
+    notices.every((n) => n.userId === userId && n.reason === 'revoked' && n.endedAt === new Date(n.endedAt).toISOString()),
+    'user, reason and ISO end time',
+  );
   t.ok(payloads.length >= 2, `${payloads.length} notices`);
   for (const p of payloads) {
     t.ok(Buffer.byteLength(p) < 8000 && JSON.parse(p).length <= 40, `${Buffer.byteLength(p)} bytes, ${JSON.parse(p).length} ends`);
   }
-  const events = await handle.pool.query<{ n: string }>("select count(*) as n from session_events where type = 'ended' and user_id = $1", [userId]);
+  const events = await handle.pool.query<{ n: string }>("select count(*) as n from session_events where type = 'ended' and user_id = $1", [
+    userId,
+  ]);
   t.equal(events.rows[0].n, '45', 'one ended event each');
 });

@@ -61,19 +61,31 @@ t.test('an end by every route, by the sweeper and by plain SQL is refused on the
     ['logout', () => call(a.app, s.logout.token, { method: 'POST', url: '/v1/me/logout' })],
     ['others', () => call(a.app, s.othersKeeper.token, { method: 'POST', url: '/v1/me/sessions/revoke-others' })],
     ['userRevoke', () => call(a.app, service, { method: 'POST', url: '/v1/users/u-all/sessions/revoke' })],
-    ['bulk', () => call(a.app, operator, { method: 'POST', url: '/v1/sessions/revoke', payload: { ip: '203.0.113.77', reason: 'suspicious', expectedCount: 1 } })],
+    [
+      'bulk',
+      () =>
+        call(a.app, operator, {
+          method: 'POST',
+          url: '/v1/sessions/revoke',
+          payload: { ip: '203.0.113.77', reason: 'suspicious', expectedCount: 1 },
+        }),
+    ],
     ['report', () => call(a.app, s.reportOwner.token, { method: 'POST', url: `/v1/me/sessions/${s.report.session.id}/report` })],
     ['erasure', () => call(a.app, operator, { method: 'DELETE', url: '/v1/users/u-erase' })],
     // A third login under a limit of two evicts the least recently active.
     ['evicted', () => login(a.app, { userId: 'u-evict' })],
-    ['plainUpdate', () => admin.query("update sessions set ended_at = now(), end_reason = 'revoked' where id = $1", [s.plainUpdate.session.id])],
+    [
+      'plainUpdate',
+      () => admin.query("update sessions set ended_at = now(), end_reason = 'revoked' where id = $1", [s.plainUpdate.session.id]),
+    ],
     ['plainDelete', () => admin.query('delete from sessions where id = $1', [s.plainDelete.session.id])],
   ];
   for (const [name, end] of ends) {
     const response = (await end()) as { statusCode?: number };
     if (response.statusCode !== undefined) t.ok(response.statusCode < 300, `${name}: ${response.statusCode}`);
     // An eviction ends whichever of the user's two sessions was least recently active.
-    const check = name === 'evicted' ? async () => (await refusedBy(b, s.evicted)) || refusedBy(b, s.evictedToo) : () => refusedBy(b, s[name]);
+    const check =
+      name === 'evicted' ? async () => (await refusedBy(b, s.evicted)) || refusedBy(b, s.evictedToo) : () => refusedBy(b, s[name]);
     t.ok(await until(check, 3000), `${name}: refused on B`);
   }
   t.ok(await heldBy(b, s.othersKeeper), 'the session that revoked the others is still accepted');
@@ -93,8 +105,15 @@ t.test('a bulk end sends batched notices, and a rolled-back end none', async (t)
   await listener.query('listen session_registry_ended');
   for (let i = 0; i < 90; i++) await login(app, { userId: `bulk-${i}`, ip: '203.0.113.9' });
   await listener.query("begin; update sessions set ended_at = now(), end_reason = 'revoked'; rollback");
-  await call(app, serviceToken(app, 'sessions:admin'), { method: 'POST', url: '/v1/sessions/revoke', payload: { ip: '203.0.113.9', reason: 'suspicious', expectedCount: 90 } });
+  await call(app, serviceToken(app, 'sessions:admin'), {
+    method: 'POST',
+    url: '/v1/sessions/revoke',
+    payload: { ip: '203.0.113.9', reason: 'suspicious', expectedCount: 90 },
+  });
   t.ok(await until(() => payloads.flatMap((p) => JSON.parse(p)).length >= 90));
   t.equal(payloads.flatMap((p) => JSON.parse(p)).length, 90, 'each end once, none for the rolled-back statement');
-  t.ok(payloads.length >= 3 && payloads.every((p) => JSON.parse(p).length <= 40 && Buffer.byteLength(p) < 8000), 'in notices of up to 40 ends, under the NOTIFY cap');
+  t.ok(
+    payloads.length >= 3 && payloads.every((p) => JSON.parse(p).length <= 40 && Buffer.byteLength(p) < 8000),
+    'in notices of up to 40 ends, under the NOTIFY cap',
+  );
 });

@@ -75,7 +75,13 @@ t.test('expired sessions move from the active list to history at read time', asy
   const long = await login(app, { userId: 'ivy', idleTimeoutSeconds: 3600 });
   clock.advance(60 * 1000);
   const active = (await call(app, token, { method: 'GET', url: '/v1/users/ivy/sessions' })).json();
-  t.same(active.items.map((s: { id: string }) => s.id), [long.session.id]);
+  t.same(
+    active.items.map((s: { id: string }) => s.id),
+    [long.session.id],
+  );
   const ended = (await call(app, token, { method: 'GET', url: '/v1/users/ivy/sessions?status=ended' })).json();
-  t.same(ended.items.map((s: { id: string; endReason: string }) => [s.id, s.endReason]), [[short.session.id, 'idle_timeout']]);
+  t.same(
+    ended.items.map((s: { id: string; endReason: string }) => [s.id, s.endReason]),
+    [[short.session.id, 'idle_timeout']],
+  );
 });

@@ -29,14 +29,22 @@ t.test('a heartbeat refused with 503 counts no activity; its retry counts once',
   const token = serviceToken(app);
   const { session } = await login(app, { ip: '8.8.8.8' });
 
-  const refused = await call(app, token, { method: 'POST', url: `/v1/sessions/${session.id}/heartbeat`, payload: { ip: '1.1.1.1', pageViews: 3 } });
+  const refused = await call(app, token, {
+    method: 'POST',
+    url: `/v1/sessions/${session.id}/heartbeat`,
+    payload: { ip: '1.1.1.1', pageViews: 3 },
+  });
   t.equal(refused.statusCode, 503, 'the change could not be written: 503');
   t.equal(refused.json().code, 'service_unavailable');
   failNetworkWrites = false;
-  const retried = await call(app, token, { method: 'POST', url: `/v1/sessions/${session.id}/heartbeat`, payload: { ip: '1.1.1.1', pageViews: 3 } });
+  const retried = await call(app, token, {
+    method: 'POST',
+    url: `/v1/sessions/${session.id}/heartbeat`,
+    payload: { ip: '1.1.1.1', pageViews: 3 },
+  });
   t.equal(retried.statusCode, 200, 'the retry succeeds');
   await parts.sessions.flushActivity();
   const row = await real.findById(session.id);
-  t.equal(Number(row?.page_views), 3, 'the page views of the refused heartbeat are not counted, the retry\'s are');
+  t.equal(Number(row?.page_views), 3, "the page views of the refused heartbeat are not counted, the retry's are");
   t.equal(Number(row?.heartbeats), 1, 'one heartbeat counted');
 });

@@ -9,11 +9,17 @@ t.test('ids map to slots; removal keeps every other id findable; the table grows
   const slots = new Map(ids.map((id) => [id, table.insert(id)]));
   t.equal(table.size, 5000);
   t.ok(table.capacity >= 5000, 'grown from 16');
-  t.ok(ids.every((id) => table.find(id) === slots.get(id)), 'every id at its slot');
+  t.ok(
+    ids.every((id) => table.find(id) === slots.get(id)),
+    'every id at its slot',
+  );
   t.equal(table.insert(ids[7]), slots.get(ids[7]), 'inserting a held id returns its slot');
   for (let i = 0; i < 5000; i += 3) table.remove(slots.get(ids[i]) as number);
   t.equal(released.length, Math.ceil(5000 / 3));
-  t.ok(ids.every((id, i) => (i % 3 === 0 ? table.find(id) === -1 : table.find(id) === slots.get(id))), 'after removals the rest are still found');
+  t.ok(
+    ids.every((id, i) => (i % 3 === 0 ? table.find(id) === -1 : table.find(id) === slots.get(id))),
+    'after removals the rest are still found',
+  );
   t.equal(table.find('not-a-uuid'), -1);
   t.equal(table.insert('NOT-A-UUID'), -1, 'only canonical ids are held');
   t.equal(table.idOf(slots.get(ids[1]) as number), ids[1]);

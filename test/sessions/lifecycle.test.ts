@@ -46,7 +46,11 @@ t.test('a heartbeat from a new address moves the session and records it', async 
   t.equal(after.ip, '8.8.8.8');
   t.equal(after.location?.countryCode, 'US');
   const events = (await call(app, token, { method: 'GET', url: `/v1/sessions/${session.id}/events` })).json();
-  t.same(events.items.map((e: { type: string }) => e.type), ['flagged', 'country_changed', 'ip_changed', 'login'], 'GB to US in seconds raises flags');
+  t.same(
+    events.items.map((e: { type: string }) => e.type),
+    ['flagged', 'country_changed', 'ip_changed', 'login'],
+    'GB to US in seconds raises flags',
+  );
   t.same(events.items[2].data, { from: '81.2.69.142', to: '8.8.8.8' });
 });
 
@@ -97,19 +101,26 @@ t.test('introspect: active with the session, or just inactive', async (t) => {
   t.equal(empty.statusCode, 400);
 });
 
-t.test('revoke all of a user\'s sessions, optionally but one', async (t) => {
+t.test("revoke all of a user's sessions, optionally but one", async (t) => {
   const { app } = await buildTestApp(t);
   const a = await login(app, { userId: 'bob' });
   const b = await login(app, { userId: 'bob' });
   const c = await login(app, { userId: 'bob' });
   const other = await login(app, { userId: 'carol' });
   const token = serviceToken(app);
-  const response = await call(app, token, { method: 'POST', url: '/v1/users/bob/sessions/revoke', payload: { exceptSessionId: a.session.id, reason: 'password_change' } });
+  const response = await call(app, token, {
+    method: 'POST',
+    url: '/v1/users/bob/sessions/revoke',
+    payload: { exceptSessionId: a.session.id, reason: 'password_change' },
+  });
   t.equal(response.statusCode, 200);
   t.equal(response.json().revoked, 2);
   t.same(response.json().ids.sort(), [b.session.id, c.session.id].sort());
   const list = (await call(app, token, { method: 'GET', url: '/v1/users/bob/sessions' })).json();
-  t.same(list.items.map((s: { id: string }) => s.id), [a.session.id]);
+  t.same(
+    list.items.map((s: { id: string }) => s.id),
+    [a.session.id],
+  );
   const carol = (await call(app, token, { method: 'GET', url: `/v1/sessions/${other.session.id}` })).json();
   t.equal(carol.status, 'active', "another user's sessions are untouched");
   const again = await call(app, token, { method: 'POST', url: '/v1/users/bob/sessions/revoke' });

@@ -17,13 +17,23 @@ t.test('active by last activity, ended by end time, all lists active first', asy
   await call(app, token, { method: 'DELETE', url: `/v1/sessions/${ids[2]}` });
   await sessions.flushActivity();
   const active = (await call(app, token, { method: 'GET', url: '/v1/users/fay/sessions' })).json();
-  t.same(active.items.map((s: { id: string }) => s.id), [ids[0], ids[3]], 'heartbeat moved the first to the top');
+  t.same(
+    active.items.map((s: { id: string }) => s.id),
+    [ids[0], ids[3]],
+    'heartbeat moved the first to the top',
+  );
   t.equal(active.nextCursor, null);
   const ended = (await call(app, token, { method: 'GET', url: '/v1/users/fay/sessions?status=ended' })).json();
-  t.same(ended.items.map((s: { id: string }) => s.id), [ids[2], ids[1]]);
+  t.same(
+    ended.items.map((s: { id: string }) => s.id),
+    [ids[2], ids[1]],
+  );
   t.ok(ended.items.every((s: { durationSeconds: number }) => s.durationSeconds > 0));
   const all = (await call(app, token, { method: 'GET', url: '/v1/users/fay/sessions?status=all' })).json();
-  t.same(all.items.map((s: { id: string }) => s.id), [ids[0], ids[3], ids[2], ids[1]]);
+  t.same(
+    all.items.map((s: { id: string }) => s.id),
+    [ids[0], ids[3], ids[2], ids[1]],
+  );
 });
 
 t.test('keyset pages have no gaps or repeats while sessions are being added', async (t) => {
@@ -52,15 +62,30 @@ t.test('keyset pages have no gaps or repeats while sessions are being added', as
     t.equal(pages, Math.ceil(present / 5), `${status}: exactly the pages of the sessions present at the start`);
     t.equal(seen.length, present, `${status}: every one of them, once`);
     t.equal(new Set(seen).size, seen.length, `${status}: no repeats`);
-    t.ok(created.every((id) => seen.includes(id)), `${status}: no gaps`);
+    t.ok(
+      created.every((id) => seen.includes(id)),
+      `${status}: no gaps`,
+    );
   }
 });
 
 t.test('list parameters are validated', async (t) => {
   const { app } = await buildTestApp(t);
   const token = serviceToken(app, 'sessions:read');
-  const forged = Buffer.from(JSON.stringify({ g: 0, t: "2026-01-01T00:00:00.000Z'; drop table sessions; --", id: 'x' })).toString('base64url');
-  for (const query of ['status=open', 'limit=0', 'limit=101', 'limit=abc', 'cursor=!!!', 'cursor=bm90IGpzb24', `cursor=${forged}`, 'flagged=maybe', 'extra=1']) {
+  const forged = Buffer.from(JSON.stringify({ g: 0, t: "2026-01-01T00:00:00.000Z'; drop table sessions; --", id: 'x' })).toString(
+    'base64url',
+  );
+  for (const query of [
+    'status=open',
+    'limit=0',
+    'limit=101',
+    'limit=abc',
+    'cursor=!!!',
+    'cursor=bm90IGpzb24',
+    `cursor=${forged}`,
+    'flagged=maybe',
+    'extra=1',
+  ]) {
     const response = await call(app, token, { method: 'GET', url: `/v1/users/fay/sessions?${query}` });
     t.equal(response.statusCode, 400, query);
     t.equal(response.json().code, 'validation_failed', query);

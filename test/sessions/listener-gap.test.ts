@@ -36,7 +36,8 @@ async function admin(t: { teardown(fn: () => unknown): void }, url: string): Pro
   return client;
 }
 
-const beat = async (app: TestApp, id: string) => (await call(app.app, serviceToken(app.app), { method: 'POST', url: `/v1/sessions/${id}/heartbeat` })).statusCode;
+const beat = async (app: TestApp, id: string) =>
+  (await call(app.app, serviceToken(app.app), { method: 'POST', url: `/v1/sessions/${id}/heartbeat` })).statusCode;
 const me = async (app: TestApp, token: string) => (await call(app.app, token, { method: 'GET', url: '/v1/me/sessions' })).statusCode;
 const readiness = async (app: TestApp) => (await app.app.inject({ method: 'GET', url: '/readyz' })).json().checks;
 
@@ -58,7 +59,11 @@ t.test('a revoke made while the listener was lost is refused once it reconnects,
   t.equal(killed.rowCount, 1, "A's listening connection, found by its name");
   t.ok(await until(() => !a.listener.connected, 3000), 'A notices the loss');
   const revokedAt = Date.now();
-  t.equal((await call(b.app, serviceToken(b.app), { method: 'DELETE', url: `/v1/sessions/${target.session.id}` })).statusCode, 200, 'revoked on B during the gap');
+  t.equal(
+    (await call(b.app, serviceToken(b.app), { method: 'DELETE', url: `/v1/sessions/${target.session.id}` })).statusCode,
+    200,
+    'revoked on B during the gap',
+  );
   await new Promise((resolve) => setTimeout(resolve, 300));
 
   switchable.state.blocked = false;
@@ -88,7 +93,12 @@ t.test('within the grace the cache answers while the listener is lost, past it t
   const heardEnd = await login(a.app, { userId: 'heard' });
   const missedEnd = await login(a.app, { userId: 'missed' });
   for (const s of [kept, heardEnd, missedEnd]) t.equal(await beat(a, s.session.id), 200);
-  t.same(await readiness(a), { ...(await readiness(a)), revocationFeed: 'ok', listener: 'connected', revocationFeedGraceLeftSeconds: null });
+  t.same(await readiness(a), {
+    ...(await readiness(a)),
+    revocationFeed: 'ok',
+    listener: 'connected',
+    revocationFeedGraceLeftSeconds: null,
+  });
 
   await call(b.app, serviceToken(b.app), { method: 'DELETE', url: `/v1/sessions/${heardEnd.session.id}` });
   t.ok(await until(async () => (await beat(a, heardEnd.session.id)) === 410), 'A heard the first revoke');

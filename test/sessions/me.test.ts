@@ -1,7 +1,8 @@
 import t from 'tap';
 import { buildTestApp, call, fixedClock, login, serviceToken } from '../helper.js';
 
-const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
+const IPHONE =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
 
 t.test('GET /v1/me/sessions lists only mine, with the current one marked', async (t) => {
   const { app } = await buildTestApp(t);
@@ -22,7 +23,11 @@ t.test("another user's session is a 404, exactly like a missing one", async (t) 
   const mine = await login(app, { userId: 'dana' });
   const theirs = await login(app, { userId: 'eve' });
   const missingId = '0190a000-0000-7000-8000-000000000000';
-  for (const [method, suffix] of [['GET', ''], ['DELETE', ''], ['GET', '/events']] as const) {
+  for (const [method, suffix] of [
+    ['GET', ''],
+    ['DELETE', ''],
+    ['GET', '/events'],
+  ] as const) {
     const foreign = await call(app, mine.token, { method, url: `/v1/me/sessions/${theirs.session.id}${suffix}` });
     const missing = await call(app, mine.token, { method, url: `/v1/me/sessions/${missingId}${suffix}` });
     t.equal(foreign.statusCode, 404, `${method} ${suffix}: foreign is 404`);
@@ -62,7 +67,10 @@ t.test('revoke-others ends all but the current session', async (t) => {
   t.equal(response.json().revoked, 2);
   t.same(response.json().ids.sort(), others.map((o) => o.session.id).sort());
   const list = (await call(app, mine.token, { method: 'GET', url: '/v1/me/sessions' })).json();
-  t.same(list.items.map((s: { id: string }) => s.id), [mine.session.id]);
+  t.same(
+    list.items.map((s: { id: string }) => s.id),
+    [mine.session.id],
+  );
   const history = (await call(app, mine.token, { method: 'GET', url: '/v1/me/sessions?status=ended' })).json();
   t.equal(history.items.length, 2);
   t.ok(history.items.every((s: { endReason: string }) => s.endReason === 'revoked_by_user'));
@@ -77,7 +85,11 @@ t.test('logout ends the current session and kills its token', async (t) => {
   t.equal(response.statusCode, 200);
   t.equal(response.json().endReason, 'logout');
   t.equal(response.json().status, 'ended');
-  for (const [method, url] of [['GET', '/v1/me/sessions'], ['POST', '/v1/me/heartbeat'], ['POST', '/v1/me/logout']] as const) {
+  for (const [method, url] of [
+    ['GET', '/v1/me/sessions'],
+    ['POST', '/v1/me/heartbeat'],
+    ['POST', '/v1/me/logout'],
+  ] as const) {
     const after = await call(app, mine.token, { method, url });
     t.equal(after.statusCode, 401, `${method} ${url} after logout`);
   }
@@ -94,40 +106,62 @@ t.test('me heartbeat counts page views on the current session', async (t) => {
   t.equal(view.current, true);
 });
 
-t.test('a flagged, unreviewed session younger than SESSION_TRUST_AFTER cannot end others; it can log out; confirmed or older, it can', async (t) => {
-  const clock = fixedClock();
-  const { app, rows } = await buildTestApp(t, { clock, env: { SESSION_TRUST_AFTER: '2h' } });
-  const laptop = await login(app, { userId: 'alice', ip: '81.2.69.142' });
-  clock.advance(3600 * 1000);
-  const intruder = await login(app, { userId: 'alice', ip: '8.8.8.8', userAgent: IPHONE });
-  t.ok(intruder.session.risk.flags.length > 0, 'the US session is flagged');
-  const trustedFrom = new Date(Date.parse(intruder.session.createdAt) + 2 * 3600 * 1000).toISOString();
-  for (const request of [{ method: 'DELETE', url: `/v1/me/sessions/${laptop.session.id}` }, { method: 'POST', url: '/v1/me/sessions/revoke-others' }] as const) {
-    const refused = await call(app, intruder.token, request);
-    t.same([refused.statusCode, refused.headers['content-type'], refused.json().code, refused.json().trustedFrom], [403, 'application/problem+json; charset=utf-8', 'session_not_yet_trusted', trustedFrom], request.url);
-  }
-  t.equal((await rows.findById(laptop.session.id))?.ended_at, null, 'the owner is still signed in');
-  t.equal((await call(app, intruder.token, { method: 'DELETE', url: `/v1/me/sessions/${intruder.session.id}` })).statusCode, 409, 'itself from the list: use logout');
+t.test(
+  'a flagged, unreviewed session younger than SESSION_TRUST_AFTER cannot end others; it can log out; confirmed or older, it can',
+  async (t) => {
+    const clock = fixedClock();
+    const { app, rows } = await buildTestApp(t, { clock, env: { SESSION_TRUST_AFTER: '2h' } });
+    const laptop = await login(app, { userId: 'alice', ip: '81.2.69.142' });
+    clock.advance(3600 * 1000);
+    const intruder = await login(app, { userId: 'alice', ip: '8.8.8.8', userAgent: IPHONE });
+    t.ok(intruder.session.risk.flags.length > 0, 'the US session is flagged');
+    const trustedFrom = new Date(Date.parse(intruder.session.createdAt) + 2 * 3600 * 1000).toISOString();
+    for (const request of [
+      { method: 'DELETE', url: `/v1/me/sessions/${laptop.session.id}` },
+      { method: 'POST', url: '/v1/me/sessions/revoke-others' },
+    ] as const) {
+      const refused = await call(app, intruder.token, request);
+      t.same(
+        [refused.statusCode, refused.headers['content-type'], refused.json().code, refused.json().trustedFrom],
+        [403, 'application/problem+json; charset=utf-8', 'session_not_yet_trusted', trustedFrom],
+        request.url,
+      );
+    }
+    t.equal((await rows.findById(laptop.session.id))?.ended_at, null, 'the owner is still signed in');
+    t.equal(
+      (await call(app, intruder.token, { method: 'DELETE', url: `/v1/me/sessions/${intruder.session.id}` })).statusCode,
+      409,
+      'itself from the list: use logout',
+    );
 
-  // Past SESSION_TRUST_AFTER (2h here), a flagged session may end others.
-  const second = await login(app, { userId: 'alice', ip: '8.8.4.4', userAgent: IPHONE });
-  clock.set(new Date(trustedFrom));
-  const ended = await call(app, intruder.token, { method: 'DELETE', url: `/v1/me/sessions/${second.session.id}` });
-  t.same([ended.statusCode, ended.json().status], [200, 'ended']);
+    // Past SESSION_TRUST_AFTER (2h here), a flagged session may end others.
+    const second = await login(app, { userId: 'alice', ip: '8.8.4.4', userAgent: IPHONE });
+    clock.set(new Date(trustedFrom));
+    const ended = await call(app, intruder.token, { method: 'DELETE', url: `/v1/me/sessions/${second.session.id}` });
+    t.same([ended.statusCode, ended.json().status], [200, 'ended']);
 
-  // Confirmed by another device, a new flagged session may end others at once.
-  const third = await login(app, { userId: 'alice', ip: '8.8.4.4', userAgent: IPHONE });
-  t.equal((await call(app, third.token, { method: 'POST', url: '/v1/me/sessions/revoke-others' })).statusCode, 403);
-  t.equal((await call(app, laptop.token, { method: 'POST', url: `/v1/me/sessions/${third.session.id}/confirm` })).statusCode, 200);
-  const others = await call(app, third.token, { method: 'POST', url: '/v1/me/sessions/revoke-others' });
-  t.same([others.statusCode, others.json().ids.sort()], [200, [laptop.session.id, intruder.session.id].sort()]);
+    // Confirmed by another device, a new flagged session may end others at once.
+    const third = await login(app, { userId: 'alice', ip: '8.8.4.4', userAgent: IPHONE });
+    t.equal((await call(app, third.token, { method: 'POST', url: '/v1/me/sessions/revoke-others' })).statusCode, 403);
+    t.equal((await call(app, laptop.token, { method: 'POST', url: `/v1/me/sessions/${third.session.id}/confirm` })).statusCode, 200);
+    const others = await call(app, third.token, { method: 'POST', url: '/v1/me/sessions/revoke-others' });
+    t.same([others.statusCode, others.json().ids.sort()], [200, [laptop.session.id, intruder.session.id].sort()]);
 
-  const fresh = await login(app, { userId: 'alice', ip: '8.8.4.4', userAgent: 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0' });
-  t.ok(fresh.session.risk.flags.length > 0);
-  t.equal((await call(app, fresh.token, { method: 'GET', url: '/v1/me/sessions' })).statusCode, 200, 'an untrusted session reads its list');
-  const out = await call(app, fresh.token, { method: 'POST', url: '/v1/me/logout' });
-  t.same([out.statusCode, out.json().endReason], [200, 'logout'], 'and ends itself');
-});
+    const fresh = await login(app, {
+      userId: 'alice',
+      ip: '8.8.4.4',
+      userAgent: 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0',
+    });
+    t.ok(fresh.session.risk.flags.length > 0);
+    t.equal(
+      (await call(app, fresh.token, { method: 'GET', url: '/v1/me/sessions' })).statusCode,
+      200,
+      'an untrusted session reads its list',
+    );
+    const out = await call(app, fresh.token, { method: 'POST', url: '/v1/me/logout' });
+    t.same([out.statusCode, out.json().endReason], [200, 'logout'], 'and ends itself');
+  },
+);
 
 t.test("the backend's metadata is never shown on /v1/me; services still see it", async (t) => {
   const { app } = await buildTestApp(t);
@@ -151,5 +185,11 @@ t.test("the backend's metadata is never shown on /v1/me; services still see it",
   const service = await call(app, token, { method: 'GET', url: `/v1/sessions/${mine.session.id}` });
   t.same(service.json().metadata, { 'fraud-score': 97 }, 'a service sees it');
   const listed = await call(app, token, { method: 'GET', url: '/v1/users/meta/sessions?status=all' });
-  t.same(listed.json().items.map((s: { metadata: unknown }) => s.metadata).sort(), [{ 'fraud-score': 97 }, { tenant: 'acme' }].sort());
+  t.same(
+    listed
+      .json()
+      .items.map((s: { metadata: unknown }) => s.metadata)
+      .sort(),
+    [{ 'fraud-score': 97 }, { tenant: 'acme' }].sort(),
+  );
 });

@@ -19,7 +19,11 @@ t.test('network on the session: written at login and when a heartbeat brings a n
   t.equal(session.location.asOrganization, 'Google LLC', 'location.asOrganization from the same lookup');
   t.same(await stored(session.id), GOOGLE, 'in the row');
 
-  const beat = await call(app, token, { method: 'POST', url: `/v1/sessions/${session.id}/heartbeat`, payload: { ip: '2606:4700:4700::1111' } });
+  const beat = await call(app, token, {
+    method: 'POST',
+    url: `/v1/sessions/${session.id}/heartbeat`,
+    payload: { ip: '2606:4700:4700::1111' },
+  });
   t.equal(beat.statusCode, 200);
   const view = await call(app, token, { method: 'GET', url: `/v1/sessions/${session.id}` });
   t.same(view.json().network, CLOUDFLARE, 'a new IPv6 address brings its network');

@@ -6,7 +6,16 @@ import { buildTestApp, login } from '../helper.js';
 t.test('reparse re-derives device fields of sessions parsed by another version, and resumes', async (t) => {
   const { app, handle, rows: repository } = await buildTestApp(t);
   const ids: string[] = [];
-  for (let i = 0; i < 7; i++) ids.push((await login(app, { userId: 'rex', clientHints: { 'sec-ch-ua-platform': '"Windows"', 'sec-ch-ua-platform-version': '"15.0.0"' }, userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36' })).session.id);
+  for (let i = 0; i < 7; i++)
+    ids.push(
+      (
+        await login(app, {
+          userId: 'rex',
+          clientHints: { 'sec-ch-ua-platform': '"Windows"', 'sec-ch-ua-platform-version': '"15.0.0"' },
+          userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36',
+        })
+      ).session.id,
+    );
   const current = await login(app, { userId: 'rex' });
   // As if written by an older parser that got things wrong.
   await handle.pool.query(
@@ -18,7 +27,9 @@ t.test('reparse re-derives device fields of sessions parsed by another version, 
   const done = await reparseStoredSessions(repository, createUserAgentParser(), { batchSize: 3, onBatch: (n) => batches.push(n) });
   t.equal(done, 7, 'only the stale rows');
   t.same(batches, [3, 6, 7]);
-  const { rows } = await handle.pool.query('select id, parser_version, agent, device_key, page_views from sessions where user_id = $1', ['rex']);
+  const { rows } = await handle.pool.query('select id, parser_version, agent, device_key, page_views from sessions where user_id = $1', [
+    'rex',
+  ]);
   for (const row of rows) {
     t.equal(row.parser_version, PARSER_VERSION);
     if (row.id === current.session.id) continue;

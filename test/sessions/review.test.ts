@@ -1,7 +1,8 @@
 import t from 'tap';
 import { buildTestApp, call, createTestDatabase, fixedClock, login, serviceToken, until } from '../helper.js';
 
-const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
+const IPHONE =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
 const HOUR = 3600 * 1000;
 
 t.test('"Yes, it was me": confirmed with its time and an event; the same answer again changes nothing', async (t) => {
@@ -20,7 +21,11 @@ t.test('"Yes, it was me": confirmed with its time and an event; the same answer 
   const again = await call(app, home.token, { method: 'POST', url: `/v1/me/sessions/${odd.session.id}/confirm` });
   t.same(again.json().review, confirmed.json().review, 'the time of the first answer stays');
   const reviewed = (await eventLog.list(odd.session.id, 10, null)).filter((e) => e.type === 'reviewed');
-  t.same(reviewed.map((e) => [e.data, e.actor]), [[{ state: 'confirmed' }, `user:${home.session.id}`]], 'one event');
+  t.same(
+    reviewed.map((e) => [e.data, e.actor]),
+    [[{ state: 'confirmed' }, `user:${home.session.id}`]],
+    'one event',
+  );
   const own = await call(app, home.token, { method: 'POST', url: `/v1/me/sessions/${home.session.id}/confirm` });
   t.same([own.statusCode, own.json().current, own.json().review.state], [200, true, 'confirmed'], 'the current session may be confirmed');
 });
@@ -54,18 +59,30 @@ t.test('"This wasn\'t me": ends at once everywhere, reported, two events; what i
   const home = await login(a.app, { userId: 'lou', ip: '81.2.69.142' });
   clock.advance(24 * HOUR);
   const intruder = await login(a.app, { userId: 'lou', ip: '8.8.8.8', userAgent: IPHONE });
-  t.equal((await call(b.app, intruder.token, { method: 'GET', url: '/v1/me/sessions' })).statusCode, 200, 'B holds the intruder\'s session');
+  t.equal((await call(b.app, intruder.token, { method: 'GET', url: '/v1/me/sessions' })).statusCode, 200, "B holds the intruder's session");
   const current = await call(a.app, home.token, { method: 'POST', url: `/v1/me/sessions/${home.session.id}/report` });
   t.same([current.statusCode, current.json().code], [409, 'cannot_revoke_current'], 'the current session cannot be reported');
   clock.advance(60 * 1000);
   const reported = await call(a.app, home.token, { method: 'POST', url: `/v1/me/sessions/${intruder.session.id}/report` });
   t.equal(reported.statusCode, 200);
   const body = reported.json();
-  t.same([body.status, body.endReason, body.endedAt, body.review], ['ended', 'reported_by_user', clock.now().toISOString(), { state: 'reported', at: clock.now().toISOString() }]);
+  t.same(
+    [body.status, body.endReason, body.endedAt, body.review],
+    ['ended', 'reported_by_user', clock.now().toISOString(), { state: 'reported', at: clock.now().toISOString() }],
+  );
   const events = (await a.eventLog.list(intruder.session.id, 10, null)).map((e) => [e.type, e.data]);
-  t.same(events.slice(0, 2).sort(), [['ended', { reason: 'reported_by_user' }], ['reviewed', { state: 'reported' }]].sort());
+  t.same(
+    events.slice(0, 2).sort(),
+    [
+      ['ended', { reason: 'reported_by_user' }],
+      ['reviewed', { state: 'reported' }],
+    ].sort(),
+  );
   t.equal((await call(a.app, intruder.token, { method: 'GET', url: '/v1/me/sessions' })).statusCode, 401, 'the token is dead here');
-  t.ok(await until(async () => (await call(b.app, intruder.token, { method: 'GET', url: '/v1/me/sessions' })).statusCode === 401), 'and on the other instance');
+  t.ok(
+    await until(async () => (await call(b.app, intruder.token, { method: 'GET', url: '/v1/me/sessions' })).statusCode === 401),
+    'and on the other instance',
+  );
   const twice = await call(a.app, home.token, { method: 'POST', url: `/v1/me/sessions/${intruder.session.id}/report` });
   t.same([twice.statusCode, twice.json().endedAt], [200, body.endedAt], 'reporting again changes nothing');
   t.equal((await a.eventLog.list(intruder.session.id, 10, null)).length, events.length, 'and writes nothing');
@@ -87,16 +104,32 @@ t.test('reporting an ended session keeps its end; services answer for the user u
   t.same((await eventLog.list(old.session.id, 10, null)).filter((e) => e.type === 'ended').length, 1, 'no second end');
 
   const live = await login(app, { userId: 'sam' });
-  const confirm = await call(app, token, { method: 'POST', url: `/v1/sessions/${live.session.id}/review`, payload: { state: 'confirmed' } });
+  const confirm = await call(app, token, {
+    method: 'POST',
+    url: `/v1/sessions/${live.session.id}/review`,
+    payload: { state: 'confirmed' },
+  });
   t.same([confirm.statusCode, confirm.json().review.state, confirm.json().status], [200, 'confirmed', 'active']);
   t.equal(confirm.json().current, undefined, 'current is for /v1/me only');
   const report = await call(app, token, { method: 'POST', url: `/v1/sessions/${live.session.id}/review`, payload: { state: 'reported' } });
-  t.same([report.json().review.state, report.json().endReason], ['reported', 'reported_by_user'], 'a confirmed session can still be reported');
+  t.same(
+    [report.json().review.state, report.json().endReason],
+    ['reported', 'reported_by_user'],
+    'a confirmed session can still be reported',
+  );
   for (const payload of [{}, { state: 'unreviewed' }, { state: 'confirmed', extra: 1 }]) {
-    t.equal((await call(app, token, { method: 'POST', url: `/v1/sessions/${live.session.id}/review`, payload })).statusCode, 400, JSON.stringify(payload));
+    t.equal(
+      (await call(app, token, { method: 'POST', url: `/v1/sessions/${live.session.id}/review`, payload })).statusCode,
+      400,
+      JSON.stringify(payload),
+    );
   }
   for (const scope of ['sessions:read', 'sessions:read sessions:write']) {
-    const refused = await call(app, serviceToken(app, scope), { method: 'POST', url: `/v1/sessions/${live.session.id}/review`, payload: { state: 'confirmed' } });
+    const refused = await call(app, serviceToken(app, scope), {
+      method: 'POST',
+      url: `/v1/sessions/${live.session.id}/review`,
+      payload: { state: 'confirmed' },
+    });
     t.equal(refused.statusCode, 403, scope);
   }
 });
@@ -114,18 +147,27 @@ t.test("another user's session cannot be confirmed or reported: 404 as a missing
   t.same([still.status, still.review.state], ['active', 'unreviewed']);
 });
 
-t.test('lists filter review=unreviewed with flagged=true: what needs the user\'s attention', async (t) => {
+t.test("lists filter review=unreviewed with flagged=true: what needs the user's attention", async (t) => {
   const clock = fixedClock();
   const { app } = await buildTestApp(t, { clock });
   const home = await login(app, { userId: 'zoe', ip: '81.2.69.142' });
   clock.advance(24 * HOUR);
   const seen = await login(app, { userId: 'zoe', ip: '8.8.8.8', userAgent: IPHONE });
-  const unseen = await login(app, { userId: 'zoe', ip: '8.8.4.4', userAgent: 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0' });
+  const unseen = await login(app, {
+    userId: 'zoe',
+    ip: '8.8.4.4',
+    userAgent: 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0',
+  });
   await call(app, home.token, { method: 'POST', url: `/v1/me/sessions/${seen.session.id}/confirm` });
   const attention = await call(app, home.token, { method: 'GET', url: '/v1/me/sessions?flagged=true&review=unreviewed' });
-  t.same(attention.json().items.map((s: { id: string }) => s.id), [unseen.session.id]);
+  t.same(
+    attention.json().items.map((s: { id: string }) => s.id),
+    [unseen.session.id],
+  );
   const confirmed = await call(app, serviceToken(app), { method: 'GET', url: '/v1/users/zoe/sessions?review=confirmed' });
-  t.same(confirmed.json().items.map((s: { id: string }) => s.id), [seen.session.id]);
+  t.same(
+    confirmed.json().items.map((s: { id: string }) => s.id),
+    [seen.session.id],
+  );
   t.equal((await call(app, home.token, { method: 'GET', url: '/v1/me/sessions?review=maybe' })).statusCode, 400);
 });
-

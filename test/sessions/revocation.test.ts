@@ -15,8 +15,17 @@ t.test('a revoke on one instance is refused on the other', async (t) => {
   t.equal((await call(b.app, sessionToken, { method: 'GET', url: '/v1/me/sessions' })).statusCode, 200);
   const revoke = await call(a.app, serviceToken(a.app), { method: 'DELETE', url: `/v1/sessions/${session.id}` });
   t.equal(revoke.statusCode, 200);
-  t.equal((await call(a.app, serviceToken(a.app), { method: 'POST', url: `/v1/sessions/${session.id}/heartbeat` })).statusCode, 410, 'at once on A');
-  t.ok(await until(async () => (await call(b.app, tokenB, { method: 'POST', url: `/v1/sessions/${session.id}/heartbeat` })).statusCode === 410), 'soon on B');
+  t.equal(
+    (await call(a.app, serviceToken(a.app), { method: 'POST', url: `/v1/sessions/${session.id}/heartbeat` })).statusCode,
+    410,
+    'at once on A',
+  );
+  t.ok(
+    await until(
+      async () => (await call(b.app, tokenB, { method: 'POST', url: `/v1/sessions/${session.id}/heartbeat` })).statusCode === 410,
+    ),
+    'soon on B',
+  );
   t.equal((await call(b.app, sessionToken, { method: 'GET', url: '/v1/me/sessions' })).statusCode, 401);
 });
 
@@ -42,11 +51,16 @@ t.test('with no grace, losing the revocation feed falls back to the database, th
   await call(a.app, serviceToken(a.app), { method: 'DELETE', url: `/v1/sessions/${session.id}` });
   const during = await call(b.app, tokenB, { method: 'POST', url: `/v1/sessions/${session.id}/heartbeat` });
   t.equal(during.statusCode, 410, 'refused from the database while the feed is down');
-  t.ok(await until(() => (b.sessions.feedStatus().mode === 'ok'), 10000), 'the feed comes back');
+  t.ok(await until(() => b.sessions.feedStatus().mode === 'ok', 10000), 'the feed comes back');
   const other = await login(a.app);
   t.equal((await call(b.app, tokenB, { method: 'POST', url: `/v1/sessions/${other.session.id}/heartbeat` })).statusCode, 200);
   await call(a.app, serviceToken(a.app), { method: 'DELETE', url: `/v1/sessions/${other.session.id}` });
-  t.ok(await until(async () => (await call(b.app, tokenB, { method: 'POST', url: `/v1/sessions/${other.session.id}/heartbeat` })).statusCode === 410), 'notices flow again');
+  t.ok(
+    await until(
+      async () => (await call(b.app, tokenB, { method: 'POST', url: `/v1/sessions/${other.session.id}/heartbeat` })).statusCode === 410,
+    ),
+    'notices flow again',
+  );
 });
 
 t.test('heartbeats racing a revoke never report active after it returned', async (t) => {
@@ -58,7 +72,12 @@ t.test('heartbeats racing a revoke never report active after it returned', async
     const beats: Array<Promise<{ status: number; started: number }>> = [];
     for (let i = 0; i < 30; i++) {
       const started = performance.now();
-      beats.push(call(app, token, { method: 'POST', url: `/v1/sessions/${session.id}/heartbeat`, payload: { pageViews: 1 } }).then((r) => ({ status: r.statusCode, started })));
+      beats.push(
+        call(app, token, { method: 'POST', url: `/v1/sessions/${session.id}/heartbeat`, payload: { pageViews: 1 } }).then((r) => ({
+          status: r.statusCode,
+          started,
+        })),
+      );
       if (i === 10) {
         await call(app, token, { method: 'DELETE', url: `/v1/sessions/${session.id}` });
         revokedAt = performance.now();
@@ -75,8 +94,12 @@ t.test('a flush racing a revoke never revives the session; counts stay exact', a
   const { app, rows, sessions } = await buildTestApp(t);
   const token = serviceToken(app);
   const { session } = await login(app);
-  for (let i = 0; i < 7; i++) await call(app, token, { method: 'POST', url: `/v1/sessions/${session.id}/heartbeat`, payload: { pageViews: 1 } });
-  const [, revoke] = await Promise.all([sessions.flushActivity(), call(app, token, { method: 'DELETE', url: `/v1/sessions/${session.id}` })]);
+  for (let i = 0; i < 7; i++)
+    await call(app, token, { method: 'POST', url: `/v1/sessions/${session.id}/heartbeat`, payload: { pageViews: 1 } });
+  const [, revoke] = await Promise.all([
+    sessions.flushActivity(),
+    call(app, token, { method: 'DELETE', url: `/v1/sessions/${session.id}` }),
+  ]);
   await sessions.flushActivity();
   const row = await rows.findById(session.id);
   t.equal(row?.end_reason, 'revoked');
@@ -92,7 +115,8 @@ t.test('pending activity is written on graceful close', async (t) => {
   const first = await buildTestApp(t, { db });
   const { session } = await login(first.app);
   const token = serviceToken(first.app);
-  for (let i = 0; i < 25; i++) await call(first.app, token, { method: 'POST', url: `/v1/sessions/${session.id}/heartbeat`, payload: { pageViews: 2 } });
+  for (let i = 0; i < 25; i++)
+    await call(first.app, token, { method: 'POST', url: `/v1/sessions/${session.id}/heartbeat`, payload: { pageViews: 2 } });
   await first.app.close();
   const second = await buildTestApp(t, { db });
   const view = (await call(second.app, serviceToken(second.app), { method: 'GET', url: `/v1/sessions/${session.id}` })).json();

@@ -1,7 +1,8 @@
 import t from 'tap';
 import { buildTestApp, call, fixedClock, login, serviceToken } from '../helper.js';
 
-const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
+const IPHONE =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
 
 t.test('signals at login: none on the first, explained flags after', async (t) => {
   const clock = fixedClock();
@@ -13,7 +14,11 @@ t.test('signals at login: none on the first, explained flags after', async (t) =
   t.same(second.session.risk.flags, ['new_country', 'new_device', 'concurrent_countries', 'impossible_travel']);
   for (const reason of second.session.risk.reasons) t.match(reason.message, /\w+ .*\./, `${reason.flag} is explained in a sentence`);
   t.match(second.session.risk.reasons[0].message, /United States/);
-  const bot = await login(app, { userId: 'kim', ip: '81.2.69.142', userAgent: 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)' });
+  const bot = await login(app, {
+    userId: 'kim',
+    ip: '81.2.69.142',
+    userAgent: 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)',
+  });
   t.ok(bot.session.risk.flags.includes('bot'));
   t.equal(bot.session.device.type, 'bot');
 });
@@ -25,9 +30,15 @@ t.test('flagged=true lists only flagged sessions, for services and for the user'
   clock.advance(3 * 86400 * 1000);
   const odd = await login(app, { userId: 'lee', ip: '8.8.8.8', userAgent: IPHONE });
   const service = (await call(app, serviceToken(app), { method: 'GET', url: '/v1/users/lee/sessions?flagged=true' })).json();
-  t.same(service.items.map((s: { id: string }) => s.id), [odd.session.id]);
+  t.same(
+    service.items.map((s: { id: string }) => s.id),
+    [odd.session.id],
+  );
   const mine = (await call(app, calm.token, { method: 'GET', url: '/v1/me/sessions?flagged=true' })).json();
-  t.same(mine.items.map((s: { id: string }) => s.id), [odd.session.id]);
+  t.same(
+    mine.items.map((s: { id: string }) => s.id),
+    [odd.session.id],
+  );
   const all = (await call(app, calm.token, { method: 'GET', url: '/v1/me/sessions' })).json();
   t.equal(all.items.length, 2);
 });
@@ -50,8 +61,13 @@ t.test('a heartbeat from another country re-assesses and records the flags raise
   t.equal(events.items[0].type, 'flagged');
   t.ok(events.items[0].data.flags.includes('new_country'));
   t.ok(events.nextCursor, 'events page on');
-  const rest = (await call(app, token, { method: 'GET', url: `/v1/sessions/${roaming.session.id}/events?limit=2&cursor=${events.nextCursor}` })).json();
-  t.same(rest.items.map((e: { type: string }) => e.type), ['ip_changed', 'login']);
+  const rest = (
+    await call(app, token, { method: 'GET', url: `/v1/sessions/${roaming.session.id}/events?limit=2&cursor=${events.nextCursor}` })
+  ).json();
+  t.same(
+    rest.items.map((e: { type: string }) => e.type),
+    ['ip_changed', 'login'],
+  );
   t.equal(rest.nextCursor, null);
   const bad = await call(app, token, { method: 'GET', url: `/v1/sessions/${roaming.session.id}/events?cursor=abc` });
   t.equal(bad.statusCode, 400);
@@ -61,7 +77,11 @@ t.test('client hints and app clients shape the device', async (t) => {
   const { app } = await buildTestApp(t);
   const windows = await login(app, {
     userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Safari/537.36',
-    clientHints: { 'sec-ch-ua-platform': '"Windows"', 'sec-ch-ua-platform-version': '"15.0.0"', 'sec-ch-ua-full-version-list': '"Chromium";v="126.0.6478.127", "Google Chrome";v="126.0.6478.127", "Not-A.Brand";v="99.0.0.0"' },
+    clientHints: {
+      'sec-ch-ua-platform': '"Windows"',
+      'sec-ch-ua-platform-version': '"15.0.0"',
+      'sec-ch-ua-full-version-list': '"Chromium";v="126.0.6478.127", "Google Chrome";v="126.0.6478.127", "Not-A.Brand";v="99.0.0.0"',
+    },
   });
   t.same(windows.session.os, { name: 'Windows', version: '11' });
   t.equal(windows.session.browser.version, '126.0.6478.127');

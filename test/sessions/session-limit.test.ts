@@ -3,7 +3,11 @@ import type { FastifyInstance } from 'fastify';
 import { buildTestApp, call, CHROME_MAC, createTestDatabase, fixedClock, login, serviceToken, until } from '../helper.js';
 
 async function attempt(app: FastifyInstance, body: Record<string, unknown>) {
-  return call(app, serviceToken(app), { method: 'POST', url: '/v1/sessions', payload: { userId: 'lim', userAgent: CHROME_MAC, ip: '81.2.69.142', ...body } });
+  return call(app, serviceToken(app), {
+    method: 'POST',
+    url: '/v1/sessions',
+    payload: { userId: 'lim', userAgent: CHROME_MAC, ip: '81.2.69.142', ...body },
+  });
 }
 
 async function activeIds(app: FastifyInstance, userId = 'lim'): Promise<string[]> {
@@ -22,9 +26,16 @@ t.test('evict_oldest: the least recently active sessions end as evicted, on ever
     made.push(await login(a.app, { userId: 'lim' }));
     clock.advance(1000);
   }
-  t.same(made.map((m) => m.evicted), [[], [], []], 'nothing evicted below the limit');
+  t.same(
+    made.map((m) => m.evicted),
+    [[], [], []],
+    'nothing evicted below the limit',
+  );
   // The first is used again: the second is now the least recently active.
-  t.equal((await call(a.app, serviceToken(a.app), { method: 'POST', url: `/v1/sessions/${made[0].session.id}/heartbeat` })).statusCode, 200);
+  t.equal(
+    (await call(a.app, serviceToken(a.app), { method: 'POST', url: `/v1/sessions/${made[0].session.id}/heartbeat` })).statusCode,
+    200,
+  );
   await a.sessions.flushActivity();
   // B knows the second session (it holds it in its cache) before it is evicted.
   t.equal((await call(b.app, made[1].token, { method: 'GET', url: '/v1/me/sessions' })).statusCode, 200);
@@ -38,20 +49,29 @@ t.test('evict_oldest: the least recently active sessions end as evicted, on ever
   t.same(events[0], ['ended', { reason: 'evicted' }], 'an ended event with the reason');
   t.same(await activeIds(a.app), [made[0].session.id, made[2].session.id, fourth.json().session.id].sort());
   t.equal((await call(a.app, made[1].token, { method: 'GET', url: '/v1/me/sessions' })).statusCode, 401, 'refused at once here');
-  t.ok(await until(async () => (await call(b.app, made[1].token, { method: 'GET', url: '/v1/me/sessions' })).statusCode === 401), 'and on the other instance');
+  t.ok(
+    await until(async () => (await call(b.app, made[1].token, { method: 'GET', url: '/v1/me/sessions' })).statusCode === 401),
+    'and on the other instance',
+  );
 });
 
 t.test('deny: 409 session_limit_reached and nothing is stored', async (t) => {
   const { app, handle } = await buildTestApp(t, { env: { SESSION_MAX_PER_USER: '2', SESSION_LIMIT_POLICY: 'deny' } });
   await login(app, { userId: 'lim' });
   await login(app, { userId: 'lim' });
-  const before = await handle.db.selectFrom('session_events').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+  const before = await handle.db
+    .selectFrom('session_events')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .executeTakeFirstOrThrow();
   const refused = await attempt(app, {});
   t.equal(refused.statusCode, 409);
   t.equal(refused.json().code, 'session_limit_reached');
   t.match(refused.headers['content-type'], /application\/problem\+json/);
   t.equal((await activeIds(app)).length, 2, 'no third session');
-  const after = await handle.db.selectFrom('session_events').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+  const after = await handle.db
+    .selectFrom('session_events')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .executeTakeFirstOrThrow();
   t.equal(after.n, before.n, 'no event written');
   t.equal((await handle.db.selectFrom('sessions').select('id').execute()).length, 2, 'no row written');
   t.equal((await attempt(app, { userId: 'someone-else' })).statusCode, 201, 'the limit is per user');
@@ -110,7 +130,10 @@ t.test('logins racing for the last place never both get it, on one instance or t
   const c = await buildTestApp(t, { db, env: evicting });
   const d = await buildTestApp(t, { db, env: evicting });
   const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => attempt(i % 2 === 0 ? c.app : d.app, { userId: 'crowd' })));
-  t.ok(answers.every((r) => r.statusCode === 201), 'evict_oldest admits every login');
+  t.ok(
+    answers.every((r) => r.statusCode === 201),
+    'evict_oldest admits every login',
+  );
   t.equal((await activeIds(c.app, 'crowd')).length, 3, 'and the user holds exactly the limit after');
   const evicted = answers.flatMap((r) => r.json().evicted as string[]);
   t.equal(evicted.length, 17, 'each eviction reported once');

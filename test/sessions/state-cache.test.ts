@@ -66,7 +66,18 @@ t.test('markEnded updates a held state at once; clearing keeps tombstones', asyn
 t.test('columns hold what was filled: user, address, device, lifetime, token hash', async (t) => {
   const cache = createStateCache({ maxEntries: 10 });
   const hash = Buffer.alloc(32, 3);
-  cache.fill(state('y', { userId: 'yara', ip: '8.8.8.8', userAgent: 'UA/1', lastActiveAt: 1_000, idleMs: 60_000, absoluteExpiresAt: 30_000, tokenHash: hash }), cache.generation);
+  cache.fill(
+    state('y', {
+      userId: 'yara',
+      ip: '8.8.8.8',
+      userAgent: 'UA/1',
+      lastActiveAt: 1_000,
+      idleMs: 60_000,
+      absoluteExpiresAt: 30_000,
+      tokenHash: hash,
+    }),
+    cache.generation,
+  );
   const slot = cache.slotOf(idOf('y'));
   t.same([cache.userIdOf(slot), cache.ipOf(slot), cache.userAgentOf(slot)], ['yara', '8.8.8.8', 'UA/1']);
   t.equal(cache.expiresAt(slot), 30_000, 'the earlier of idle and absolute expiry');
@@ -85,7 +96,8 @@ t.test('columns hold what was filled: user, address, device, lifetime, token has
 
 t.test('strings shared by many sessions are held once, and go with the last session using them', async (t) => {
   const cache = createStateCache({ maxEntries: 1000 });
-  for (let i = 0; i < 500; i++) cache.fill(state(`s${i}`, { userId: `user-${i % 10}`, ip: `10.0.0.${i % 5}`, userAgent: 'Same/1.0' }), cache.generation);
+  for (let i = 0; i < 500; i++)
+    cache.fill(state(`s${i}`, { userId: `user-${i % 10}`, ip: `10.0.0.${i % 5}`, userAgent: 'Same/1.0' }), cache.generation);
   t.equal(cache.internedStrings, 10 + 5 + 1);
   cache.clear();
   t.equal(cache.internedStrings, 0);

@@ -60,7 +60,11 @@ t.test('the sweep ends idle and max-age sessions with their reasons, events and 
     const row = await a.rows.findById(e.id);
     t.same([row?.ended_at?.toISOString(), row?.end_reason, row?.ended_by], [e.endedAt, e.reason, 'expiry'], `${e.reason} written`);
     const events = (await a.eventLog.list(e.id, 10, null)).filter((ev) => ev.type === 'expired');
-    t.same(events.map((ev) => [ev.at.toISOString(), ev.actor, ev.data]), [[e.endedAt, 'expiry', { reason: e.reason }]], 'one expired event');
+    t.same(
+      events.map((ev) => [ev.at.toISOString(), ev.actor, ev.data]),
+      [[e.endedAt, 'expiry', { reason: e.reason }]],
+      'one expired event',
+    );
   }
   t.equal((await a.rows.findById(fresh.session.id))?.ended_at, null, 'the fresh one stays');
   t.ok(await until(() => payloads.length > 0), 'a notice is sent');
@@ -74,7 +78,10 @@ t.test('a session active since it became due is not ended: its check time moves 
   const clock = fixedClock();
   const { app, handle, rows, sessions } = await buildTestApp(t, { clock });
   const { session } = await login(app, { idleTimeoutSeconds: 60, maxAgeSeconds: 7200 });
-  const checkAt = async () => (await handle.db.selectFrom('sessions').select('expiry_check_at').where('id', '=', session.id).executeTakeFirstOrThrow()).expiry_check_at.getTime();
+  const checkAt = async () =>
+    (
+      await handle.db.selectFrom('sessions').select('expiry_check_at').where('id', '=', session.id).executeTakeFirstOrThrow()
+    ).expiry_check_at.getTime();
   const createdAt = Date.parse(session.createdAt);
   t.equal(await checkAt(), createdAt + 60000, 'set at login to the earliest possible expiry');
   clock.advance(50 * 1000);
@@ -97,14 +104,33 @@ t.test('sessions with unflushed activity are neither ended nor moved, and the sw
   const client = await connect(t, db.url);
   const start = clock.now();
   // More than one batch (1000) of due sessions, all with activity waiting in this instance.
-  const busy = await insertSessions(client, { count: 1500, user: 'busy', createdAt: start, lastActiveAt: start, idleSeconds: 60, maxAgeSeconds: 7200 });
-  const [idle] = await insertSessions(client, { count: 1, user: 'idle', createdAt: start, lastActiveAt: start, idleSeconds: 60, maxAgeSeconds: 7200 });
+  const busy = await insertSessions(client, {
+    count: 1500,
+    user: 'busy',
+    createdAt: start,
+    lastActiveAt: start,
+    idleSeconds: 60,
+    maxAgeSeconds: 7200,
+  });
+  const [idle] = await insertSessions(client, {
+    count: 1,
+    user: 'idle',
+    createdAt: start,
+    lastActiveAt: start,
+    idleSeconds: 60,
+    maxAgeSeconds: 7200,
+  });
   // Heartbeats a little before they would expire, held in memory (the flush interval is long).
   clock.advance(59 * 1000);
   const token = serviceToken(app);
   for (let i = 0; i < busy.length; i += 100) {
-    const answers = await Promise.all(busy.slice(i, i + 100).map((id) => call(app, token, { method: 'POST', url: `/v1/sessions/${id}/heartbeat` })));
-    t.ok(answers.every((a) => a.statusCode === 200), `heartbeats ${i}…`);
+    const answers = await Promise.all(
+      busy.slice(i, i + 100).map((id) => call(app, token, { method: 'POST', url: `/v1/sessions/${id}/heartbeat` })),
+    );
+    t.ok(
+      answers.every((a) => a.statusCode === 200),
+      `heartbeats ${i}…`,
+    );
   }
   clock.advance(2 * 1000);
   const result = await Promise.race([
@@ -120,7 +146,10 @@ t.test('sessions with unflushed activity are neither ended nor moved, and the sw
   t.ok((await rows.findById(idle))?.ended_at, 'the idle one ended');
   await sessions.flushActivity();
   t.same(await sessions.sweep(), { expired: 0, purged: 0, addressesReduced: 0 }, 'once written, their activity keeps them');
-  const moved = await client.query<{ n: string }>('select count(*) as n from sessions where id = any($1) and expiry_check_at > $2', [busy, clock.now()]);
+  const moved = await client.query<{ n: string }>('select count(*) as n from sessions where id = any($1) and expiry_check_at > $2', [
+    busy,
+    clock.now(),
+  ]);
   t.equal(moved.rows[0].n, '1500', 'and their check time moves on');
 });
 
@@ -133,8 +162,22 @@ t.test('two instances sweeping at once end each session once', async (t) => {
   const client = await connect(t, db.url);
   const start = clock.now();
   const ids = [
-    ...(await insertSessions(client, { count: 1500, user: 'u', createdAt: start, lastActiveAt: start, idleSeconds: 60, maxAgeSeconds: 7200 })),
-    ...(await insertSessions(client, { count: 1500, user: 'v', createdAt: start, lastActiveAt: start, idleSeconds: 3600, maxAgeSeconds: 60 })),
+    ...(await insertSessions(client, {
+      count: 1500,
+      user: 'u',
+      createdAt: start,
+      lastActiveAt: start,
+      idleSeconds: 60,
+      maxAgeSeconds: 7200,
+    })),
+    ...(await insertSessions(client, {
+      count: 1500,
+      user: 'v',
+      createdAt: start,
+      lastActiveAt: start,
+      idleSeconds: 3600,
+      maxAgeSeconds: 60,
+    })),
   ];
   clock.advance(61 * 1000);
   let expired = 0;
@@ -175,11 +218,20 @@ t.test('the sweep finds due sessions through sessions_expiry_check, not by scann
   const now = clock.now();
   // 20,000 active sessions not due for days, 20 due: what a sweep usually meets.
   const past = new Date(now.getTime() - 86400 * 1000);
-  await insertSessions(client, { count: 20000, user: 'calm', createdAt: past, lastActiveAt: now, idleSeconds: 14 * 86400, maxAgeSeconds: 90 * 86400 });
+  await insertSessions(client, {
+    count: 20000,
+    user: 'calm',
+    createdAt: past,
+    lastActiveAt: now,
+    idleSeconds: 14 * 86400,
+    maxAgeSeconds: 90 * 86400,
+  });
   await insertSessions(client, { count: 20, user: 'due', createdAt: past, lastActiveAt: past, idleSeconds: 60, maxAgeSeconds: 90 * 86400 });
   await client.query('analyze sessions');
   const query = sweepStatement(now, [], 1000).compile(handle.db);
-  const plan = (await client.query<{ 'QUERY PLAN': string }>(`explain ${query.sql}`, [...query.parameters])).rows.map((r) => r['QUERY PLAN']).join('\n');
+  const plan = (await client.query<{ 'QUERY PLAN': string }>(`explain ${query.sql}`, [...query.parameters])).rows
+    .map((r) => r['QUERY PLAN'])
+    .join('\n');
   t.match(plan, /Index (Only )?Scan using sessions_expiry_check on sessions/, 'the due rows come from the index');
   t.notMatch(plan, /Seq Scan on sessions\b/, 'no sequential scan');
 });

@@ -17,7 +17,19 @@ export interface BulkSessions {
 }
 
 export async function insertBulkSessions(client: pg.Client, options: BulkSessions): Promise<string[]> {
-  const location = options.countryCode ? JSON.stringify({ countryCode: options.countryCode, country: null, flag: null, region: null, city: null, latitude: 51.5, longitude: -0.1, accuracyRadiusKm: 20, timeZone: 'Europe/London' }) : null;
+  const location = options.countryCode
+    ? JSON.stringify({
+        countryCode: options.countryCode,
+        country: null,
+        flag: null,
+        region: null,
+        city: null,
+        latitude: 51.5,
+        longitude: -0.1,
+        accuracyRadiusKm: 20,
+        timeZone: 'Europe/London',
+      })
+    : null;
   const { rows } = await client.query<{ id: string }>(
     `with src as (
        select g, $3::timestamptz + make_interval(secs => g / 1000.0) as at from generate_series(0, $1::int - 1) g
@@ -38,8 +50,15 @@ export async function insertBulkSessions(client: pg.Client, options: BulkSession
      )
      select id from ins order by id`,
     [
-      options.count, options.user, options.createdAt, options.ip, options.userAgent ?? null, location, JSON.stringify(options.flags ?? []),
-      options.ended?.at ?? null, options.ended?.reason ?? null,
+      options.count,
+      options.user,
+      options.createdAt,
+      options.ip,
+      options.userAgent ?? null,
+      location,
+      JSON.stringify(options.flags ?? []),
+      options.ended?.at ?? null,
+      options.ended?.reason ?? null,
     ],
   );
   return rows.map((r) => r.id);

@@ -62,7 +62,11 @@ export function writeMaxMindCountry(path: string): Buffer {
   return bytes;
 }
 
-export function writeMaxMindAsn(path: string, networks: Array<{ network: string; asn: number; organization: string }>, buildEpoch = new Date('2026-06-16T10:00:00Z')): Buffer {
+export function writeMaxMindAsn(
+  path: string,
+  networks: Array<{ network: string; asn: number; organization: string }>,
+  buildEpoch = new Date('2026-06-16T10:00:00Z'),
+): Buffer {
   const bytes = writeMmdb({
     databaseType: 'GeoLite2-ASN',
     ipVersion: 6,

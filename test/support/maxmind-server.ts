@@ -61,9 +61,12 @@ export async function startMaxMindServer(): Promise<MaxMindServer> {
     const release = presigned ? releases.get(presigned[1]) : undefined;
     if (!presigned || !release || release.day !== presigned[2]) return text(response, 404, 'Not found');
     const name = `${presigned[1]}_${presigned[2]}.${presigned[3]}`;
-    const body = presigned[3] === 'tar.gz'
-      ? release.archive
-      : Buffer.from(`${release.checksum ?? createHash('sha256').update(release.archive).digest('hex')}  ${presigned[1]}_${presigned[2]}.tar.gz\n`);
+    const body =
+      presigned[3] === 'tar.gz'
+        ? release.archive
+        : Buffer.from(
+            `${release.checksum ?? createHash('sha256').update(release.archive).digest('hex')}  ${presigned[1]}_${presigned[2]}.tar.gz\n`,
+          );
     response.writeHead(200, {
       'content-type': presigned[3] === 'tar.gz' ? 'application/gzip' : 'text/plain',
       'content-length': body.length,

@@ -13,7 +13,11 @@ export interface Finding {
  * and arrays of them), searched for each value as a substring: found from the catalogue, so a
  * table added later is searched without changing this.
  */
-export async function scanEveryTable(client: pg.Client, values: string[], schema = 'public'): Promise<{ findings: Finding[]; tables: string[] }> {
+export async function scanEveryTable(
+  client: pg.Client,
+  values: string[],
+  schema = 'public',
+): Promise<{ findings: Finding[]; tables: string[] }> {
   const { rows: columns } = await client.query<{ table: string; column: string }>(
     `select c.table_name as table, c.column_name as column
      from information_schema.columns c

@@ -71,7 +71,7 @@ export function createRegistryClient(options: RegistryClientOptions) {
     return { authorization: `Bearer ${token}` };
   }
   const userHeaders = (call: UserCallOptions) => {
-    if (!call.sessionToken) throw new TypeError('this operation needs the user\'s session token: pass { sessionToken }');
+    if (!call.sessionToken) throw new TypeError("this operation needs the user's session token: pass { sessionToken }");
     return { ...forwardingHeaders(call.user), authorization: `Bearer ${call.sessionToken}` };
   };
 

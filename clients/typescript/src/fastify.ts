@@ -53,7 +53,11 @@ async function sessionRegistry(app: FastifyInstance, options: SessionHelperOptio
     } catch (error) {
       // Fail closed: a session that cannot be checked is not taken as signed in.
       request.log.warn({ err: error }, 'session check failed');
-      return reply.code(503).header('retry-after', '5').type('text/plain; charset=utf-8').send('The session service is unavailable; try again shortly.');
+      return reply
+        .code(503)
+        .header('retry-after', '5')
+        .type('text/plain; charset=utf-8')
+        .send('The session service is unavailable; try again shortly.');
     }
     if (!session) reply.header('set-cookie', helper.clearedCookie(request));
     request.registrySession = session;

@@ -96,9 +96,21 @@ async function attempt(options: TransportOptions, call: Call): Promise<RawRespon
   } catch (error) {
     if (call.signal?.aborted) throw call.signal.reason;
     if (timedOut) {
-      throw new RegistryError({ operation: call.operation, status: 0, code: 'timeout', message: `${call.operation}: no answer within ${timeoutMs} ms`, cause: error });
+      throw new RegistryError({
+        operation: call.operation,
+        status: 0,
+        code: 'timeout',
+        message: `${call.operation}: no answer within ${timeoutMs} ms`,
+        cause: error,
+      });
     }
-    throw new RegistryError({ operation: call.operation, status: 0, code: 'network_error', message: `${call.operation}: ${(error as Error).message}`, cause: error });
+    throw new RegistryError({
+      operation: call.operation,
+      status: 0,
+      code: 'network_error',
+      message: `${call.operation}: ${(error as Error).message}`,
+      cause: error,
+    });
   } finally {
     clearTimeout(timer);
     call.signal?.removeEventListener('abort', onAbort);
@@ -154,7 +166,12 @@ function safeJson(text: string): unknown {
 }
 
 function unexpected(call: Call, response: RawResponse, why: string): RegistryError {
-  return new RegistryError({ operation: call.operation, status: response.status, code: 'unexpected_response', message: `${call.operation}: HTTP ${response.status}, ${why}` });
+  return new RegistryError({
+    operation: call.operation,
+    status: response.status,
+    code: 'unexpected_response',
+    message: `${call.operation}: HTTP ${response.status}, ${why}`,
+  });
 }
 
 export function errorFrom(call: Call, response: RawResponse, json: unknown = safeJson(response.text)): RegistryError {

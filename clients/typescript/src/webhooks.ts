@@ -43,7 +43,12 @@ function secretKey(secret: string): Promise<CryptoKey> {
  * lasts), and `webhook-timestamp` is within the tolerance of now. `body` is the request body exactly
  * as received, before any JSON parsing. Deduplicate accepted deliveries by `webhook-id`.
  */
-export async function verifyWebhook(secret: string | readonly string[], headers: WebhookHeaders, body: string | Uint8Array, options: VerifyWebhookOptions = {}): Promise<boolean> {
+export async function verifyWebhook(
+  secret: string | readonly string[],
+  headers: WebhookHeaders,
+  body: string | Uint8Array,
+  options: VerifyWebhookOptions = {},
+): Promise<boolean> {
   const keys = await Promise.all((typeof secret === 'string' ? [secret] : secret).map(secretKey));
   const id = header(headers, 'webhook-id');
   const timestamp = header(headers, 'webhook-timestamp');

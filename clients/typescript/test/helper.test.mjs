@@ -28,7 +28,12 @@ test('a cookie that is not of the session-token form is signed out and cleared, 
   for (const value of ['sr1_x\r\nx-injected: 1', 'x', 'sr1_', TOKEN.slice(0, -1), TOKEN.toUpperCase()]) {
     assert.equal(isSessionTokenForm(value), false, JSON.stringify(value));
     assert.equal(await helper.validate(value, { headers: {} }), null);
-    const answer = await helper.forward({ method: 'GET', url: '/account/api/me/sessions', headers: {} }, { path: '/sessions', query: '' }, value, undefined);
+    const answer = await helper.forward(
+      { method: 'GET', url: '/account/api/me/sessions', headers: {} },
+      { path: '/sessions', query: '' },
+      value,
+      undefined,
+    );
     assert.equal(answer.status, 401);
     assert.match(answer.headers['set-cookie'], /^sid=; Path=\/; Max-Age=0;/);
   }
@@ -47,7 +52,15 @@ test('the default cookie name: __Host-sr_session over https, sr_session over pla
   assert.equal(helper.cookieName({ headers: {} }), 'sr_session');
   assert.equal(helper.sessionCookie(TOKEN, https), `__Host-sr_session=${TOKEN}; Path=/; HttpOnly; Secure; SameSite=Lax`);
   assert.equal(helper.tokenOf({ ...https, headers: { cookie: `sr_session=x; __Host-sr_session=${TOKEN}` } }), TOKEN);
-  assert.equal(createSessionHelper({ client: silentClient, cookie: { domain: 'example.test' } }).cookieName(https), 'sr_session', 'no __Host- with a Domain');
-  assert.equal(createSessionHelper({ client: silentClient, cookie: { secure: false } }).cookieName(https), 'sr_session', 'no __Host- without Secure');
+  assert.equal(
+    createSessionHelper({ client: silentClient, cookie: { domain: 'example.test' } }).cookieName(https),
+    'sr_session',
+    'no __Host- with a Domain',
+  );
+  assert.equal(
+    createSessionHelper({ client: silentClient, cookie: { secure: false } }).cookieName(https),
+    'sr_session',
+    'no __Host- without Secure',
+  );
   assert.equal(createSessionHelper({ client: silentClient, cookie: { name: 'sid' } }).cookieName(https), 'sid', 'a chosen name is kept');
 });

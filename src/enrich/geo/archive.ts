@@ -58,5 +58,8 @@ export async function extractMmdb(archive: string, edition: string, destination:
 
 function describe(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  return message.replace(/^(TAR_[A-Z_]+: )/, '').split('\n', 1)[0].slice(0, 200);
+  return message
+    .replace(/^(TAR_[A-Z_]+: )/, '')
+    .split('\n', 1)[0]
+    .slice(0, 200);
 }

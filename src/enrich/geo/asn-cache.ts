@@ -30,7 +30,8 @@ export async function loadAsnTable(dir: string, source: AsnTableSource, logger: 
     return decodeAsnTable(await readFile(path));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT' && code !== 'ENOTDIR') logger.warn({ path, reason: (error as Error).message }, 'ASN table cache unreadable; rebuilding it');
+    if (code !== 'ENOENT' && code !== 'ENOTDIR')
+      logger.warn({ path, reason: (error as Error).message }, 'ASN table cache unreadable; rebuilding it');
   }
   const started = performance.now();
   const table = buildAsnTable(source.ipv4Csv, source.ipv6Csv);
@@ -40,7 +41,10 @@ export async function loadAsnTable(dir: string, source: AsnTableSource, logger: 
     await removeOtherVersions(dir, path);
     logger.info({ path, buildMs, bytes: table.bytes.length, ...table.counts }, 'ASN table built and cached');
   } catch (error) {
-    logger.warn({ path, buildMs, reason: (error as Error).message }, 'ASN table built but not cached; it will be built again at the next start');
+    logger.warn(
+      { path, buildMs, reason: (error as Error).message },
+      'ASN table built but not cached; it will be built again at the next start',
+    );
   }
   return table;
 }

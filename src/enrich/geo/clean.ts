@@ -7,7 +7,16 @@ import { cleanText } from '../../text.js';
 // and the drop is counted, so damaged data costs a field of a location, never the login.
 
 /** The fields of a location or network that can be dropped; `position` is latitude and longitude together. */
-export const DROPPABLE_FIELDS = ['countryCode', 'country', 'region', 'city', 'position', 'accuracyRadius', 'timeZone', 'organization'] as const;
+export const DROPPABLE_FIELDS = [
+  'countryCode',
+  'country',
+  'region',
+  'city',
+  'position',
+  'accuracyRadius',
+  'timeZone',
+  'organization',
+] as const;
 export type DroppableField = (typeof DROPPABLE_FIELDS)[number];
 export type OnDropped = (field: DroppableField) => void;
 
@@ -56,12 +65,20 @@ export function cleanTimeZone(value: unknown, dropped: OnDropped = ignore): stri
 }
 
 /** Latitude and longitude, both finite and in range, or both null. */
-export function cleanPosition(latitude: unknown, longitude: unknown, dropped: OnDropped = ignore): { latitude: number | null; longitude: number | null } {
+export function cleanPosition(
+  latitude: unknown,
+  longitude: unknown,
+  dropped: OnDropped = ignore,
+): { latitude: number | null; longitude: number | null } {
   const none = { latitude: null, longitude: null };
   if ((latitude === undefined || latitude === null) && (longitude === undefined || longitude === null)) return none;
   const ok =
-    typeof latitude === 'number' && Number.isFinite(latitude) && Math.abs(latitude) <= 90 &&
-    typeof longitude === 'number' && Number.isFinite(longitude) && Math.abs(longitude) <= 180;
+    typeof latitude === 'number' &&
+    Number.isFinite(latitude) &&
+    Math.abs(latitude) <= 90 &&
+    typeof longitude === 'number' &&
+    Number.isFinite(longitude) &&
+    Math.abs(longitude) <= 180;
   if (ok) return { latitude, longitude };
   dropped('position');
   return none;

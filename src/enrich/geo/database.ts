@@ -24,10 +24,7 @@ export interface LoadedDatabase<T extends Response> {
  * (a Country or ASN file where a City one is configured is refused, not silently half-used).
  * Throws an Error whose message is a short reason an operator can act on.
  */
-export async function loadDatabase<T extends Response>(
-  path: string,
-  expected: ExpectedType,
-): Promise<LoadedDatabase<T>> {
+export async function loadDatabase<T extends Response>(path: string, expected: ExpectedType): Promise<LoadedDatabase<T>> {
   let buffer: Buffer;
   try {
     buffer = await readFile(path);

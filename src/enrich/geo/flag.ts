@@ -7,8 +7,5 @@ const ALPHA2 = /^[A-Za-z]{2}$/;
 export function countryFlag(countryCode: string | null | undefined): string | null {
   if (typeof countryCode !== 'string' || !ALPHA2.test(countryCode)) return null;
   const upper = countryCode.toUpperCase();
-  return String.fromCodePoint(
-    REGIONAL_INDICATOR_A + upper.charCodeAt(0) - 65,
-    REGIONAL_INDICATOR_A + upper.charCodeAt(1) - 65,
-  );
+  return String.fromCodePoint(REGIONAL_INDICATOR_A + upper.charCodeAt(0) - 65, REGIONAL_INDICATOR_A + upper.charCodeAt(1) - 65);
 }

@@ -28,7 +28,9 @@ export function geoSources(geoip: GeoipConfig): { lookup: Omit<OpenGeoLookupOpti
   if (geoip.maxmind === null) {
     return { lookup: { cityDbPaths: city, asnDbPath: geoip.asnDb, asnTable: geoip.asnDb ? null : table }, editions: [] };
   }
-  const editions: GeoEdition[] = [{ database: 'city', edition: geoip.cityEdition, path: join(geoip.dir, `${geoip.cityEdition}.mmdb`), expected: CITY_TYPE }];
+  const editions: GeoEdition[] = [
+    { database: 'city', edition: geoip.cityEdition, path: join(geoip.dir, `${geoip.cityEdition}.mmdb`), expected: CITY_TYPE },
+  ];
   if (geoip.asnEdition !== null) {
     editions.push({ database: 'asn', edition: geoip.asnEdition, path: join(geoip.dir, `${geoip.asnEdition}.mmdb`), expected: ASN_TYPE });
   }

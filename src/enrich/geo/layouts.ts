@@ -38,7 +38,8 @@ export function fallbackRadiusKm(place: { city: string | null; region: string | 
 export function fromMaxMindCity(record: CityResponse, dropped?: OnDropped): Location | null {
   const country = record.country ?? record.registered_country ?? record.represented_country;
   const countryCode = cleanCountryCode(country?.iso_code, dropped);
-  const countryName = cleanName(country?.names?.en, 'country', dropped) ?? (country ? null : cleanName(record.continent?.names?.en, 'country', dropped));
+  const countryName =
+    cleanName(country?.names?.en, 'country', dropped) ?? (country ? null : cleanName(record.continent?.names?.en, 'country', dropped));
   const where = record.location;
   if (countryCode === null && countryName === null && !where) return null;
   const { latitude, longitude } = cleanPosition(where?.latitude, where?.longitude, dropped);

@@ -37,7 +37,8 @@ export interface MaxMindDownloadOptions {
 
 export function createMaxMindDownloads(options: MaxMindDownloadOptions) {
   const authorization = `Basic ${Buffer.from(`${options.accountId}:${options.licenseKey}`).toString('base64')}`;
-  const url = (edition: string, suffix: string) => `${options.baseUrl}/geoip/databases/${encodeURIComponent(edition)}/download?suffix=${suffix}`;
+  const url = (edition: string, suffix: string) =>
+    `${options.baseUrl}/geoip/databases/${encodeURIComponent(edition)}/download?suffix=${suffix}`;
 
   async function request(target: string, method: 'HEAD' | 'GET'): Promise<Response> {
     let response: Response;
@@ -92,7 +93,11 @@ export function createMaxMindDownloads(options: MaxMindDownloadOptions) {
         },
       });
       try {
-        await pipeline(Readable.fromWeb(response.body as unknown as WebReadableStream<Uint8Array>), meter, createWriteStream(file, { flags: 'wx' }));
+        await pipeline(
+          Readable.fromWeb(response.body as unknown as WebReadableStream<Uint8Array>),
+          meter,
+          createWriteStream(file, { flags: 'wx' }),
+        );
       } catch (error) {
         throw new CheckError(`the archive download broke off (${causeOf(error)})`);
       }

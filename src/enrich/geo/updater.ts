@@ -87,7 +87,15 @@ export function createGeoUpdater(options: GeoUpdaterOptions): GeoUpdater {
     failures: 0,
     job: null as Job | null,
     outcome: null as CheckOutcome | null,
-    status: { database: edition.database, edition: edition.edition, release: null, lastCheckAt: null, lastUpdateAt: null, nextCheckAt: null, lastError: null } as EditionStatus,
+    status: {
+      database: edition.database,
+      edition: edition.edition,
+      release: null,
+      lastCheckAt: null,
+      lastUpdateAt: null,
+      nextCheckAt: null,
+      lastError: null,
+    } as EditionStatus,
   }));
   let chain: Promise<unknown> = Promise.resolve();
   let closed = false;
@@ -136,7 +144,8 @@ export function createGeoUpdater(options: GeoUpdaterOptions): GeoUpdater {
     const unpacked = `${stem}.mmdb`;
     try {
       const sha256 = await maxmind.download(edition.edition, archive);
-      if (sha256 !== checksum) throw new CheckError(`the archive does not match its checksum (got ${sha256.slice(0, 12)}…, expected ${checksum.slice(0, 12)}…)`);
+      if (sha256 !== checksum)
+        throw new CheckError(`the archive does not match its checksum (got ${sha256.slice(0, 12)}…, expected ${checksum.slice(0, 12)}…)`);
       try {
         await extractMmdb(archive, edition.edition, unpacked, maxBytes);
         await rm(archive, { force: true });
@@ -145,7 +154,9 @@ export function createGeoUpdater(options: GeoUpdaterOptions): GeoUpdater {
           throw new Error(`"${db.databaseType}" is not a MaxMind City database`);
         }
       } catch (error) {
-        throw new CheckError(error instanceof CheckError ? error.message : `the downloaded database is unusable: ${(error as Error).message}`);
+        throw new CheckError(
+          error instanceof CheckError ? error.message : `the downloaded database is unusable: ${(error as Error).message}`,
+        );
       }
       await rename(unpacked, edition.path);
       await record(checksum, true);
@@ -183,7 +194,13 @@ export function createGeoUpdater(options: GeoUpdaterOptions): GeoUpdater {
         if (error instanceof CheckError && error.retryAfterMs !== null) delay = Math.max(delay, error.retryAfterMs);
         if (!closed) {
           options.logger.warn(
-            { edition: edition.edition, reason, failures: state.failures, retryInMs: delay, keptPrevious: options.loadedBuild(edition.path) !== null },
+            {
+              edition: edition.edition,
+              reason,
+              failures: state.failures,
+              retryInMs: delay,
+              keptPrevious: options.loadedBuild(edition.path) !== null,
+            },
             'GeoIP database update failed; the previous database stays in use',
           );
         }
@@ -204,12 +221,20 @@ export function createGeoUpdater(options: GeoUpdaterOptions): GeoUpdater {
         const info = await installed(state.edition);
         state.status.release = info?.release ?? null;
         state.status.lastUpdateAt = info?.updatedAt ?? null;
-        const exists = await stat(state.edition.path).then(() => true, () => false);
+        const exists = await stat(state.edition.path).then(
+          () => true,
+          () => false,
+        );
         const checkedAt = info ? Date.parse(info.checkedAt) : Number.NaN;
         const dueIn = Number.isNaN(checkedAt) ? 0 : checkedAt + options.intervalMs - now();
         const firstRunInMs = !exists || options.loadedBuild(state.edition.path) === null || dueIn <= 0 ? 0 : dueIn;
         if (firstRunInMs > 0) state.status.nextCheckAt = new Date(now() + firstRunInMs).toISOString();
-        state.job = runner.add({ name: `geoip-update-${state.edition.database}`, intervalMs: options.intervalMs, firstRunInMs, run: () => run(state) });
+        state.job = runner.add({
+          name: `geoip-update-${state.edition.database}`,
+          intervalMs: options.intervalMs,
+          firstRunInMs,
+          run: () => run(state),
+        });
       }
     },
     async checkNow() {

@@ -106,8 +106,7 @@ export function readClientHints(hints: ClientHints | null | undefined): HintFact
     mobile: parseBoolean(get('sec-ch-ua-mobile')),
     model: model && model.length <= 64 ? model : null,
   };
-  const empty =
-    facts.brand === null && facts.platform === null && facts.mobile === null && facts.model === null;
+  const empty = facts.brand === null && facts.platform === null && facts.mobile === null && facts.model === null;
   return empty ? null : facts;
 }
 

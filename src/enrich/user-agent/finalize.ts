@@ -96,4 +96,3 @@ function deviceTypeOf(facts: Facts, kind: ClientKind): DeviceType {
   if (isDesktopOs(facts.os.name)) return 'desktop';
   return 'unknown';
 }
-

@@ -138,11 +138,7 @@ function hintCacheKey(hints: ClientHints): string {
 let defaultParser: UserAgentParser | null = null;
 
 /** Parses with a shared parser that has no custom patterns. */
-export function parseUserAgent(
-  ua: string | null | undefined,
-  hints?: ClientHints | null,
-  client?: ClientInput | null,
-): ParsedUserAgent {
+export function parseUserAgent(ua: string | null | undefined, hints?: ClientHints | null, client?: ClientInput | null): ParsedUserAgent {
   defaultParser ??= createUserAgentParser();
   return defaultParser.parse(ua, hints, client);
 }

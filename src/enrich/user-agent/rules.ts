@@ -48,20 +48,59 @@ export function matchCustom(ua: string, patterns: readonly CompiledPattern[]): C
 
 // Lower-cased product token → display name. Runtimes only name the client when nothing more
 // specific follows them ("Python/3.12 aiohttp/3.9.5" is aiohttp).
-const API_TOKENS = new Map<string, string>(Object.entries({
-  curl: 'curl', wget: 'Wget', wget2: 'Wget', httpie: 'HTTPie', aria2: 'aria2',
-  'python-requests': 'python-requests', 'python-urllib': 'Python-urllib', 'python-urllib3': 'python-urllib3',
-  'python-httpx': 'python-httpx', aiohttp: 'aiohttp', 'go-http-client': 'Go-http-client', axios: 'axios',
-  'node-fetch': 'node-fetch', 'node-superagent': 'superagent', got: 'got', undici: 'undici', needle: 'Needle',
-  bun: 'Bun', deno: 'Deno', postmanruntime: 'PostmanRuntime', insomnia: 'Insomnia', 'java-http-client': 'Java HttpClient',
-  'apache-httpclient': 'Apache-HttpClient', 'libwww-perl': 'libwww-perl', guzzlehttp: 'GuzzleHttp',
-  'rest-client': 'rest-client', faraday: 'Faraday', reqwest: 'reqwest', hackney: 'hackney', 'ktor-client': 'Ktor',
-  restsharp: 'RestSharp', 'lua-resty-http': 'lua-resty-http', 'php-soap': 'PHP-SOAP', winhttp: 'WinHTTP',
-  'microsoft-cryptoapi': 'Microsoft CryptoAPI', k6: 'k6', 'grpc-go': 'grpc-go', 'grpc-java-okhttp': 'grpc-java',
-}));
-const RUNTIME_TOKENS = new Map<string, string>(Object.entries({
-  python: 'Python', java: 'Java', php: 'PHP', ruby: 'Ruby', node: 'Node.js', 'node.js': 'Node.js', perl: 'Perl',
-}));
+const API_TOKENS = new Map<string, string>(
+  Object.entries({
+    curl: 'curl',
+    wget: 'Wget',
+    wget2: 'Wget',
+    httpie: 'HTTPie',
+    aria2: 'aria2',
+    'python-requests': 'python-requests',
+    'python-urllib': 'Python-urllib',
+    'python-urllib3': 'python-urllib3',
+    'python-httpx': 'python-httpx',
+    aiohttp: 'aiohttp',
+    'go-http-client': 'Go-http-client',
+    axios: 'axios',
+    'node-fetch': 'node-fetch',
+    'node-superagent': 'superagent',
+    got: 'got',
+    undici: 'undici',
+    needle: 'Needle',
+    bun: 'Bun',
+    deno: 'Deno',
+    postmanruntime: 'PostmanRuntime',
+    insomnia: 'Insomnia',
+    'java-http-client': 'Java HttpClient',
+    'apache-httpclient': 'Apache-HttpClient',
+    'libwww-perl': 'libwww-perl',
+    guzzlehttp: 'GuzzleHttp',
+    'rest-client': 'rest-client',
+    faraday: 'Faraday',
+    reqwest: 'reqwest',
+    hackney: 'hackney',
+    'ktor-client': 'Ktor',
+    restsharp: 'RestSharp',
+    'lua-resty-http': 'lua-resty-http',
+    'php-soap': 'PHP-SOAP',
+    winhttp: 'WinHTTP',
+    'microsoft-cryptoapi': 'Microsoft CryptoAPI',
+    k6: 'k6',
+    'grpc-go': 'grpc-go',
+    'grpc-java-okhttp': 'grpc-java',
+  }),
+);
+const RUNTIME_TOKENS = new Map<string, string>(
+  Object.entries({
+    python: 'Python',
+    java: 'Java',
+    php: 'PHP',
+    ruby: 'Ruby',
+    node: 'Node.js',
+    'node.js': 'Node.js',
+    perl: 'Perl',
+  }),
+);
 const PRODUCT_TOKEN = /^([A-Za-z][\w.+-]{0,40})(?:\/([\w.+-]{1,40}))?$/;
 const POWERSHELL = /\b(?:Windows)?PowerShell\/(\d[\w.]{0,20})/;
 const JSDOM = /\bjsdom\/(\d[\w.]{0,20})/;

@@ -29,7 +29,10 @@ export interface DestinationPolicy {
 async function resolveWithin(policy: DestinationPolicy, host: string): Promise<ResolvedAddress[]> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new DestinationRefusedError(`url's host ${host} did not resolve within ${policy.resolveTimeoutMs} ms.`)), policy.resolveTimeoutMs);
+    timer = setTimeout(
+      () => reject(new DestinationRefusedError(`url's host ${host} did not resolve within ${policy.resolveTimeoutMs} ms.`)),
+      policy.resolveTimeoutMs,
+    );
   });
   try {
     return await Promise.race([policy.resolve(host), late]);
@@ -92,7 +95,10 @@ export async function resolveDestination(url: URL, policy: DestinationPolicy): P
     // The address is not named: for a host name it would tell the caller (and the attempt log)
     // what an internal name resolves to.
     for (const { address } of addresses) {
-      if (!isPublicDestination(address)) throw new DestinationRefusedError(family === 0 ? "url's host resolves to an address that is not public." : 'url names an address that is not public.');
+      if (!isPublicDestination(address))
+        throw new DestinationRefusedError(
+          family === 0 ? "url's host resolves to an address that is not public." : 'url names an address that is not public.',
+        );
     }
   }
   return addresses[0];

@@ -43,7 +43,8 @@ export function createPayloads(keys: PayloadKeys) {
       if (!keys.secretsKey) throw new PayloadUnavailableError('WEBHOOK_SECRETS_KEY is not set: the endpoint secret cannot be opened');
       const sealed = [delivery.secret, ...(delivery.previousSecret ? [delivery.previousSecret] : [])];
       const secrets = sealed.map((s) => open(keys.secretsKey as Buffer, delivery.endpointId, s));
-      if (secrets.some((s) => s === null)) throw new PayloadUnavailableError('WEBHOOK_SECRETS_KEY does not open the endpoint secret (was the key changed?)');
+      if (secrets.some((s) => s === null))
+        throw new PayloadUnavailableError('WEBHOOK_SECRETS_KEY does not open the endpoint secret (was the key changed?)');
 
       let body: string;
       let contentType: string;
@@ -54,7 +55,13 @@ export function createPayloads(keys: PayloadKeys) {
           issuer: keys.issuer,
           audience: delivery.url,
           now,
-          event: { id: delivery.eventId, occurredAt: delivery.occurredAt, sessionId: data.sessionId, userId: data.userId, reason: data.reason },
+          event: {
+            id: delivery.eventId,
+            occurredAt: delivery.occurredAt,
+            sessionId: data.sessionId,
+            userId: data.userId,
+            reason: data.reason,
+          },
         });
         contentType = SET_CONTENT_TYPE;
       } else {

@@ -55,11 +55,15 @@ export function createSender(options: { policy: DestinationPolicy; timeoutMs: nu
         // SNI and the certificate check use the name, whatever address the socket went to.
         ...(isIP(host) === 0 ? { servername: host } : {}),
       });
-      const timer = setTimeout(() => {
-        timedOut = true;
-        request.destroy();
-      }, Math.max(1, options.timeoutMs - (performance.now() - started)));
-      const failed = (error: Error) => done(null, timedOut ? `no answer within ${options.timeoutMs} ms` : error.message || 'connection failed');
+      const timer = setTimeout(
+        () => {
+          timedOut = true;
+          request.destroy();
+        },
+        Math.max(1, options.timeoutMs - (performance.now() - started)),
+      );
+      const failed = (error: Error) =>
+        done(null, timedOut ? `no answer within ${options.timeoutMs} ms` : error.message || 'connection failed');
       request.on('error', failed);
       request.on('response', (response) => {
         const status = response.statusCode ?? 0;
@@ -71,7 +75,14 @@ export function createSender(options: { policy: DestinationPolicy; timeoutMs: nu
         response.on('error', () => {});
         const finish = () => {
           if (timedOut) return done(status, `no complete answer within ${options.timeoutMs} ms`);
-          done(status, status >= 300 && status < 400 ? `redirect (${status}) not followed` : status >= 200 && status < 300 ? null : `answered ${status}`);
+          done(
+            status,
+            status >= 300 && status < 400
+              ? `redirect (${status}) not followed`
+              : status >= 200 && status < 300
+                ? null
+                : `answered ${status}`,
+          );
         };
         response.on('end', finish);
         response.on('close', finish);

@@ -37,8 +37,18 @@ const LEASE_MARGIN_MS = 5000;
 /** Spread of retry waits: ±20%, so endpoints that failed together are not retried together. */
 const jitter = (ms: number) => Math.round(ms * (0.8 + Math.random() * 0.4));
 
-export function outcomeOf(delivery: Pick<ClaimedDelivery, 'id' | 'attempts'>, result: SendResult, retryScheduleMs: number[], now: number): DeliveryOutcome {
-  const attempt = { at: new Date(now - result.durationMs).toISOString(), statusCode: result.statusCode, durationMs: result.durationMs, error: result.error };
+export function outcomeOf(
+  delivery: Pick<ClaimedDelivery, 'id' | 'attempts'>,
+  result: SendResult,
+  retryScheduleMs: number[],
+  now: number,
+): DeliveryOutcome {
+  const attempt = {
+    at: new Date(now - result.durationMs).toISOString(),
+    statusCode: result.statusCode,
+    durationMs: result.durationMs,
+    error: result.error,
+  };
   if (result.ok) return { id: delivery.id, outcome: 'delivered', delayMs: 0, attempt };
   const wait = retryScheduleMs[delivery.attempts];
   if (wait === undefined) return { id: delivery.id, outcome: 'failed', delayMs: 0, attempt };

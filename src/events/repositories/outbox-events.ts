@@ -44,7 +44,9 @@ export function createOutboxEventsRepository({ db }: DatabaseHandle) {
       return db.transaction().execute(async (trx) => {
         // Positions a reader has seen must survive a crash: this commit waits for the disk.
         await sql`set local synchronous_commit = on`.execute(trx);
-        const held = await sql<{ last_position: string }>`select last_position from event_dispatch where id = 1 for update skip locked`.execute(trx);
+        const held = await sql<{
+          last_position: string;
+        }>`select last_position from event_dispatch where id = 1 for update skip locked`.execute(trx);
         const last = held.rows[0]?.last_position;
         if (last === undefined) return { events: 0, deliveries: 0 };
         // The batch is an array, so the stamping finds its rows by primary key (a join here is

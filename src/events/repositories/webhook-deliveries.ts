@@ -34,14 +34,19 @@ export interface DeliveryOutcome {
   attempt: AttemptEntry;
 }
 
-export interface DeliveryListRow extends Pick<WebhookDeliveryRow, 'id' | 'state' | 'attempts' | 'next_attempt_at' | 'delivered_at' | 'attempt_log' | 'created_at'> {
+export interface DeliveryListRow extends Pick<
+  WebhookDeliveryRow,
+  'id' | 'state' | 'attempts' | 'next_attempt_at' | 'delivered_at' | 'attempt_log' | 'created_at'
+> {
   event_id: string;
   event_type: string;
 }
 
 // The delivery worker runs claims and settlements many times a second: named statements, which
 // each connection plans once.
-const CLAIM = builtStatement('sr_claim_deliveries', (limit: number, leaseMs: number, perEndpoint: number, skipEndpoints: string[]) => sql<ClaimedDelivery>`
+const CLAIM = builtStatement(
+  'sr_claim_deliveries',
+  (limit: number, leaseMs: number, perEndpoint: number, skipEndpoints: string[]) => sql<ClaimedDelivery>`
     with candidates as (
       select c.id from (select id from webhook_endpoints where enabled and not (id = any(${skipEndpoints}::uuid[])) order by random()) w
       cross join lateral (
@@ -76,9 +81,12 @@ const CLAIM = builtStatement('sr_claim_deliveries', (limit: number, leaseMs: num
     from claimed c
     join outbox_events e on e.seq = c.event_seq
     join webhook_endpoints w on w.id = c.endpoint_id
-    order by e.seq`);
+    order by e.seq`,
+);
 
-const SETTLE = builtStatement('sr_settle_deliveries', (outcomes: DeliveryOutcome[]) => sql<{ id: string }>`
+const SETTLE = builtStatement(
+  'sr_settle_deliveries',
+  (outcomes: DeliveryOutcome[]) => sql<{ id: string }>`
     with r as (
       select * from unnest(${outcomes.map((o) => o.id)}::bigint[], ${outcomes.map((o) => o.outcome)}::text[],
                            ${outcomes.map((o) => o.delayMs)}::bigint[], ${outcomes.map((o) => JSON.stringify(o.attempt))}::jsonb[])
@@ -116,7 +124,8 @@ const SETTLE = builtStatement('sr_settle_deliveries', (outcomes: DeliveryOutcome
       )
       returning w.id, p.succeeded
     )
-    select id from endpoints where not succeeded`);
+    select id from endpoints where not succeeded`,
+);
 
 export function createWebhookDeliveriesRepository({ db, run }: DatabaseHandle) {
   return translatingErrors({
@@ -152,7 +161,17 @@ export function createWebhookDeliveriesRepository({ db, run }: DatabaseHandle) {
       let query = db
         .selectFrom('webhook_deliveries as d')
         .innerJoin('outbox_events as e', 'e.seq', 'd.event_seq')
-        .select(['d.id', 'd.state', 'd.attempts', 'd.next_attempt_at', 'd.delivered_at', 'd.attempt_log', 'd.created_at', 'e.id as event_id', 'e.type as event_type'])
+        .select([
+          'd.id',
+          'd.state',
+          'd.attempts',
+          'd.next_attempt_at',
+          'd.delivered_at',
+          'd.attempt_log',
+          'd.created_at',
+          'e.id as event_id',
+          'e.type as event_type',
+        ])
         .where('d.endpoint_id', '=', endpointId);
       if (options.beforeId !== null) query = query.where('d.id', '<', options.beforeId);
       if (options.state !== null) query = query.where('d.state', '=', options.state as DeliveryListRow['state']);

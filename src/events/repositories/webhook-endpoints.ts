@@ -7,8 +7,18 @@ import type { WebhookEndpointRow, WebhookEndpointsTable, WebhookUrlChangeRow } f
 
 /** What the API shows of an endpoint: every column but the sealed secrets. */
 export const ENDPOINT_COLUMNS = [
-  'id', 'url', 'description', 'event_types', 'format', 'enabled', 'disabled_reason', 'disabled_at',
-  'previous_secret_expires_at', 'created_at', 'updated_at', 'last_success_at',
+  'id',
+  'url',
+  'description',
+  'event_types',
+  'format',
+  'enabled',
+  'disabled_reason',
+  'disabled_at',
+  'previous_secret_expires_at',
+  'created_at',
+  'updated_at',
+  'last_success_at',
 ] as const satisfies ReadonlyArray<keyof WebhookEndpointsTable>;
 export type EndpointRow = Pick<WebhookEndpointRow, (typeof ENDPOINT_COLUMNS)[number]>;
 
@@ -37,7 +47,10 @@ const hostOf = (url: string): string => new URL(url).host;
 export function createWebhookEndpointsRepository({ db }: DatabaseHandle) {
   return translatingErrors({
     async count(): Promise<number> {
-      const row = await db.selectFrom('webhook_endpoints').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+      const row = await db
+        .selectFrom('webhook_endpoints')
+        .select((eb) => eb.fn.countAll<string>().as('n'))
+        .executeTakeFirstOrThrow();
       return Number(row.n);
     },
 
@@ -46,7 +59,13 @@ export function createWebhookEndpointsRepository({ db }: DatabaseHandle) {
       return db.transaction().execute(async (trx) => {
         await trx
           .insertInto('webhook_url_changes')
-          .values({ endpoint_id: endpoint.id, changed_at: endpoint.at, changed_by: endpoint.by, old_host: null, new_host: hostOf(endpoint.url) })
+          .values({
+            endpoint_id: endpoint.id,
+            changed_at: endpoint.at,
+            changed_by: endpoint.by,
+            old_host: null,
+            new_host: hostOf(endpoint.url),
+          })
           .execute();
         return trx
           .insertInto('webhook_endpoints')
@@ -85,7 +104,12 @@ export function createWebhookEndpointsRepository({ db }: DatabaseHandle) {
      */
     async update(id: string, changes: EndpointChanges, at: Date, by: string): Promise<EndpointRow | undefined> {
       return db.transaction().execute(async (trx) => {
-        const before = await trx.selectFrom('webhook_endpoints').select(['enabled', 'url']).where('id', '=', id).forUpdate().executeTakeFirst();
+        const before = await trx
+          .selectFrom('webhook_endpoints')
+          .select(['enabled', 'url'])
+          .where('id', '=', id)
+          .forUpdate()
+          .executeTakeFirst();
         if (!before) return undefined;
         if (changes.url !== undefined && changes.url !== before.url) {
           await trx
@@ -98,8 +122,14 @@ export function createWebhookEndpointsRepository({ db }: DatabaseHandle) {
         if (changes.description !== undefined) values.description = changes.description;
         if (changes.eventTypes !== undefined) values.event_types = changes.eventTypes;
         if (changes.enabled === true && !before.enabled) Object.assign(values, { enabled: true, disabled_reason: null, disabled_at: null });
-        if (changes.enabled === false && before.enabled) Object.assign(values, { enabled: false, disabled_reason: 'manual', disabled_at: at });
-        const row = await trx.updateTable('webhook_endpoints').set(values).where('id', '=', id).returning(ENDPOINT_COLUMNS).executeTakeFirstOrThrow();
+        if (changes.enabled === false && before.enabled)
+          Object.assign(values, { enabled: false, disabled_reason: 'manual', disabled_at: at });
+        const row = await trx
+          .updateTable('webhook_endpoints')
+          .set(values)
+          .where('id', '=', id)
+          .returning(ENDPOINT_COLUMNS)
+          .executeTakeFirstOrThrow();
         if (changes.enabled === true && !before.enabled) {
           await trx
             .updateTable('webhook_deliveries')

@@ -153,7 +153,13 @@ export class IdTable {
       const entry = this.buckets[bucket];
       if (entry === EMPTY) return -1;
       const base = (entry - 1) * 4;
-      if (this.ids[base] === words[0] && this.ids[base + 1] === words[1] && this.ids[base + 2] === words[2] && this.ids[base + 3] === words[3]) return entry - 1;
+      if (
+        this.ids[base] === words[0] &&
+        this.ids[base + 1] === words[1] &&
+        this.ids[base + 2] === words[2] &&
+        this.ids[base + 3] === words[3]
+      )
+        return entry - 1;
       bucket = (bucket + 1) & this.mask;
     }
   }

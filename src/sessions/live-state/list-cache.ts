@@ -44,7 +44,8 @@ export function createListCache(clock: Clock) {
 
     get(userId: string, key: string): ResourceRow[] | undefined {
       const page = pages.get(key);
-      if (page === undefined || page.version !== versions.get(userId) || epochMs(clock) - page.readAt >= LIST_CACHE_TTL_MS) return undefined;
+      if (page === undefined || page.version !== versions.get(userId) || epochMs(clock) - page.readAt >= LIST_CACHE_TTL_MS)
+        return undefined;
       return page.rows;
     },
 

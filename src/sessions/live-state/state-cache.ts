@@ -110,7 +110,11 @@ export function createStateCache(options: { maxEntries: number }) {
   let generation = 0;
 
   const reasonOf = (code: number): EndReason => END_REASONS[code - 1];
-  const lifetimeOf = (slot: number): Lifetime => ({ lastActiveAt: lastActive[slot], idleMs: idleSeconds[slot] * 1000, absoluteExpiresAt: absoluteEnd[slot] });
+  const lifetimeOf = (slot: number): Lifetime => ({
+    lastActiveAt: lastActive[slot],
+    idleMs: idleSeconds[slot] * 1000,
+    absoluteExpiresAt: absoluteEnd[slot],
+  });
 
   function endedInfo(id: string): { endedAt: number; reason: EndReason } | undefined {
     const tomb = tombstones.find(id);

@@ -23,7 +23,12 @@ export function createActivityFlushesRepository({ db }: DatabaseHandle) {
     async apply(flushId: string, deltas: ActivityDelta[]): Promise<boolean> {
       if (deltas.length === 0) return false;
       return db.transaction().execute(async (trx) => {
-        const fresh = await trx.insertInto('activity_flushes').values({ id: flushId }).onConflict((oc) => oc.doNothing()).returning('id').executeTakeFirst();
+        const fresh = await trx
+          .insertInto('activity_flushes')
+          .values({ id: flushId })
+          .onConflict((oc) => oc.doNothing())
+          .returning('id')
+          .executeTakeFirst();
         if (!fresh) return false;
         await sql`
           update sessions s set

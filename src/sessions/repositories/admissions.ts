@@ -37,7 +37,9 @@ export interface Admission {
  * not count) leave room for it; otherwise nothing is written and their ids come back, least
  * recently active first.
  */
-const INSERT_IF_ROOM = builtStatement('sr_insert_if_room', (row: NewSessionRow, login: EventInput, max: number) => sql<{ admitted: number; usable: string[] }>`
+const INSERT_IF_ROOM = builtStatement(
+  'sr_insert_if_room',
+  (row: NewSessionRow, login: EventInput, max: number) => sql<{ admitted: number; usable: string[] }>`
     with usable as (
       select id, last_active_at from sessions
       where user_id = ${row.user_id} and ended_at is null and not ${expiry.isExpired(login.at)}
@@ -53,10 +55,13 @@ const INSERT_IF_ROOM = builtStatement('sr_insert_if_room', (row: NewSessionRow, 
       select id, user_id, ${login.at}, ${login.type}, ${login.actor}, ${JSON.stringify(login.data ?? {})} from inserted
     )
     select (select count(*) from inserted)::int as admitted,
-           case when (select ok from room) then '{}'::uuid[] else array(select id from usable order by last_active_at, id) end as usable`);
+           case when (select ok from room) then '{}'::uuid[] else array(select id from usable order by last_active_at, id) end as usable`,
+);
 
 /** The `doomed` sessions end as `evicted` (events as every end has them), then the new session and its login event. */
-const EVICT_AND_INSERT = builtStatement('sr_evict_and_insert', (row: NewSessionRow, login: EventInput, doomed: string[]) => sql<{ evicted: string[] }>`
+const EVICT_AND_INSERT = builtStatement(
+  'sr_evict_and_insert',
+  (row: NewSessionRow, login: EventInput, doomed: string[]) => sql<{ evicted: string[] }>`
     with ended as (
       update sessions set ended_at = ${login.at}, end_reason = 'evicted', ended_by = ${login.actor}
       where user_id = ${row.user_id} and ended_at is null and id = any(${doomed}::uuid[])
@@ -71,10 +76,14 @@ const EVICT_AND_INSERT = builtStatement('sr_evict_and_insert', (row: NewSessionR
       insert into session_events (session_id, user_id, at, type, actor, data)
       select id, user_id, ${login.at}, ${login.type}, ${login.actor}, ${JSON.stringify(login.data ?? {})} from inserted
     )
-    select array(select id from ended order by id) as evicted`);
+    select array(select id from ended order by id) as evicted`,
+);
 
 /** Logins of one user wait for each other here (see above). */
-const LOCK_USER = namedStatement<unknown, [userId: string]>('sr_lock_user', `select pg_advisory_xact_lock(${USER_LOCK_CLASS}, hashtext($1))`);
+const LOCK_USER = namedStatement<unknown, [userId: string]>(
+  'sr_lock_user',
+  `select pg_advisory_xact_lock(${USER_LOCK_CLASS}, hashtext($1))`,
+);
 
 export function createAdmissionsRepository({ transaction }: DatabaseHandle) {
   return translatingErrors({
@@ -87,7 +96,10 @@ export function createAdmissionsRepository({ transaction }: DatabaseHandle) {
         if (limit.deny) return { admitted: false, evicted: [] };
         const doomed = usable.slice(0, usable.length - limit.max + 1);
         const [{ evicted }] = await tx.run(EVICT_AND_INSERT.bind(row, login, doomed));
-        return { admitted: true, evicted: evicted.map((id) => ({ id, user_id: row.user_id, ended_at: login.at, end_reason: 'evicted' as const })) };
+        return {
+          admitted: true,
+          evicted: evicted.map((id) => ({ id, user_id: row.user_id, ended_at: login.at, end_reason: 'evicted' as const })),
+        };
       });
     },
   });

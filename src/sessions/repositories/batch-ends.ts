@@ -81,7 +81,10 @@ export function createBatchEndsRepository({ db }: DatabaseHandle) {
     ): Promise<Batch<UserPosition>> {
       const except = exceptId === null ? sql<boolean>`true` : sql<boolean>`id <> ${exceptId}`;
       // The first condition alone is an index bound; the second orders logins of the same instant.
-      const from = after === null ? sql<boolean>`true` : sql<boolean>`created_at >= ${after.createdAt} and (created_at > ${after.createdAt} or id > ${after.id})`;
+      const from =
+        after === null
+          ? sql<boolean>`true`
+          : sql<boolean>`created_at >= ${after.createdAt} and (created_at > ${after.createdAt} or id > ${after.id})`;
       const batch = sql`
         select id, created_at from sessions
         where user_id = ${userId} and ended_at is null and ${except} and ${from}

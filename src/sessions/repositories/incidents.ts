@@ -42,10 +42,13 @@ export function matching(filter: IncidentFilter, status: ListStatus, now: Date):
     parts.push(sql`ip is not null and ${inet} >= ${first}::inet and ${inet} <= ${last}::inet and ${inet} <<= ${cidr}::inet`);
   }
   if (filter.countryCode !== undefined) parts.push(sql`location is not null and (location ->> 'countryCode') = ${filter.countryCode}`);
-  if (filter.flag !== undefined) parts.push(sql`risk -> 'flags' <> '[]'::jsonb and risk -> 'flags' @> ${JSON.stringify([filter.flag])}::jsonb`);
+  if (filter.flag !== undefined)
+    parts.push(sql`risk -> 'flags' <> '[]'::jsonb and risk -> 'flags' @> ${JSON.stringify([filter.flag])}::jsonb`);
   // The id bound lets the primary key serve a time range; created_at keeps the match exact.
-  if (filter.createdAfter !== undefined) parts.push(sql`id >= ${uuidFloor(filter.createdAfter)}::uuid and created_at >= ${filter.createdAfter}`);
-  if (filter.createdBefore !== undefined) parts.push(sql`id < ${uuidFloor(filter.createdBefore)}::uuid and created_at < ${filter.createdBefore}`);
+  if (filter.createdAfter !== undefined)
+    parts.push(sql`id >= ${uuidFloor(filter.createdAfter)}::uuid and created_at >= ${filter.createdAfter}`);
+  if (filter.createdBefore !== undefined)
+    parts.push(sql`id < ${uuidFloor(filter.createdBefore)}::uuid and created_at < ${filter.createdBefore}`);
   if (status === 'active') parts.push(sql`ended_at is null and not ${expiry.isExpired(now)}`);
   if (status === 'ended') parts.push(sql`(ended_at is not null or ${expiry.isExpired(now)})`);
   if (parts.length === 0) return sql<boolean>`true`;
@@ -67,7 +70,9 @@ export function createIncidentsRepository({ db }: DatabaseHandle) {
 
     /** How many sessions match, counting no further than `most`. */
     async countUpTo(match: RawBuilder<boolean>, most: number): Promise<number> {
-      const { rows } = await sql<{ n: string }>`select count(*) as n from (select 1 from sessions where ${match} limit ${most}) m`.execute(db);
+      const { rows } = await sql<{ n: string }>`select count(*) as n from (select 1 from sessions where ${match} limit ${most}) m`.execute(
+        db,
+      );
       return Number(rows[0]?.n ?? 0);
     },
 

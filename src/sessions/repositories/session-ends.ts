@@ -85,7 +85,12 @@ export function createSessionEndsRepository({ db }: DatabaseHandle) {
 
   return translatingErrors({
     /** Ends one session unless it has already ended; the row either way (undefined: no such session). */
-    async endOne(id: string, reason: EndReason, actor: string | null, at: Date): Promise<{ row: ResourceRow; changed: boolean } | undefined> {
+    async endOne(
+      id: string,
+      reason: EndReason,
+      actor: string | null,
+      at: Date,
+    ): Promise<{ row: ResourceRow; changed: boolean } | undefined> {
       const [ended] = await endWhere(sql<boolean>`id = ${id}`, reason, actor, at);
       if (ended) return { row: ended, changed: true };
       // Read after the statement, not inside it: its snapshot could predate a concurrent end.
@@ -136,7 +141,14 @@ export function createSessionEndsRepository({ db }: DatabaseHandle) {
     /** Deletes up to `limit` sessions (and their events) that ended before `before`; how many. */
     async purgeEnded(before: Date, limit: number): Promise<number> {
       return db.transaction().execute(async (trx) => {
-        const doomed = await trx.selectFrom('sessions').select('id').where('ended_at', '<', before).limit(limit).forUpdate().skipLocked().execute();
+        const doomed = await trx
+          .selectFrom('sessions')
+          .select('id')
+          .where('ended_at', '<', before)
+          .limit(limit)
+          .forUpdate()
+          .skipLocked()
+          .execute();
         if (doomed.length === 0) return 0;
         const ids = doomed.map((d) => d.id);
         await trx.deleteFrom('session_events').where('session_id', 'in', ids).execute();

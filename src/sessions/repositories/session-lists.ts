@@ -19,14 +19,25 @@ export interface ListPosition {
   id: string;
 }
 
-export const HISTORY_COLUMNS = ['id', 'created_at', 'last_active_at', 'ended_at', 'device_key', 'location', 'review_state'] as const satisfies ReadonlyArray<keyof SessionRow>;
+export const HISTORY_COLUMNS = [
+  'id',
+  'created_at',
+  'last_active_at',
+  'ended_at',
+  'device_key',
+  'location',
+  'review_state',
+] as const satisfies ReadonlyArray<keyof SessionRow>;
 /** A past session as the risk signals weigh it, with the flags it was given (not their explanations). */
 export type HistoryRow = Pick<SessionRow, (typeof HISTORY_COLUMNS)[number]> & { flags: RiskFlag[] };
 
-const HISTORY = namedStatement<HistoryRow, [userId: string, excludeId: string | null, limit: number]>('sr_session_history', `
+const HISTORY = namedStatement<HistoryRow, [userId: string, excludeId: string | null, limit: number]>(
+  'sr_session_history',
+  `
   select ${HISTORY_COLUMNS.join(', ')}, risk -> 'flags' as flags from sessions
   where user_id = $1 and id is distinct from $2::uuid
-  order by created_at desc limit $3`);
+  order by created_at desc limit $3`,
+);
 
 const GROUP = '(case when ended_at is null then 0 else 1 end)';
 const KEY = 'coalesce(ended_at, last_active_at)';
@@ -76,9 +87,18 @@ for (const status of SESSION_STATUSES) {
 export function createSessionListsRepository({ run }: DatabaseHandle) {
   return translatingErrors({
     /** Up to `limit` of a user's sessions in list order: active by last activity, then ended by end time, newest first. */
-    async page(options: { userId: string; status: ListStatus; limit: number; after: ListPosition | null; flagged: boolean; review?: ReviewState }): Promise<ResourceRow[]> {
+    async page(options: {
+      userId: string;
+      status: ListStatus;
+      limit: number;
+      after: ListPosition | null;
+      flagged: boolean;
+      review?: ReviewState;
+    }): Promise<ResourceRow[]> {
       const { after, review } = options;
-      const statement = LISTS.get(variantKey({ status: options.status, after: after !== null, flagged: options.flagged, reviewed: review !== undefined }));
+      const statement = LISTS.get(
+        variantKey({ status: options.status, after: after !== null, flagged: options.flagged, reviewed: review !== undefined }),
+      );
       if (statement === undefined) throw new Error(`no list statement for status ${String(options.status)}`);
       const values: unknown[] = [options.userId, options.limit];
       if (after) values.push(after.group === 'active' ? 0 : 1, after.at, after.id);

@@ -23,7 +23,13 @@ export function createSessionReviewsRepository({ db }: DatabaseHandle) {
      * `reportIsFinal` (a user's answer) a reported session is left as it is and the answer is
      * 'report_is_final'; without it (the service) any answer replaces any other, with its event.
      */
-    async review(id: string, state: ReviewAnswer, actor: string | null, at: Date, options: { reportIsFinal: boolean }): Promise<Reviewed | 'report_is_final' | undefined> {
+    async review(
+      id: string,
+      state: ReviewAnswer,
+      actor: string | null,
+      at: Date,
+      options: { reportIsFinal: boolean },
+    ): Promise<Reviewed | 'report_is_final' | undefined> {
       const report = state === 'reported';
       // FOR UPDATE reads the newest version of the row: a concurrent end is seen, not overwritten.
       const { rows } = await sql<ResourceRow & { was_active: boolean; refused: boolean }>`
@@ -55,9 +61,10 @@ export function createSessionReviewsRepository({ db }: DatabaseHandle) {
       if (!changed) return undefined;
       if (changed.refused) return 'report_is_final';
       const { was_active: wasActive, refused: _refused, ...row } = changed;
-      const ended = report && wasActive && row.ended_at !== null && row.end_reason !== null
-        ? { id: row.id, user_id: row.user_id, ended_at: row.ended_at, end_reason: row.end_reason }
-        : null;
+      const ended =
+        report && wasActive && row.ended_at !== null && row.end_reason !== null
+          ? { id: row.id, user_id: row.user_id, ended_at: row.ended_at, end_reason: row.end_reason }
+          : null;
       return { row, ended };
     },
   });

@@ -14,23 +14,55 @@ import { eventRows, type EventInput } from './session-events.js';
 /** A session as login writes it: every column but the ones the database fills. */
 export type NewSessionRow = Omit<
   SessionRow,
-  'ended_at' | 'end_reason' | 'ended_by' | 'ended_logged_at' | 'page_views' | 'heartbeats' | 'name' | 'review_state' | 'reviewed_at' | 'addresses_reduced_at'
+  | 'ended_at'
+  | 'end_reason'
+  | 'ended_by'
+  | 'ended_logged_at'
+  | 'page_views'
+  | 'heartbeats'
+  | 'name'
+  | 'review_state'
+  | 'reviewed_at'
+  | 'addresses_reduced_at'
 >;
 
 export const INSERT_COLUMNS = [
-  'id', 'user_id', 'token_hash', 'created_at', 'last_active_at', 'idle_timeout_seconds', 'max_age_seconds', 'absolute_expires_at',
-  'expiry_check_at', 'ip', 'user_agent', 'client_hints', 'parser_version', 'agent', 'client_input', 'device_id', 'device_key',
-  'location', 'network', 'risk', 'label', 'login_method', 'metadata',
+  'id',
+  'user_id',
+  'token_hash',
+  'created_at',
+  'last_active_at',
+  'idle_timeout_seconds',
+  'max_age_seconds',
+  'absolute_expires_at',
+  'expiry_check_at',
+  'ip',
+  'user_agent',
+  'client_hints',
+  'parser_version',
+  'agent',
+  'client_input',
+  'device_id',
+  'device_key',
+  'location',
+  'network',
+  'risk',
+  'label',
+  'login_method',
+  'metadata',
 ] as const satisfies ReadonlyArray<keyof NewSessionRow>;
 const JSON_COLUMNS = new Set<string>(['client_hints', 'agent', 'client_input', 'location', 'network', 'risk', 'metadata']);
 
 /** The values of a new row, in INSERT_COLUMNS order, as the driver sends them. */
-export const insertValues = (row: NewSessionRow): unknown[] => INSERT_COLUMNS.map((column) => (JSON_COLUMNS.has(column) ? JSON.stringify(row[column]) : row[column]));
+export const insertValues = (row: NewSessionRow): unknown[] =>
+  INSERT_COLUMNS.map((column) => (JSON_COLUMNS.has(column) ? JSON.stringify(row[column]) : row[column]));
 const placeholders = (from: number, count: number) => Array.from({ length: count }, (_, i) => `$${from + i}`).join(', ');
 
 // Login runs as a named (prepared) statement with a fixed text: each connection parses and plans
 // it once, and no query builder runs per login.
-const INSERT = namedStatement('sr_insert_session', `
+const INSERT = namedStatement(
+  'sr_insert_session',
+  `
   with inserted as (
     insert into sessions (${INSERT_COLUMNS.join(', ')})
     values (${placeholders(1, INSERT_COLUMNS.length)})
@@ -38,9 +70,13 @@ const INSERT = namedStatement('sr_insert_session', `
   )
   insert into session_events (session_id, user_id, at, type, actor, data)
   select id, user_id, $${INSERT_COLUMNS.length + 1}, $${INSERT_COLUMNS.length + 2}, $${INSERT_COLUMNS.length + 3}, $${INSERT_COLUMNS.length + 4}
-  from inserted`);
+  from inserted`,
+);
 
-const STATES_BY_IDS = namedStatement<StateRow, [ids: string[]]>('sr_states_by_ids', `select ${STATE_COLUMNS.join(', ')} from sessions where id = any($1::uuid[])`);
+const STATES_BY_IDS = namedStatement<StateRow, [ids: string[]]>(
+  'sr_states_by_ids',
+  `select ${STATE_COLUMNS.join(', ')} from sessions where id = any($1::uuid[])`,
+);
 
 export function createSessionsRepository({ db, run }: DatabaseHandle) {
   return translatingErrors({

@@ -30,7 +30,9 @@ function tableEraser({ db }: DatabaseHandle, table: string, column: string, key:
       for (;;) {
         const result = await sql`
           delete from ${sql.table(table)}
-          where ${sql.ref(key)} in (select ${sql.ref(key)} from ${sql.table(table)} where ${sql.ref(column)} = ${userId} limit ${ERASE_BATCH})`.execute(db);
+          where ${sql.ref(key)} in (select ${sql.ref(key)} from ${sql.table(table)} where ${sql.ref(column)} = ${userId} limit ${ERASE_BATCH})`.execute(
+          db,
+        );
         const count = Number(result.numAffectedRows ?? 0);
         total += count;
         if (count < ERASE_BATCH) return total;
@@ -78,7 +80,10 @@ export function createUserDataRepository(database: DatabaseHandle) {
     sessionsAfter(userId: string, after: ExportPosition | null, limit: number): Promise<ExportRow[]> {
       let query = db.selectFrom('sessions').select(EXPORT_COLUMNS).where('user_id', '=', userId);
       // The first condition alone is an index bound; the second orders logins of the same instant.
-      if (after) query = query.where('created_at', '>=', after.createdAt).where((eb) => eb.or([eb('created_at', '>', after.createdAt), eb('id', '>', after.id)]));
+      if (after)
+        query = query
+          .where('created_at', '>=', after.createdAt)
+          .where((eb) => eb.or([eb('created_at', '>', after.createdAt), eb('id', '>', after.id)]));
       return query.orderBy('created_at').orderBy('id').limit(limit).execute();
     },
 

@@ -5,7 +5,16 @@ import { desktopUserAgent } from './devices-page.js';
 
 // Debian's chromium, driven by playwright-core: browser downloads are not part of this project.
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
 
 export function chromiumMissing(): string | null {
   try {
@@ -49,7 +58,11 @@ export async function launchBrowser(t: Teardown): Promise<Browser> {
  * those actions needs.
  */
 export async function newContext(browser: Browser, options: BrowserContextOptions = {}): Promise<BrowserContext> {
-  const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, userAgent: desktopUserAgent(browser.version()), ...options });
+  const context = await browser.newContext({
+    viewport: { width: 1100, height: 900 },
+    userAgent: desktopUserAgent(browser.version()),
+    ...options,
+  });
   context.setDefaultTimeout(15000);
   return context;
 }

@@ -6,7 +6,15 @@ import { openConfiguredDatabase, type DatabaseHandle } from '../../../src/db/dat
 import { givenGeo } from '../../../src/enrich/geo/index.js';
 import type { GeoLookup } from '../../../src/enrich/types.js';
 import { createEvents, eventSettings } from '../../../src/events/index.js';
-import { createTestDatabase, createTestSessions, openTestGeo, silentLogger, testConfig, type TestDatabase, type TestSessions } from '../../helper.js';
+import {
+  createTestDatabase,
+  createTestSessions,
+  openTestGeo,
+  silentLogger,
+  testConfig,
+  type TestDatabase,
+  type TestSessions,
+} from '../../helper.js';
 
 interface Teardown {
   teardown(fn: () => unknown): void;
@@ -48,7 +56,14 @@ export async function buildConfiguredApp(
   const { geo } = feature;
   const parts = createTestSessions(config, database, { clock: options.clock, geo });
   // Endpoints made here are never delivered to: no background work, so no connection leaves the machine.
-  const events = createEvents({ ...eventSettings(config), database, clock: options.clock ?? systemClock, logger: silentLogger, resolve: offlineResolve, background: false });
+  const events = createEvents({
+    ...eventSettings(config),
+    database,
+    clock: options.clock ?? systemClock,
+    logger: silentLogger,
+    resolve: offlineResolve,
+    background: false,
+  });
   const app = await buildApp({ config, database, clock: options.clock, geo: feature, sessions: parts.sessions, events, logger: false });
   await app.ready();
   t.teardown(async () => {

@@ -1,6 +1,19 @@
 import http from 'node:http';
 import fc from 'fast-check';
-import { FRESH, judge, requestFor, SELF, sentText, SIBLING, SUCCESS_LEAKS, type Fixture, type FuzzAnswer, type FuzzRequest, type Operation, type Violation } from './fuzz-requests.js';
+import {
+  FRESH,
+  judge,
+  requestFor,
+  SELF,
+  sentText,
+  SIBLING,
+  SUCCESS_LEAKS,
+  type Fixture,
+  type FuzzAnswer,
+  type FuzzRequest,
+  type Operation,
+  type Violation,
+} from './fuzz-requests.js';
 
 // The fuzzing client: a process of its own (forked by fuzz.fault.ts) that generates requests,
 // sends them over loopback HTTP to the service under test, and judges the answers. Generation,
@@ -45,18 +58,27 @@ function send(base: string, request: FuzzRequest): Promise<FuzzAnswer | 'refused
   return new Promise((resolve) => {
     let req: http.ClientRequest;
     try {
-      req = http.request({ hostname: url.hostname, port: url.port, path: request.url, method: request.method, headers, agent: false }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ statusCode: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', (error: NodeJS.ErrnoException) => resolve({ statusCode: 0, headers: {}, body: `no answer: ${error.code ?? error.message}` }));
-      });
+      req = http.request(
+        { hostname: url.hostname, port: url.port, path: request.url, method: request.method, headers, agent: false },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () =>
+            resolve({ statusCode: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }),
+          );
+          res.on('error', (error: NodeJS.ErrnoException) =>
+            resolve({ statusCode: 0, headers: {}, body: `no answer: ${error.code ?? error.message}` }),
+          );
+        },
+      );
     } catch {
       resolve('refused');
       return;
     }
     req.setTimeout(30000, () => req.destroy(Object.assign(new Error('client timeout'), { code: 'CLIENT_TIMEOUT' })));
-    req.on('error', (error: NodeJS.ErrnoException) => resolve({ statusCode: 0, headers: {}, body: `no answer: ${error.code ?? error.message}` }));
+    req.on('error', (error: NodeJS.ErrnoException) =>
+      resolve({ statusCode: 0, headers: {}, body: `no answer: ${error.code ?? error.message}` }),
+    );
     req.end(request.payload);
   });
 }
@@ -68,7 +90,8 @@ async function login(base: string, write: string, userId: string): Promise<{ id:
     headers: { authorization: `Bearer ${write}`, 'content-type': 'application/json' },
     payload: JSON.stringify({ userId, userAgent: CHROME_MAC, ip: '81.2.69.142' }),
   });
-  if (answer === 'refused' || answer.statusCode !== 201) throw new Error(`login failed: ${answer === 'refused' ? 'refused' : `${answer.statusCode} ${answer.body.slice(0, 300)}`}`);
+  if (answer === 'refused' || answer.statusCode !== 201)
+    throw new Error(`login failed: ${answer === 'refused' ? 'refused' : `${answer.statusCode} ${answer.body.slice(0, 300)}`}`);
   const created = JSON.parse(answer.body) as { session: { id: string; userId: string }; token: string };
   return { id: created.session.id, token: created.token, userId: created.session.userId };
 }
@@ -93,7 +116,9 @@ async function fuzzRoute(job: FuzzJob, fx: Fixture, op: Operation): Promise<Rout
   let runs = 0;
   let refusedByClient = 0;
   // Fresh sessions for each route: earlier runs may have logged some out.
-  fx.sessions.push(...(await Promise.all(Array.from({ length: 6 }, (_, i) => login(job.base, fx.write, ['alice', 'bob', 'carol'][i % 3])))));
+  fx.sessions.push(
+    ...(await Promise.all(Array.from({ length: 6 }, (_, i) => login(job.base, fx.write, ['alice', 'bob', 'carol'][i % 3])))),
+  );
   await fc.assert(
     fc.asyncProperty(requestFor(op, fx), async (generated) => {
       const request = await materialise(job.base, fx, generated);
@@ -104,7 +129,8 @@ async function fuzzRoute(job: FuzzJob, fx: Fixture, op: Operation): Promise<Rout
       }
       runs++;
       statuses[response.statusCode] = (statuses[response.statusCode] ?? 0) + 1;
-      if (op.operation.responses && !(String(response.statusCode) in op.operation.responses)) undocumented.add(`${op.method} ${op.path} ${response.statusCode}`);
+      if (op.operation.responses && !(String(response.statusCode) in op.operation.responses))
+        undocumented.add(`${op.method} ${op.path} ${response.statusCode}`);
       const text = sentText(request);
       if (ECHOABLE.test(text)) fx.sent.push(text);
       const why = response.statusCode === 0 ? response.body : judge(op, request, response, fx.sent);
@@ -146,6 +172,13 @@ process.once('message', (job: FuzzJob) => {
   run(job).then(
     () => process.send?.({ type: 'done' } satisfies ClientMessage, () => process.exit(0)),
     // fast-check keeps what the property threw as the cause: that is the finding.
-    (error: unknown) => process.send?.({ type: 'error', message: `${String(error)}${(error as Error).cause ? `; cause: ${String((error as Error).cause)}` : ''}` } satisfies ClientMessage, () => process.exit(1)),
+    (error: unknown) =>
+      process.send?.(
+        {
+          type: 'error',
+          message: `${String(error)}${(error as Error).cause ? `; cause: ${String((error as Error).cause)}` : ''}`,
+        } satisfies ClientMessage,
+        () => process.exit(1),
+      ),
   );
 });

@@ -24,7 +24,10 @@ const flushes = createActivityFlushesRepository(database);
 const recording: ActivityFlushesRepository = {
   ...flushes,
   async apply(flushId, deltas) {
-    writeFileSync(path.join(logDir, `${flushId}.json`), JSON.stringify(deltas.map((d) => ({ id: d.id, pageViews: d.pageViews, heartbeats: d.heartbeats }))));
+    writeFileSync(
+      path.join(logDir, `${flushId}.json`),
+      JSON.stringify(deltas.map((d) => ({ id: d.id, pageViews: d.pageViews, heartbeats: d.heartbeats }))),
+    );
     writeSync(1, `flush-begin ${flushId}\n`);
     try {
       const applied = await flushes.apply(flushId, deltas);
@@ -36,7 +39,14 @@ const recording: ActivityFlushesRepository = {
     }
   },
 };
-const sessions = createSessions({ ...sessionSettings(config), database, clock: systemClock, geo: geo.geo, logger: log, repositories: { flushes: recording } });
+const sessions = createSessions({
+  ...sessionSettings(config),
+  database,
+  clock: systemClock,
+  geo: geo.geo,
+  logger: log,
+  repositories: { flushes: recording },
+});
 const app = await buildApp({ config, database, geo, sessions, loggerInstance: log });
 await app.listen({ port: config.port, host: config.host });
 process.on('SIGTERM', () => void app.close().then(() => process.exit(0)));

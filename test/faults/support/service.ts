@@ -102,5 +102,12 @@ export async function startService(
 /** A service JWT signed with the test secret (the spawned services use it as JWT_SECRET). */
 export function signServiceToken(scope = 'sessions:read sessions:write', claims: Record<string, unknown> = {}, key = TEST_SECRET): string {
   const now = Math.floor(Date.now() / 1000);
-  return createSigner({ key, algorithm: 'HS256' })({ iss: 'session-registry', aud: 'session-registry', exp: now + 3600, sub: 'faults', scope, ...claims });
+  return createSigner({ key, algorithm: 'HS256' })({
+    iss: 'session-registry',
+    aud: 'session-registry',
+    exp: now + 3600,
+    sub: 'faults',
+    scope,
+    ...claims,
+  });
 }

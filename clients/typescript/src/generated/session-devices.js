@@ -56,7 +56,14 @@ function renderActive({ m, hx, sessions, locked, othersBusy, onSignOutOthers, ca
     h(hx, { id: "sd-active-heading", tabindex: "-1", "data-key": "active-heading" }, m.activeHeading),
     others.length > 0 && !locked ? h(
       "button",
-      { type: "button", class: "danger", "data-key": "sign-out-others", "aria-haspopup": "dialog", disabled: othersBusy, onclick: () => onSignOutOthers() },
+      {
+        type: "button",
+        class: "danger",
+        "data-key": "sign-out-others",
+        "aria-haspopup": "dialog",
+        disabled: othersBusy,
+        onclick: () => onSignOutOthers()
+      },
       m.signOutEverywhere
     ) : null
   );
@@ -77,11 +84,19 @@ function renderDialog({ m, hx, count, onConfirm, onClose }) {
     h(
       "div",
       { class: "actions" },
-      h("button", { type: "button", "data-key": "dialog-cancel", onclick: () => (
-        /** @type {HTMLDialogElement} */
-        dialog.close()
-      ) }, m.cancel),
-      h("button", { type: "button", class: "danger-solid", "data-key": "dialog-confirm", onclick: () => onConfirm() }, m.confirmAction(count))
+      h(
+        "button",
+        { type: "button", "data-key": "dialog-cancel", onclick: () => (
+          /** @type {HTMLDialogElement} */
+          dialog.close()
+        ) },
+        m.cancel
+      ),
+      h(
+        "button",
+        { type: "button", class: "danger-solid", "data-key": "dialog-confirm", onclick: () => onConfirm() },
+        m.confirmAction(count)
+      )
     )
   );
   dialog.addEventListener("close", () => onClose());
@@ -103,7 +118,12 @@ var HISTORY_PAGE = 10;
 async function callApi(target, method, path, body) {
   const headers = { accept: "application/json" };
   if (body !== void 0) headers["content-type"] = "application/json";
-  const response = await fetch(`${target.api}${path}`, { method, headers, credentials: target.credentials, body: body === void 0 ? void 0 : JSON.stringify(body) });
+  const response = await fetch(`${target.api}${path}`, {
+    method,
+    headers,
+    credentials: target.credentials,
+    body: body === void 0 ? void 0 : JSON.stringify(body)
+  });
   const data = await response.json().catch(() => null);
   if (!response.ok) throw new ApiError(response.status, data && typeof data.code === "string" ? data.code : null);
   return data;
@@ -544,8 +564,20 @@ function renderCard(session, view) {
       "dl",
       null,
       field("ip", m.ip, session.ip ?? m.unknown),
-      field("location", m.location, place ? [place.flag ? h("span", { class: "flag", "aria-hidden": "true" }, place.flag) : null, place.text] : m.unknownLocation),
-      field("last-active", m.lastActive, h("time", { datetime: session.lastActiveAt, "data-relative": "", "data-active": "", title: f.dateTime(session.lastActiveAt) }, lastActive(session.lastActiveAt, now, m, f))),
+      field(
+        "location",
+        m.location,
+        place ? [place.flag ? h("span", { class: "flag", "aria-hidden": "true" }, place.flag) : null, place.text] : m.unknownLocation
+      ),
+      field(
+        "last-active",
+        m.lastActive,
+        h(
+          "time",
+          { datetime: session.lastActiveAt, "data-relative": "", "data-active": "", title: f.dateTime(session.lastActiveAt) },
+          lastActive(session.lastActiveAt, now, m, f)
+        )
+      ),
       field("signed-in", m.signedIn, h("time", { datetime: session.createdAt }, f.dateTime(session.createdAt))),
       field("pages", m.pagesVisited, f.number(session.activity.pageViews))
     )
@@ -565,7 +597,19 @@ function renderCard(session, view) {
           view.onRename(input.value);
         }
       },
-      h("label", { for: inputId }, m.nameLabel, h("input", { id: inputId, name: "name", maxlength: "64", value: session.name ?? "", autocomplete: "off", "data-key": `name-input-${session.id}` })),
+      h(
+        "label",
+        { for: inputId },
+        m.nameLabel,
+        h("input", {
+          id: inputId,
+          name: "name",
+          maxlength: "64",
+          value: session.name ?? "",
+          autocomplete: "off",
+          "data-key": `name-input-${session.id}`
+        })
+      ),
       h("button", { type: "submit", class: "primary", disabled: busy }, m.save),
       h("button", { type: "button", onclick: () => view.onRenameCancel() }, m.cancel)
     );
@@ -574,12 +618,28 @@ function renderCard(session, view) {
   const actions = h("div", { class: "actions" });
   if ("name" in session && !view.renaming) {
     actions.append(
-      h("button", { type: "button", "data-key": `rename-${session.id}`, "aria-label": m.renameOf(title), onclick: () => view.onRenameStart() }, m.rename)
+      h(
+        "button",
+        { type: "button", "data-key": `rename-${session.id}`, "aria-label": m.renameOf(title), onclick: () => view.onRenameStart() },
+        m.rename
+      )
     );
   }
   if (!session.current && !view.locked) {
     actions.append(
-      h("button", { type: "button", class: "danger", "data-key": `sign-out-${session.id}`, "data-action": "sign-out", "aria-label": m.signOutOf(title), disabled: busy, onclick: () => view.onSignOut() }, m.signOut)
+      h(
+        "button",
+        {
+          type: "button",
+          class: "danger",
+          "data-key": `sign-out-${session.id}`,
+          "data-action": "sign-out",
+          "aria-label": m.signOutOf(title),
+          disabled: busy,
+          onclick: () => view.onSignOut()
+        },
+        m.signOut
+      )
     );
   }
   if (actions.childElementCount > 0) body.append(actions);
@@ -614,8 +674,29 @@ function renderRisk(session, view) {
         "div",
         { class: "review", role: "group", "aria-label": m.wasThisYou },
         h("p", null, m.wasThisYou),
-        h("button", { type: "button", "data-action": "confirm", "data-key": `confirm-${session.id}`, disabled: busy, onclick: () => view.onReview("confirm") }, m.itWasMe),
-        h("button", { type: "button", class: "danger", "data-action": "report", "data-key": `report-${session.id}`, disabled: busy, onclick: () => view.onReview("report") }, m.itWasNotMe)
+        h(
+          "button",
+          {
+            type: "button",
+            "data-action": "confirm",
+            "data-key": `confirm-${session.id}`,
+            disabled: busy,
+            onclick: () => view.onReview("confirm")
+          },
+          m.itWasMe
+        ),
+        h(
+          "button",
+          {
+            type: "button",
+            class: "danger",
+            "data-action": "report",
+            "data-key": `report-${session.id}`,
+            disabled: busy,
+            onclick: () => view.onReview("report")
+          },
+          m.itWasNotMe
+        )
       )
     );
   } else if (review && review.state === "confirmed") {
@@ -629,7 +710,9 @@ function renderRisk(session, view) {
 // src/session-devices/history.js
 function renderHistory({ m, f, hx, sessions, more, onMore }) {
   const section = h("section", { "aria-labelledby": "sd-history-heading", part: "history" });
-  section.append(h(hx, { id: "sd-history-heading", class: "history-heading", tabindex: "-1", "data-key": "history-heading" }, m.historyHeading));
+  section.append(
+    h(hx, { id: "sd-history-heading", class: "history-heading", tabindex: "-1", "data-key": "history-heading" }, m.historyHeading)
+  );
   if (sessions.length === 0) {
     section.append(h("p", { class: "empty" }, m.noHistory));
     return section;
@@ -648,14 +731,25 @@ function renderHistory({ m, f, hx, sessions, more, onMore }) {
       "tr",
       { "data-key": `history-${session.id}`, tabindex: "-1", "data-session-id": session.id },
       cell(m.device, "device", h("div", null, title), sub(subtitle)),
-      cell(m.location, "location", place ? [place.flag ? h("span", { class: "flag", "aria-hidden": "true" }, place.flag) : null, place.text] : m.unknownLocation, session.ip ? sub(session.ip) : null),
+      cell(
+        m.location,
+        "location",
+        place ? [place.flag ? h("span", { class: "flag", "aria-hidden": "true" }, place.flag) : null, place.text] : m.unknownLocation,
+        session.ip ? sub(session.ip) : null
+      ),
       cell(m.signedIn, "signed-in", h("time", { datetime: session.createdAt }, f.dateTime(session.createdAt))),
       cell(m.duration, "duration", f.duration(session.durationSeconds, m.lessThanAMinute)),
       cell(
         m.howEnded,
         "end-reason",
         h("div", { "data-reason": session.endReason ?? "" }, reason),
-        session.endedAt ? sub(h("time", { datetime: session.endedAt, "data-relative": "", title: f.dateTime(session.endedAt) }, f.relative(session.endedAt, now))) : null
+        session.endedAt ? sub(
+          h(
+            "time",
+            { datetime: session.endedAt, "data-relative": "", title: f.dateTime(session.endedAt) },
+            f.relative(session.endedAt, now)
+          )
+        ) : null
       )
     );
   });
@@ -664,12 +758,22 @@ function renderHistory({ m, f, hx, sessions, more, onMore }) {
       "table",
       null,
       h("caption", { class: "sr-only" }, m.historyHeading),
-      h("thead", null, h("tr", null, [m.device, m.location, m.signedIn, m.duration, m.howEnded].map((label) => h("th", { scope: "col" }, label)))),
+      h(
+        "thead",
+        null,
+        h(
+          "tr",
+          null,
+          [m.device, m.location, m.signedIn, m.duration, m.howEnded].map((label) => h("th", { scope: "col" }, label))
+        )
+      ),
       h("tbody", null, rows)
     )
   );
   if (more) {
-    section.append(h("div", { class: "more" }, h("button", { type: "button", "data-key": "more-history", onclick: () => onMore() }, m.showMore)));
+    section.append(
+      h("div", { class: "more" }, h("button", { type: "button", "data-key": "more-history", onclick: () => onMore() }, m.showMore))
+    );
   }
   return section;
 }
@@ -907,12 +1011,16 @@ var SessionDevicesElement = class extends BaseElement {
       return;
     }
     if (loading) this.#state = "failed";
-    else this.#alertText = (error instanceof ApiError && error.status === 403 ? trustRefusal(error.code, this.#text.m) : null) ?? this.#text.m.actionFailed;
+    else
+      this.#alertText = (error instanceof ApiError && error.status === 403 ? trustRefusal(error.code, this.#text.m) : null) ?? this.#text.m.actionFailed;
   }
   async #moreHistory() {
     if (!this.#historyCursor) return;
     try {
-      const page = await this.#call("GET", `/sessions?status=ended&limit=${HISTORY_PAGE}&cursor=${encodeURIComponent(this.#historyCursor)}`);
+      const page = await this.#call(
+        "GET",
+        `/sessions?status=ended&limit=${HISTORY_PAGE}&cursor=${encodeURIComponent(this.#historyCursor)}`
+      );
       this.#history.push(...page.items);
       this.#historyCursor = page.nextCursor;
       this.#focusAfterRender = page.items[0] ? `[data-key="history-${page.items[0].id}"]` : '[data-key="history-heading"]';
@@ -1059,7 +1167,10 @@ var SessionDevicesElement = class extends BaseElement {
       alert.append(m.signedOutNotice);
       wrapper.append(alert);
     } else if (this.#state === "failed") {
-      alert.append(h("span", null, m.loadFailed), h("button", { type: "button", onclick: () => void this.refresh(), "data-key": "retry" }, m.retry));
+      alert.append(
+        h("span", null, m.loadFailed),
+        h("button", { type: "button", onclick: () => void this.refresh(), "data-key": "retry" }, m.retry)
+      );
       wrapper.append(alert);
     } else {
       const locked = notYetTrusted(this.#active, trustAfterSeconds(this.getAttribute("trust-after")), Date.now());
@@ -1085,7 +1196,8 @@ var SessionDevicesElement = class extends BaseElement {
         onConfirm: () => void this.#signOutOthers(),
         // Closing with Escape or Cancel returns focus to the button that opened it.
         onClose: () => {
-          if (!this.#busy.has("others")) this.#root.querySelector('[data-key="sign-out-others"]')?.focus();
+          if (!this.#busy.has("others"))
+            this.#root.querySelector('[data-key="sign-out-others"]')?.focus();
         }
       })
     );

@@ -140,7 +140,10 @@ export function readCookie(header: string | undefined, name: string): string | n
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
     if (eq < 0 || part.slice(0, eq).trim() !== name) continue;
-    const raw = part.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1');
+    const raw = part
+      .slice(eq + 1)
+      .trim()
+      .replace(/^"(.*)"$/, '$1');
     try {
       return decodeURIComponent(raw) || null;
     } catch {
@@ -200,7 +203,9 @@ export function createSessionHelper(options: SessionHelperOptions) {
       'HttpOnly',
       cookie.secure ? 'Secure' : null,
       `SameSite=${cookie.sameSite}`,
-    ].filter(Boolean).join('; ');
+    ]
+      .filter(Boolean)
+      .join('; ');
 
   /** The Set-Cookie value that drops the request's session cookie. */
   const clearedCookie = (request: HelperRequest) => `${cookieName(request)}=; ${attributes(0)}`;
@@ -263,7 +268,10 @@ export function createSessionHelper(options: SessionHelperOptions) {
     },
 
     /** Registers a login for the request's browser; set `sessionCookie(token)` on the answer. */
-    signIn(request: HelperRequest, body: Omit<Body<'createSession'>, 'ip' | 'userAgent' | 'clientHints'>): Promise<Result<'createSession'>> {
+    signIn(
+      request: HelperRequest,
+      body: Omit<Body<'createSession'>, 'ip' | 'userAgent' | 'clientHints'>,
+    ): Promise<Result<'createSession'>> {
       return client.createSession({ ...userContext(request), ...body });
     },
 
@@ -281,7 +289,12 @@ export function createSessionHelper(options: SessionHelperOptions) {
      * Passes one of the account page's calls to /v1/me/* with the cookie's token, and its answer back.
      * A null target (the prefix spelled otherwise than as configured) is a 404.
      */
-    async forward(request: HelperRequest, target: { path: string; query: string } | null, token: string | null, body: string | undefined): Promise<ForwardedAnswer> {
+    async forward(
+      request: HelperRequest,
+      target: { path: string; query: string } | null,
+      token: string | null,
+      body: string | undefined,
+    ): Promise<ForwardedAnswer> {
       const method = (request.method ?? 'GET').toUpperCase();
       if (!FORWARDED_METHODS.has(method)) return problem(405, 'method_not_allowed', `${method} is not forwarded.`);
       if (UNSAFE.has(method) && !isSameOrigin(request)) return problem(403, 'forbidden', 'Cross-site requests are refused.');
@@ -316,7 +329,8 @@ export function createSessionHelper(options: SessionHelperOptions) {
         if (value !== null) headers[name] = value;
       }
       // A refused token is a signed-out browser, and so is one that has just logged out: drop its cookie with the answer.
-      if (answer.status === 401 || (operation.operation === 'logout' && answer.status === 200)) headers['set-cookie'] = clearedCookie(request);
+      if (answer.status === 401 || (operation.operation === 'logout' && answer.status === 200))
+        headers['set-cookie'] = clearedCookie(request);
       return { status: answer.status, headers, body: answer.text };
     },
   };

@@ -23,7 +23,13 @@ export function accountControlMethods({ asService, asUser, timeoutMs }: Callers)
     // signed in since.
     revokeMatchingSessions: (body: Body<'revokeMatchingSessions'>, opts?: CallOptions) =>
       asService(
-        { operation: 'revokeMatchingSessions', method: 'POST', path: '/v1/sessions/revoke', body, idempotent: body.dryRun === true || body.expectedCount === undefined },
+        {
+          operation: 'revokeMatchingSessions',
+          method: 'POST',
+          path: '/v1/sessions/revoke',
+          body,
+          idempotent: body.dryRun === true || body.expectedCount === undefined,
+        },
         opts,
       ),
     updateSession: (sessionId: string, body: Body<'updateSession'>, opts?: CallOptions) =>
@@ -35,7 +41,10 @@ export function accountControlMethods({ asService, asUser, timeoutMs }: Callers)
     eraseUser: (userId: string, opts?: CallOptions) =>
       asService({ operation: 'eraseUser', method: 'DELETE', path: `/v1/users/${id(userId)}`, idempotent: true }, opts),
     exportUser: (userId: string, opts?: CallOptions) =>
-      asService({ operation: 'exportUser', method: 'GET', path: `/v1/users/${id(userId)}/export`, idempotent: true }, { ...opts, timeoutMs: exportTimeout(opts) }),
+      asService(
+        { operation: 'exportUser', method: 'GET', path: `/v1/users/${id(userId)}/export`, idempotent: true },
+        { ...opts, timeoutMs: exportTimeout(opts) },
+      ),
 
     // The signed-in user (their session token).
     nameMySession: (sessionId: string, body: Body<'nameMySession'>, opts: UserCallOptions) =>
@@ -45,6 +54,9 @@ export function accountControlMethods({ asService, asUser, timeoutMs }: Callers)
     reportMySession: (sessionId: string, opts: UserCallOptions) =>
       asUser({ operation: 'reportMySession', method: 'POST', path: `/v1/me/sessions/${id(sessionId)}/report`, idempotent: true }, opts),
     exportMyData: (opts: UserCallOptions) =>
-      asUser({ operation: 'exportMyData', method: 'GET', path: '/v1/me/export', idempotent: true }, { ...opts, timeoutMs: exportTimeout(opts) }),
+      asUser(
+        { operation: 'exportMyData', method: 'GET', path: '/v1/me/export', idempotent: true },
+        { ...opts, timeoutMs: exportTimeout(opts) },
+      ),
   };
 }

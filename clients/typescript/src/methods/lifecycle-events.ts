@@ -21,18 +21,28 @@ export function lifecycleEventMethods({ asService, anonymous }: Callers) {
     // Never sent twice: a second rotation would retire the secret receivers hold now, and the
     // secret of the first would be lost with its answer.
     rotateWebhookSecret: (webhookId: string, body: Body<'rotateWebhookSecret'> = {}, opts?: CallOptions) =>
-      asService({ operation: 'rotateWebhookSecret', method: 'POST', path: `/v1/webhooks/${id(webhookId)}/rotate-secret`, body, idempotent: false }, opts),
+      asService(
+        { operation: 'rotateWebhookSecret', method: 'POST', path: `/v1/webhooks/${id(webhookId)}/rotate-secret`, body, idempotent: false },
+        opts,
+      ),
     listWebhookUrlChanges: (webhookId: string, opts?: CallOptions) =>
-      asService({ operation: 'listWebhookUrlChanges', method: 'GET', path: `/v1/webhooks/${id(webhookId)}/url-changes`, idempotent: true }, opts),
+      asService(
+        { operation: 'listWebhookUrlChanges', method: 'GET', path: `/v1/webhooks/${id(webhookId)}/url-changes`, idempotent: true },
+        opts,
+      ),
     listWebhookDeliveries: (webhookId: string, query: Query<'listWebhookDeliveries'> = {}, opts?: CallOptions) =>
-      asService({ operation: 'listWebhookDeliveries', method: 'GET', path: `/v1/webhooks/${id(webhookId)}/deliveries`, query, idempotent: true }, opts),
+      asService(
+        { operation: 'listWebhookDeliveries', method: 'GET', path: `/v1/webhooks/${id(webhookId)}/deliveries`, query, idempotent: true },
+        opts,
+      ),
 
     // The feed: pass the nextCursor of one page as `after` of the next.
     listEvents: (query: Query<'listEvents'> = {}, opts?: CallOptions) =>
       asService({ operation: 'listEvents', method: 'GET', path: '/v1/events', query, idempotent: true }, opts),
 
     // Public documents (no credential).
-    getEventsJwks: (opts?: CallOptions) => anonymous({ operation: 'getEventsJwks', method: 'GET', path: '/.well-known/jwks.json', idempotent: true }, opts),
+    getEventsJwks: (opts?: CallOptions) =>
+      anonymous({ operation: 'getEventsJwks', method: 'GET', path: '/.well-known/jwks.json', idempotent: true }, opts),
     getSsfConfiguration: (opts?: CallOptions) =>
       anonymous({ operation: 'getSsfConfiguration', method: 'GET', path: '/.well-known/ssf-configuration', idempotent: true }, opts),
   };

@@ -11,16 +11,25 @@ export function sessionMethods({ asService, asUser }: Callers) {
     getSession: (sessionId: string, opts?: CallOptions) =>
       asService({ operation: 'getSession', method: 'GET', path: `/v1/sessions/${id(sessionId)}`, idempotent: true }, opts),
     heartbeatSession: (sessionId: string, body: Body<'heartbeatSession'> = {}, opts?: CallOptions) =>
-      asService({ operation: 'heartbeatSession', method: 'POST', path: `/v1/sessions/${id(sessionId)}/heartbeat`, body, idempotent: false }, opts),
+      asService(
+        { operation: 'heartbeatSession', method: 'POST', path: `/v1/sessions/${id(sessionId)}/heartbeat`, body, idempotent: false },
+        opts,
+      ),
     endSession: (sessionId: string, query: Query<'endSession'> = {}, opts?: CallOptions) =>
       asService({ operation: 'endSession', method: 'DELETE', path: `/v1/sessions/${id(sessionId)}`, query, idempotent: true }, opts),
     listSessionEvents: (sessionId: string, query: Query<'listSessionEvents'> = {}, opts?: CallOptions) =>
-      asService({ operation: 'listSessionEvents', method: 'GET', path: `/v1/sessions/${id(sessionId)}/events`, query, idempotent: true }, opts),
+      asService(
+        { operation: 'listSessionEvents', method: 'GET', path: `/v1/sessions/${id(sessionId)}/events`, query, idempotent: true },
+        opts,
+      ),
     listUserSessions: (userId: string, query: Query<'listUserSessions'> = {}, opts?: CallOptions) =>
       asService({ operation: 'listUserSessions', method: 'GET', path: `/v1/users/${id(userId)}/sessions`, query, idempotent: true }, opts),
     // Ending "all but one" again ends nothing more: a retry is harmless (its count may be lower).
     revokeUserSessions: (userId: string, body: Body<'revokeUserSessions'> = {}, opts?: CallOptions) =>
-      asService({ operation: 'revokeUserSessions', method: 'POST', path: `/v1/users/${id(userId)}/sessions/revoke`, body, idempotent: true }, opts),
+      asService(
+        { operation: 'revokeUserSessions', method: 'POST', path: `/v1/users/${id(userId)}/sessions/revoke`, body, idempotent: true },
+        opts,
+      ),
 
     // The signed-in user (their session token).
     listMySessions: (query: Query<'listMySessions'>, opts: UserCallOptions) =>
@@ -28,7 +37,10 @@ export function sessionMethods({ asService, asUser }: Callers) {
     getMySession: (sessionId: string, opts: UserCallOptions) =>
       asUser({ operation: 'getMySession', method: 'GET', path: `/v1/me/sessions/${id(sessionId)}`, idempotent: true }, opts),
     listMySessionEvents: (sessionId: string, query: Query<'listMySessionEvents'>, opts: UserCallOptions) =>
-      asUser({ operation: 'listMySessionEvents', method: 'GET', path: `/v1/me/sessions/${id(sessionId)}/events`, query, idempotent: true }, opts),
+      asUser(
+        { operation: 'listMySessionEvents', method: 'GET', path: `/v1/me/sessions/${id(sessionId)}/events`, query, idempotent: true },
+        opts,
+      ),
     endMySession: (sessionId: string, opts: UserCallOptions) =>
       asUser({ operation: 'endMySession', method: 'DELETE', path: `/v1/me/sessions/${id(sessionId)}`, idempotent: true }, opts),
     endMyOtherSessions: (opts: UserCallOptions) =>

@@ -21,7 +21,14 @@ export function renderActive({ m, hx, sessions, locked, othersBusy, onSignOutOth
     others.length > 0 && !locked
       ? h(
           'button',
-          { type: 'button', class: 'danger', 'data-key': 'sign-out-others', 'aria-haspopup': 'dialog', disabled: othersBusy, onclick: () => onSignOutOthers() },
+          {
+            type: 'button',
+            class: 'danger',
+            'data-key': 'sign-out-others',
+            'aria-haspopup': 'dialog',
+            disabled: othersBusy,
+            onclick: () => onSignOutOthers(),
+          },
           m.signOutEverywhere,
         )
       : null,
@@ -48,8 +55,16 @@ export function renderDialog({ m, hx, count, onConfirm, onClose }) {
     h(
       'div',
       { class: 'actions' },
-      h('button', { type: 'button', 'data-key': 'dialog-cancel', onclick: () => /** @type {HTMLDialogElement} */ (dialog).close() }, m.cancel),
-      h('button', { type: 'button', class: 'danger-solid', 'data-key': 'dialog-confirm', onclick: () => onConfirm() }, m.confirmAction(count)),
+      h(
+        'button',
+        { type: 'button', 'data-key': 'dialog-cancel', onclick: () => /** @type {HTMLDialogElement} */ (dialog).close() },
+        m.cancel,
+      ),
+      h(
+        'button',
+        { type: 'button', class: 'danger-solid', 'data-key': 'dialog-confirm', onclick: () => onConfirm() },
+        m.confirmAction(count),
+      ),
     ),
   );
   dialog.addEventListener('close', () => onClose());

@@ -23,7 +23,12 @@ export async function callApi(target, method, path, body) {
   /** @type {Record<string, string>} */
   const headers = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(`${target.api}${path}`, { method, headers, credentials: target.credentials, body: body === undefined ? undefined : JSON.stringify(body) });
+  const response = await fetch(`${target.api}${path}`, {
+    method,
+    headers,
+    credentials: target.credentials,
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   const data = await response.json().catch(() => null);
   if (!response.ok) throw new ApiError(response.status, data && typeof data.code === 'string' ? data.code : null);
   return data;

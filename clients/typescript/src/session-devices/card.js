@@ -49,8 +49,20 @@ export function renderCard(session, view) {
       'dl',
       null,
       field('ip', m.ip, session.ip ?? m.unknown),
-      field('location', m.location, place ? [place.flag ? h('span', { class: 'flag', 'aria-hidden': 'true' }, place.flag) : null, place.text] : m.unknownLocation),
-      field('last-active', m.lastActive, h('time', { datetime: session.lastActiveAt, 'data-relative': '', 'data-active': '', title: f.dateTime(session.lastActiveAt) }, lastActive(session.lastActiveAt, now, m, f))),
+      field(
+        'location',
+        m.location,
+        place ? [place.flag ? h('span', { class: 'flag', 'aria-hidden': 'true' }, place.flag) : null, place.text] : m.unknownLocation,
+      ),
+      field(
+        'last-active',
+        m.lastActive,
+        h(
+          'time',
+          { datetime: session.lastActiveAt, 'data-relative': '', 'data-active': '', title: f.dateTime(session.lastActiveAt) },
+          lastActive(session.lastActiveAt, now, m, f),
+        ),
+      ),
       field('signed-in', m.signedIn, h('time', { datetime: session.createdAt }, f.dateTime(session.createdAt))),
       field('pages', m.pagesVisited, f.number(session.activity.pageViews)),
     ),
@@ -68,7 +80,19 @@ export function renderCard(session, view) {
           view.onRename(input.value);
         },
       },
-      h('label', { for: inputId }, m.nameLabel, h('input', { id: inputId, name: 'name', maxlength: '64', value: session.name ?? '', autocomplete: 'off', 'data-key': `name-input-${session.id}` })),
+      h(
+        'label',
+        { for: inputId },
+        m.nameLabel,
+        h('input', {
+          id: inputId,
+          name: 'name',
+          maxlength: '64',
+          value: session.name ?? '',
+          autocomplete: 'off',
+          'data-key': `name-input-${session.id}`,
+        }),
+      ),
       h('button', { type: 'submit', class: 'primary', disabled: busy }, m.save),
       h('button', { type: 'button', onclick: () => view.onRenameCancel() }, m.cancel),
     );
@@ -78,13 +102,29 @@ export function renderCard(session, view) {
   const actions = h('div', { class: 'actions' });
   if ('name' in session && !view.renaming) {
     actions.append(
-      h('button', { type: 'button', 'data-key': `rename-${session.id}`, 'aria-label': m.renameOf(title), onclick: () => view.onRenameStart() }, m.rename),
+      h(
+        'button',
+        { type: 'button', 'data-key': `rename-${session.id}`, 'aria-label': m.renameOf(title), onclick: () => view.onRenameStart() },
+        m.rename,
+      ),
     );
   }
   // A device that is not yet trusted signs out nothing but itself (from the account's own sign-out).
   if (!session.current && !view.locked) {
     actions.append(
-      h('button', { type: 'button', class: 'danger', 'data-key': `sign-out-${session.id}`, 'data-action': 'sign-out', 'aria-label': m.signOutOf(title), disabled: busy, onclick: () => view.onSignOut() }, m.signOut),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'danger',
+          'data-key': `sign-out-${session.id}`,
+          'data-action': 'sign-out',
+          'aria-label': m.signOutOf(title),
+          disabled: busy,
+          onclick: () => view.onSignOut(),
+        },
+        m.signOut,
+      ),
     );
   }
   if (actions.childElementCount > 0) body.append(actions);
@@ -119,8 +159,29 @@ function renderRisk(session, view) {
         'div',
         { class: 'review', role: 'group', 'aria-label': m.wasThisYou },
         h('p', null, m.wasThisYou),
-        h('button', { type: 'button', 'data-action': 'confirm', 'data-key': `confirm-${session.id}`, disabled: busy, onclick: () => view.onReview('confirm') }, m.itWasMe),
-        h('button', { type: 'button', class: 'danger', 'data-action': 'report', 'data-key': `report-${session.id}`, disabled: busy, onclick: () => view.onReview('report') }, m.itWasNotMe),
+        h(
+          'button',
+          {
+            type: 'button',
+            'data-action': 'confirm',
+            'data-key': `confirm-${session.id}`,
+            disabled: busy,
+            onclick: () => view.onReview('confirm'),
+          },
+          m.itWasMe,
+        ),
+        h(
+          'button',
+          {
+            type: 'button',
+            class: 'danger',
+            'data-action': 'report',
+            'data-key': `report-${session.id}`,
+            disabled: busy,
+            onclick: () => view.onReview('report'),
+          },
+          m.itWasNotMe,
+        ),
       ),
     );
   } else if (review && review.state === 'confirmed') {

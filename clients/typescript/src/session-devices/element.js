@@ -100,7 +100,6 @@ export class SessionDevicesElement extends BaseElement {
     return callApi({ api: this.#api, credentials }, method, path, body);
   }
 
-
   /** Loads the active sessions and the first page of history again. */
   async refresh() {
     if (!this.#api) return;
@@ -129,14 +128,19 @@ export class SessionDevicesElement extends BaseElement {
       return;
     }
     if (loading) this.#state = 'failed';
-    else this.#alertText = (error instanceof ApiError && error.status === 403 ? trustRefusal(error.code, this.#text.m) : null) ?? this.#text.m.actionFailed;
+    else
+      this.#alertText =
+        (error instanceof ApiError && error.status === 403 ? trustRefusal(error.code, this.#text.m) : null) ?? this.#text.m.actionFailed;
   }
 
   async #moreHistory() {
     if (!this.#historyCursor) return;
     try {
       /** @type {Page} */
-      const page = await this.#call('GET', `/sessions?status=ended&limit=${HISTORY_PAGE}&cursor=${encodeURIComponent(this.#historyCursor)}`);
+      const page = await this.#call(
+        'GET',
+        `/sessions?status=ended&limit=${HISTORY_PAGE}&cursor=${encodeURIComponent(this.#historyCursor)}`,
+      );
       this.#history.push(...page.items);
       this.#historyCursor = page.nextCursor;
       // Keyboard users continue where the new rows start.
@@ -288,7 +292,10 @@ export class SessionDevicesElement extends BaseElement {
       alert.append(m.signedOutNotice);
       wrapper.append(alert);
     } else if (this.#state === 'failed') {
-      alert.append(h('span', null, m.loadFailed), h('button', { type: 'button', onclick: () => void this.refresh(), 'data-key': 'retry' }, m.retry));
+      alert.append(
+        h('span', null, m.loadFailed),
+        h('button', { type: 'button', onclick: () => void this.refresh(), 'data-key': 'retry' }, m.retry),
+      );
       wrapper.append(alert);
     } else {
       // A new, flagged, unconfirmed current session offers nothing the registry would refuse it.
@@ -315,7 +322,8 @@ export class SessionDevicesElement extends BaseElement {
         onConfirm: () => void this.#signOutOthers(),
         // Closing with Escape or Cancel returns focus to the button that opened it.
         onClose: () => {
-          if (!this.#busy.has('others')) /** @type {HTMLElement | null} */ (this.#root.querySelector('[data-key="sign-out-others"]'))?.focus();
+          if (!this.#busy.has('others'))
+            /** @type {HTMLElement | null} */ (this.#root.querySelector('[data-key="sign-out-others"]'))?.focus();
         },
       }),
     );
@@ -353,4 +361,3 @@ export class SessionDevicesElement extends BaseElement {
     };
   }
 }
-

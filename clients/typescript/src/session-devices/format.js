@@ -16,7 +16,7 @@ import { LANGUAGES } from './texts/index.js';
  */
 export function chooseLanguage(element) {
   const own = element.closest('[lang]')?.getAttribute('lang') ?? '';
-  const candidates = [own, ...(typeof navigator === 'undefined' ? [] : navigator.languages ?? [navigator.language])].filter(Boolean);
+  const candidates = [own, ...(typeof navigator === 'undefined' ? [] : (navigator.languages ?? [navigator.language]))].filter(Boolean);
   for (const tag of candidates) {
     const primary = /** @type {Language} */ (tag.toLowerCase().split('-')[0]);
     if (LANGUAGES.includes(primary)) {

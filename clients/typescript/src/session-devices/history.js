@@ -14,7 +14,9 @@ import { describe, placeOf } from './format.js';
  */
 export function renderHistory({ m, f, hx, sessions, more, onMore }) {
   const section = h('section', { 'aria-labelledby': 'sd-history-heading', part: 'history' });
-  section.append(h(hx, { id: 'sd-history-heading', class: 'history-heading', tabindex: '-1', 'data-key': 'history-heading' }, m.historyHeading));
+  section.append(
+    h(hx, { id: 'sd-history-heading', class: 'history-heading', tabindex: '-1', 'data-key': 'history-heading' }, m.historyHeading),
+  );
   if (sessions.length === 0) {
     section.append(h('p', { class: 'empty' }, m.noHistory));
     return section;
@@ -31,14 +33,27 @@ export function renderHistory({ m, f, hx, sessions, more, onMore }) {
       'tr',
       { 'data-key': `history-${session.id}`, tabindex: '-1', 'data-session-id': session.id },
       cell(m.device, 'device', h('div', null, title), sub(subtitle)),
-      cell(m.location, 'location', place ? [place.flag ? h('span', { class: 'flag', 'aria-hidden': 'true' }, place.flag) : null, place.text] : m.unknownLocation, session.ip ? sub(session.ip) : null),
+      cell(
+        m.location,
+        'location',
+        place ? [place.flag ? h('span', { class: 'flag', 'aria-hidden': 'true' }, place.flag) : null, place.text] : m.unknownLocation,
+        session.ip ? sub(session.ip) : null,
+      ),
       cell(m.signedIn, 'signed-in', h('time', { datetime: session.createdAt }, f.dateTime(session.createdAt))),
       cell(m.duration, 'duration', f.duration(session.durationSeconds, m.lessThanAMinute)),
       cell(
         m.howEnded,
         'end-reason',
         h('div', { 'data-reason': session.endReason ?? '' }, reason),
-        session.endedAt ? sub(h('time', { datetime: session.endedAt, 'data-relative': '', title: f.dateTime(session.endedAt) }, f.relative(session.endedAt, now))) : null,
+        session.endedAt
+          ? sub(
+              h(
+                'time',
+                { datetime: session.endedAt, 'data-relative': '', title: f.dateTime(session.endedAt) },
+                f.relative(session.endedAt, now),
+              ),
+            )
+          : null,
       ),
     );
   });
@@ -47,12 +62,22 @@ export function renderHistory({ m, f, hx, sessions, more, onMore }) {
       'table',
       null,
       h('caption', { class: 'sr-only' }, m.historyHeading),
-      h('thead', null, h('tr', null, [m.device, m.location, m.signedIn, m.duration, m.howEnded].map((label) => h('th', { scope: 'col' }, label)))),
+      h(
+        'thead',
+        null,
+        h(
+          'tr',
+          null,
+          [m.device, m.location, m.signedIn, m.duration, m.howEnded].map((label) => h('th', { scope: 'col' }, label)),
+        ),
+      ),
       h('tbody', null, rows),
     ),
   );
   if (more) {
-    section.append(h('div', { class: 'more' }, h('button', { type: 'button', 'data-key': 'more-history', onclick: () => onMore() }, m.showMore)));
+    section.append(
+      h('div', { class: 'more' }, h('button', { type: 'button', 'data-key': 'more-history', onclick: () => onMore() }, m.showMore)),
+    );
   }
   return section;
 }

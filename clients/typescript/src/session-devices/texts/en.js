@@ -10,7 +10,9 @@ export default {
   signOutEverywhere: 'Sign out everywhere else',
   confirmTitle: 'Sign out of all other devices?',
   confirmBody: (/** @type {number} */ n) =>
-    n === 1 ? 'This ends 1 other session. That device will have to sign in again.' : `This ends ${n} other sessions. Those devices will have to sign in again.`,
+    n === 1
+      ? 'This ends 1 other session. That device will have to sign in again.'
+      : `This ends ${n} other sessions. Those devices will have to sign in again.`,
   confirmAction: (/** @type {number} */ n) => (n === 1 ? 'Sign out 1 session' : `Sign out ${n} sessions`),
   cancel: 'Cancel',
   signedOutOne: (/** @type {string} */ device) => `${device} has been signed out.`,
@@ -33,7 +35,8 @@ export default {
     new_country: (/** @type {string} */ country) => `First sign-in to your account from ${country}.`,
     new_device: () => 'First sign-in to your account from this device.',
     concurrent_countries: (/** @type {string} */ country) => `Signed in from ${country} while your account was in use in another country.`,
-    impossible_travel: (/** @type {string} */ country) => `Signed in from ${country} too soon after activity far away: nobody travels that fast.`,
+    impossible_travel: (/** @type {string} */ country) =>
+      `Signed in from ${country} too soon after activity far away: nobody travels that fast.`,
     unusual_hour: () => 'Signed in at an hour when you don’t usually sign in.',
     bot: () => 'Looks like an automated program rather than a person.',
   },
@@ -43,7 +46,8 @@ export default {
   itWasMe: 'Yes, it was me',
   itWasNotMe: 'No, it wasn’t me',
   confirmElsewhere: 'To confirm that this was you, open this page on another device where you are signed in.',
-  notYetTrusted: 'This device signed in recently and is not confirmed yet, so it cannot sign out or review your other devices. Confirm it from another device where you are signed in, or try again later.',
+  notYetTrusted:
+    'This device signed in recently and is not confirmed yet, so it cannot sign out or review your other devices. Confirm it from another device where you are signed in, or try again later.',
   confirmedNote: 'You confirmed this was you.',
   confirmedStatus: (/** @type {string} */ device) => `Thanks. ${device} is marked as yours.`,
   reportedStatus: (/** @type {string} */ device) => `${device} has been signed out and reported. Change your password now.`,

@@ -48,7 +48,8 @@ export default {
   itWasMe: 'Oui, c’était moi',
   itWasNotMe: 'Non, ce n’était pas moi',
   confirmElsewhere: 'Pour confirmer que c’était vous, ouvrez cette page sur un autre appareil où vous êtes connecté.',
-  notYetTrusted: 'Cet appareil s’est connecté récemment et n’est pas encore confirmé\u202f: il ne peut ni déconnecter ni vérifier vos autres appareils. Confirmez-le depuis un autre appareil où vous êtes connecté, ou réessayez plus tard.',
+  notYetTrusted:
+    'Cet appareil s’est connecté récemment et n’est pas encore confirmé\u202f: il ne peut ni déconnecter ni vérifier vos autres appareils. Confirmez-le depuis un autre appareil où vous êtes connecté, ou réessayez plus tard.',
   confirmedNote: 'Vous avez confirmé que c’était vous.',
   confirmedStatus: (/** @type {string} */ device) => `Merci. ${device} est reconnu comme le vôtre.`,
   reportedStatus: (/** @type {string} */ device) => `${device} a été déconnecté et signalé. Changez votre mot de passe maintenant.`,

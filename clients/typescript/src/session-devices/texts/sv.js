@@ -11,7 +11,9 @@ export default {
   signOutEverywhere: 'Logga ut från alla andra enheter',
   confirmTitle: 'Logga ut från alla andra enheter?',
   confirmBody: (/** @type {number} */ n) =>
-    n === 1 ? 'Det avslutar 1 annan session. Den enheten måste logga in igen.' : `Det avslutar ${n} andra sessioner. De enheterna måste logga in igen.`,
+    n === 1
+      ? 'Det avslutar 1 annan session. Den enheten måste logga in igen.'
+      : `Det avslutar ${n} andra sessioner. De enheterna måste logga in igen.`,
   confirmAction: (/** @type {number} */ n) => (n === 1 ? 'Logga ut 1 session' : `Logga ut ${n} sessioner`),
   cancel: 'Avbryt',
   signedOutOne: (/** @type {string} */ device) => `${device} har loggats ut.`,
@@ -34,7 +36,8 @@ export default {
     new_country: (/** @type {string} */ country) => `Första inloggningen på ditt konto från ${country}.`,
     new_device: () => 'Första inloggningen på ditt konto från den här enheten.',
     concurrent_countries: (/** @type {string} */ country) => `Inloggning från ${country} medan ditt konto användes i ett annat land.`,
-    impossible_travel: (/** @type {string} */ country) => `Inloggning från ${country} för kort tid efter aktivitet långt bort: ingen reser så snabbt.`,
+    impossible_travel: (/** @type {string} */ country) =>
+      `Inloggning från ${country} för kort tid efter aktivitet långt bort: ingen reser så snabbt.`,
     unusual_hour: () => 'Inloggning vid en tid då du inte brukar logga in.',
     bot: () => 'Ser ut som ett automatiserat program snarare än en människa.',
   },
@@ -44,7 +47,8 @@ export default {
   itWasMe: 'Ja, det var jag',
   itWasNotMe: 'Nej, det var inte jag',
   confirmElsewhere: 'Bekräfta att det var du genom att öppna den här sidan på en annan enhet där du är inloggad.',
-  notYetTrusted: 'Den här enheten loggade in nyligen och är inte bekräftad än, så den kan inte logga ut eller granska dina andra enheter. Bekräfta den från en annan enhet där du är inloggad, eller försök igen senare.',
+  notYetTrusted:
+    'Den här enheten loggade in nyligen och är inte bekräftad än, så den kan inte logga ut eller granska dina andra enheter. Bekräfta den från en annan enhet där du är inloggad, eller försök igen senare.',
   confirmedNote: 'Du har bekräftat att det var du.',
   confirmedStatus: (/** @type {string} */ device) => `Tack. ${device} är markerad som din.`,
   reportedStatus: (/** @type {string} */ device) => `${device} har loggats ut och rapporterats. Byt lösenord nu.`,
