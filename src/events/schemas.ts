@@ -146,7 +146,7 @@ export const LifecycleEventSchema = Type.Object(
     type: EventTypeName,
     timestamp: Time('When it happened.'),
     data: Type.Record(Type.String(), Type.Unknown(), {
-      description: 'sessionId, userId and the fields of the type (see the README event reference); never a token.',
+      description: 'sessionId, userId and the fields of the type (see the event reference in docs/events.md); never a token.',
     }),
   },
   { $id: 'LifecycleEvent', title: 'LifecycleEvent', examples: [EVENT_EXAMPLE] },

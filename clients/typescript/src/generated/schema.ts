@@ -948,7 +948,7 @@ export interface components {
              * @description When it happened.
              */
             timestamp: string;
-            /** @description sessionId, userId and the fields of the type (see the README event reference); never a token. */
+            /** @description sessionId, userId and the fields of the type (see the event reference in docs/events.md); never a token. */
             data: {
                 [key: string]: unknown;
             };
