@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { ok, problems, serviceSecurity } from '../http/route-schemas.js';
+import { ok, parserProblems, problems, serviceSecurity } from '../http/route-schemas.js';
 import { transmitterMetadata } from './caep.js';
 import type { Feed } from './feed.js';
 import { EventFeedPage, FeedQuery, JwksSchema, SsfConfigurationSchema } from './schemas.js';
@@ -40,7 +40,7 @@ export async function feedRoutes(appBase: FastifyInstance, options: { feed: Feed
         summary: 'The key Security Event Tokens are signed with',
         description: 'A JWK set with the public half of EVENTS_SIGNING_KEY (empty when none is configured).',
         tags: ['events'],
-        response: { 200: ok(JwksSchema, 'The JWK set') },
+        response: { 200: ok(JwksSchema, 'The JWK set'), ...parserProblems() },
       },
     },
     async () => ({ keys: options.signingKey ? [options.signingKey.jwk] : [] }),
@@ -55,7 +55,7 @@ export async function feedRoutes(appBase: FastifyInstance, options: { feed: Feed
         description:
           'Where the signing keys are and how SETs are delivered (push, RFC 8935). Streams are the webhook endpoints created with `format: "caep"`.',
         tags: ['events'],
-        response: { 200: ok(SsfConfigurationSchema, 'The transmitter metadata') },
+        response: { 200: ok(SsfConfigurationSchema, 'The transmitter metadata'), ...parserProblems() },
       },
     },
     async () => transmitterMetadata(options.issuer),

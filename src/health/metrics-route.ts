@@ -2,6 +2,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Registry } from 'prom-client';
 import { sendProblem } from '../errors.js';
+import { parserProblems } from '../http/route-schemas.js';
 
 const digest = (text: string) => createHash('sha256').update(text).digest();
 
@@ -19,6 +20,7 @@ export async function metricsRoute(app: FastifyInstance, options: { registry: Re
           'Text exposition format. Protected by METRICS_TOKEN (Bearer) when that is set; in production it is served here only with METRICS_TOKEN, or on its own listener (METRICS_PORT).',
         tags: ['operations'],
         produces: ['text/plain'],
+        response: parserProblems(),
       },
     },
     async (request, reply) => {

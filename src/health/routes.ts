@@ -3,6 +3,7 @@ import { Type } from '@sinclair/typebox';
 import { epochMs, type Clock } from '../clock.js';
 import type { GeoUpdater } from '../enrich/geo/index.js';
 import type { GeoLookup } from '../enrich/types.js';
+import { parserProblems } from '../http/route-schemas.js';
 import { Nullable } from '../typebox.js';
 
 const NullableString = Nullable(Type.String());
@@ -65,7 +66,13 @@ export async function healthRoutes(app: FastifyInstance, options: HealthOptions)
     '/healthz',
     {
       logLevel: 'warn',
-      schema: { operationId: 'liveness', summary: 'Liveness', description: 'The process is up.', tags, response: { 200: Health } },
+      schema: {
+        operationId: 'liveness',
+        summary: 'Liveness',
+        description: 'The process is up.',
+        tags,
+        response: { 200: Health, ...parserProblems() },
+      },
     },
     async () => ({ status: 'ok' }),
   );
@@ -80,7 +87,7 @@ export async function healthRoutes(app: FastifyInstance, options: HealthOptions)
         description:
           'Ready when the database answers. Reports the LISTEN connection and the revocation feed (while it is lost, whether cached sessions are still answered from memory and for how long) and the GeoIP database ("degraded" when no City database could be loaded; the service still serves), the build date and age of each GeoIP data set, and the MaxMind update checks when they are configured.',
         tags,
-        response: { 200: Health, 503: Health },
+        response: { 200: Health, 503: Health, ...parserProblems() },
       },
     },
     async (_request, reply) => {

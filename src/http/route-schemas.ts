@@ -29,6 +29,15 @@ export function problems(...codes: ErrorCode[]): Record<number, unknown> {
   return result;
 }
 
+/**
+ * What the HTTP parser itself may answer any route, before the route runs: headers past the
+ * server's limit (for the routes that otherwise answer no problem of their own).
+ */
+export function parserProblems(): Record<number, unknown> {
+  const { status } = ERROR_CODES.headers_too_large;
+  return { [status]: { description: 'headers_too_large', content: { 'application/problem+json': { schema: Type.Ref(ProblemSchema) } } } };
+}
+
 export const ok = <T extends TSchema>(schema: T, description: string) => ({ ...schema, description }) as T;
 
 /** A route's OpenAPI security requirement: a service JWT carrying every scope listed. */

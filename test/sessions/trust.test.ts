@@ -64,7 +64,7 @@ t.test('a flagged, unreviewed session cannot confirm itself, young or old; anoth
   const now = await call(app, intruder.token, { method: 'POST', url: `/v1/me/sessions/${intruder.session.id}/confirm` });
   t.same([now.statusCode, now.json().review.state], [200, 'confirmed'], 'once confirmed, confirming itself again changes nothing');
 
-  const byService = await call(app, serviceToken(app), {
+  const byService = await call(app, serviceToken(app, 'sessions:admin'), {
     method: 'POST',
     url: `/v1/sessions/${next.session.id}/review`,
     payload: { state: 'confirmed' },
@@ -141,7 +141,7 @@ t.test('a report is final for the user; only the service changes it, and the cha
   const again = await call(app, laptop.token, { method: 'POST', url: `/v1/me/sessions/${intruder.session.id}/report` });
   t.same([again.statusCode, again.json().review.state], [200, 'reported'], 'reporting it again is still a no-op');
 
-  const override = await call(app, serviceToken(app), {
+  const override = await call(app, serviceToken(app, 'sessions:admin'), {
     method: 'POST',
     url: `/v1/sessions/${intruder.session.id}/review`,
     payload: { state: 'confirmed' },
@@ -179,7 +179,7 @@ t.test('bad input to the routes these rules guard is a 4xx problem, whoever asks
       t.type(response.json().code, 'string');
     }
   }
-  const review = await call(app, serviceToken(app), {
+  const review = await call(app, serviceToken(app, 'sessions:admin'), {
     method: 'POST',
     url: `/v1/sessions/${intruder.session.id}/review`,
     payload: { state: 'maybe' },
