@@ -20,7 +20,7 @@ export async function metricsRoute(app: FastifyInstance, options: { registry: Re
           'Text exposition format. Protected by METRICS_TOKEN (Bearer) when that is set; in production it is served here only with METRICS_TOKEN, or on its own listener (METRICS_PORT).',
         tags: ['operations'],
         produces: ['text/plain'],
-        response: parserProblems(),
+        response: { 200: { description: 'The metrics, in the text exposition format', type: 'string' }, ...parserProblems() },
       },
     },
     async (request, reply) => {

@@ -1134,6 +1134,15 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
+            /** @description The metrics, in the text exposition format */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
             /** @description headers_too_large */
             431: {
                 headers: {
