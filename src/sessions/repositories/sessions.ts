@@ -156,16 +156,33 @@ export function createSessionsRepository({ db, run }: DatabaseHandle) {
       return query.orderBy('id').limit(limit).execute();
     },
 
-    /** Writes re-derived device fields for a batch in one statement. */
-    async updateAgents(parserVersion: string, rows: Array<{ id: string; agent: DeviceInfo; deviceKey: string }>): Promise<void> {
-      if (rows.length === 0) return;
-      await sql`
+    /**
+     * Writes re-derived device fields for a batch in one statement, each row only if what it was
+     * derived from (User-Agent, client hints, client input, device id) is still what is stored: a
+     * change made meanwhile wrote its own fields with the current parser, and stays. The number written.
+     */
+    async updateAgents(parserVersion: string, rows: Array<{ source: StaleAgent; agent: DeviceInfo; deviceKey: string }>): Promise<number> {
+      if (rows.length === 0) return 0;
+      const json = (value: unknown) => (value === null || value === undefined ? null : JSON.stringify(value));
+      const result = await sql`
         update sessions s set agent = u.agent, device_key = u.device_key, parser_version = ${parserVersion}
-        from unnest(${rows.map((r) => r.id)}::uuid[], ${rows.map((r) => JSON.stringify(r.agent))}::jsonb[], ${rows.map((r) => r.deviceKey)}::text[])
-          as u(id, agent, device_key)
-        where s.id = u.id`.execute(db);
+        from unnest(
+          ${rows.map((r) => r.source.id)}::uuid[], ${rows.map((r) => JSON.stringify(r.agent))}::jsonb[],
+          ${rows.map((r) => r.deviceKey)}::text[], ${rows.map((r) => r.source.user_agent)}::text[],
+          ${rows.map((r) => json(r.source.client_hints))}::jsonb[], ${rows.map((r) => json(r.source.client_input))}::jsonb[],
+          ${rows.map((r) => r.source.device_id)}::text[]
+        ) as u(id, agent, device_key, user_agent, client_hints, client_input, device_id)
+        where s.id = u.id
+          and s.user_agent is not distinct from u.user_agent and s.device_id is not distinct from u.device_id
+          -- Read back, JSON null and SQL null are both null: the parser sees no difference either.
+          and coalesce(s.client_hints, 'null') = coalesce(u.client_hints, 'null')
+          and coalesce(s.client_input, 'null') = coalesce(u.client_input, 'null')`.execute(db);
+      return Number(result.numAffectedRows ?? 0);
     },
   });
 }
 
 export type SessionsRepository = ReturnType<typeof createSessionsRepository>;
+
+/** A stored session's inputs to the User-Agent parser, as `listStaleAgents` reads them. */
+export type StaleAgent = Awaited<ReturnType<SessionsRepository['listStaleAgents']>>[number];
