@@ -52,3 +52,32 @@ t.test('bytes that are not HTTP: 400 validation_failed as problem+json', async (
   t.match(answer.headers, /content-type: application\/problem\+json/);
   t.match(answer.body, { status: 400, code: 'validation_failed', detail: 'The request is not valid HTTP.', requestId: String });
 });
+
+t.test('a request still being sent when its headers are refused gets the 431, not a reset connection', async (t) => {
+  const { app } = await buildTestApp(t);
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const port = (app.server.address() as { port: number }).port;
+  // A busy client: it sends past the 16 KiB limit, and has not read the answer yet when it sends
+  // more. A server that closes with those bytes unread makes the kernel reset the connection,
+  // and the reset destroys the answer the client had not read.
+  const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+  for (const method of ['GET', 'POST']) {
+    const outcome = await new Promise<string>((resolve) => {
+      const socket = connect(port, '127.0.0.1');
+      socket.pause();
+      let answer = '';
+      socket.on('data', (chunk: Buffer) => (answer += chunk.toString('utf8')));
+      socket.on('error', (error: NodeJS.ErrnoException) => resolve(error.code ?? error.message));
+      socket.on('close', () => resolve(answer));
+      socket.on('connect', async () => {
+        socket.write(`${method} /v1/users/bob/sessions?status=${'%E2%82%AC'.repeat(3000)} HTTP/1.1\r\nHost: x\r\n`);
+        await pause(300);
+        socket.write(`X-Padding: ${'a'.repeat(30000)}\r\n`);
+        await pause(300);
+        socket.end('\r\n');
+        socket.resume();
+      });
+    });
+    t.match(outcome, /^HTTP\/1\.1 431 /, `${method}: the answer arrives (${outcome.slice(0, 40)})`);
+  }
+});

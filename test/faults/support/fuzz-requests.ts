@@ -352,10 +352,12 @@ export function sentText(request: FuzzRequest): string {
   return `${url} ${decoded} ${JSON.stringify(request.headers)} ${String(request.payload ?? '')}`.toLowerCase();
 }
 
-/** An internal-looking fragment (matching `pattern`) in the answer that `sent` does not contain. */
-function leaks(pattern: RegExp, sent: string, body: string): boolean {
+/** An internal-looking fragment (matching `pattern`) in the answer that no text of `sent` contains. */
+function leaks(pattern: RegExp, sent: readonly string[], body: string): boolean {
   const found = body.match(new RegExp(pattern.source, 'gi')) ?? [];
-  return found.some((fragment) => !sent.includes(fragment.toLowerCase()));
+  // Text by text, not joined: a stored hostile string comes back in every list answer, and
+  // joining everything sent so far for each of them made the judging quadratic.
+  return found.some((fragment) => !sent.some((text) => text.includes(fragment.toLowerCase())));
 }
 
 /** On success: stored data comes back (a user agent, metadata), so what any earlier request sent may too. */
@@ -367,11 +369,11 @@ export function judge(op: Operation, request: FuzzRequest, response: FuzzAnswer,
   if (!DOCUMENTED_ERRORS.includes(status) && !SUCCESS.includes(status)) return `undocumented status ${status}`;
   if (status >= 400) {
     if (!isProblem(response)) return 'error is not problem+json';
-    if (leaks(LEAKS, sentText(request), response.body)) return 'error leaks internals';
+    if (leaks(LEAKS, [sentText(request)], response.body)) return 'error leaks internals';
   }
   if (SUCCESS.includes(status) && /^\/v1\//.test(op.path) && !String(response.headers['content-type']).startsWith('application/json'))
     return 'success is not JSON';
-  if (status < 400 && SUCCESS_LEAKS.test(response.body) && leaks(SUCCESS_LEAKS, sentBefore.join(' '), response.body))
+  if (status < 400 && SUCCESS_LEAKS.test(response.body) && leaks(SUCCESS_LEAKS, sentBefore, response.body))
     return 'success leaks internals';
   return null;
 }
