@@ -7,6 +7,7 @@ import { loadShedding } from './load-shedding.js';
 import { noStoreForApi } from './no-store.js';
 import { openApi } from './openapi.js';
 import { requestIds } from './request-id.js';
+import { lingeringCloses } from './lingering-close.js';
 import { shutdownGuard } from './shutdown-guard.js';
 
 export interface HttpOptions {
@@ -24,6 +25,7 @@ export async function httpLayer(app: FastifyInstance, { config, recordRequest }:
   requestIds(app);
   noStoreForApi(app);
   shutdownGuard(app);
+  lingeringCloses(app);
   wellFormedJsonBodies(app);
   await app.register(errorHandler);
   await openApi(app);
