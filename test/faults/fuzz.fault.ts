@@ -2,6 +2,7 @@ import { fork } from 'node:child_process';
 import { isIP } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
 import type { Test } from 'tap';
 import { isPublicIp } from '../../src/enrich/ip.js';
 import { login, serviceToken } from '../helper.js';
@@ -31,6 +32,8 @@ interface Service {
   app: FastifyInstance;
   base: string;
   fixture: FuzzJob['fixture'];
+  /** Refreshes the planner's statistics of the service's database. */
+  analyze(): Promise<void>;
 }
 
 /**
@@ -45,8 +48,14 @@ async function fuzzOperations(t: Test, tally: Tally, service: Service, ops: Oper
   t.teardown(() => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   });
+  // A test server may run without autovacuum, and a long run adds tens of thousands of sessions
+  // and events to a database that started empty: without statistics the planner reads a user's
+  // rows in keyset order by sorting all of them for every batch. After each route the tables are
+  // analyzed, as autovacuum would have done.
+  let analyzed = Promise.resolve();
   const finished = new Promise<void>((resolve, reject) => {
     child.on('message', (message: ClientMessage) => {
+      if (message.type === 'route') analyzed = analyzed.then(service.analyze);
       if (message.type === 'done') resolve();
       else if (message.type === 'error') reject(new Error(`the fuzzing client failed: ${message.message}`));
       else {
@@ -66,6 +75,7 @@ async function fuzzOperations(t: Test, tally: Tally, service: Service, ops: Oper
   });
   child.send({ base: service.base, ops, runs: RUNS, seed: SEED, fixture: service.fixture } satisfies FuzzJob);
   await finished;
+  await analyzed;
   tally.note(`seed ${SEED}, ${RUNS} runs per route over loopback HTTP from a client process: ${perRoute.join('; ')}`);
   tally.note(
     `answers: ${Object.entries(statuses)
@@ -78,7 +88,7 @@ async function fuzzOperations(t: Test, tally: Tally, service: Service, ops: Oper
 
 /** The service under test: built as the server builds it, with production load shedding, listening on loopback. */
 async function fixture(t: { teardown(fn: () => unknown): void }): Promise<Service> {
-  const { app } = await buildConfiguredApp(t, { MAX_EVENT_LOOP_DELAY_MS: PRODUCTION_MAX_EVENT_LOOP_DELAY_MS });
+  const { app, database } = await buildConfiguredApp(t, { MAX_EVENT_LOOP_DELAY_MS: PRODUCTION_MAX_EVENT_LOOP_DELAY_MS });
   const base = await app.listen({ host: '127.0.0.1', port: 0 });
   const doc = (await app.inject({ method: 'GET', url: '/openapi.json' })).json();
   const sessions = [];
@@ -97,7 +107,15 @@ async function fixture(t: { teardown(fn: () => unknown): void }): Promise<Servic
     });
     webhooks.push(created.json().endpoint.id);
   }
-  return { app, base, fixture: { doc, write: serviceToken(app), read: serviceToken(app, 'sessions:read'), manage, webhooks, sessions } };
+  const analyze = async () => {
+    await sql`analyze`.execute(database.db);
+  };
+  return {
+    app,
+    base,
+    analyze,
+    fixture: { doc, write: serviceToken(app), read: serviceToken(app, 'sessions:read'), manage, webhooks, sessions },
+  };
 }
 
 function operations(doc: Schema, filter: (path: string) => boolean): Operation[] {
